@@ -1,0 +1,62 @@
+# The two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app meetups
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup-data lint format bench clean
+
+## Set up, migrate, load cities and demo data if empty, and serve on http://127.0.0.1:5000
+run: $(VENV)/.installed-run
+	FLASK_DEBUG=1 $(MAKE) --no-print-directory setup-data
+	FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+## Migrate the database, then fill an empty one with cities and demo meetups
+setup-data: $(VENV)/.installed-run
+	$(FLASK) db upgrade
+	$(FLASK) load-cities --if-empty
+	$(FLASK) seed-demo
+
+## Set up everything the tests need, then lint and run the whole suite
+test: $(VENV)/.installed-dev node_modules/.installed chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed-run: $(VENV)/.created pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's Chromium; as root we install it, otherwise they skip.
+.PHONY: chromium
+chromium:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium is missing (apt-get install chromium): browser tests will be skipped."; fi
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,19 @@
+"""Meetups: a directory of recurring, informal Open Coffee-style meetups.
+
+The package imports no Flask by itself, so that its domain modules (schedules,
+iCalendar, slugs, gazetteer) can be used on their own; `create_app` loads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application (see `meetups.factory`)."""
+    from .factory import create_app as build
+
+    return build(test_config)

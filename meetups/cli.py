@@ -1,0 +1,75 @@
+"""Command-line tasks: `flask --app meetups <command>`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from . import cities, demo, gazetteer
+from .extensions import db
+from .models import City, Meetup
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(load_cities_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(remove_demo_command)
+
+
+@click.command("load-cities")
+@click.option(
+    "--min-population",
+    type=click.IntRange(min=15000),
+    default=15000,
+    show_default=True,
+    help="Leave out smaller cities.",
+)
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    metavar="CODE",
+    help="Load only this country (ISO 3166 code); repeatable.",
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when cities are already loaded.")
+def load_cities_command(min_population: int, countries: tuple[str, ...], if_empty: bool) -> None:
+    """Load GeoNames cities and country names; safe to run again."""
+    if if_empty and db.session.scalar(select(func.count(City.id))):
+        click.echo("Cities already loaded; nothing to do.")
+        return
+    names = gazetteer.countries()
+    unknown = sorted({code.upper() for code in countries} - set(names))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown country code(s): {', '.join(unknown)}", param_hint="--country"
+        )
+    records = gazetteer.cities(min_population, countries or None)
+    report = cities.load_cities(db.session, names, records)
+    click.echo(
+        f"Countries added: {report.countries_added}. Cities added: {report.cities_added}, "
+        f"updated: {report.cities_updated}. Names added: {report.names_added}."
+    )
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Add demo meetups, venues and date changes, only into a directory with no meetups."""
+    if db.session.scalar(select(func.count(Meetup.id))):
+        click.echo("The directory already has meetups; demo data not added.")
+        return
+    try:
+        added = demo.seed(db.session)
+    except demo.MissingCity as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{error} Run `flask --app meetups load-cities` first."
+        ) from error
+    click.echo(f"Demo data added: {added} meetups. Pages say that they are demo data.")
+
+
+@click.command("remove-demo")
+def remove_demo_command() -> None:
+    """Delete the demo meetups and venues, keeping everything volunteers added."""
+    removed = demo.remove(db.session)
+    click.echo(f"Demo data removed: {removed} meetups.")

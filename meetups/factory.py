@@ -1,0 +1,49 @@
+"""The application factory: configuration, extensions, blueprints and commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config
+from .extensions import db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Assemble the application: configuration, extensions, blueprints, commands."""
+    app = Flask(
+        "meetups",
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(config.load(app.instance_path, test_config))
+    _refuse_weak_secret(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+
+    from . import cli, pages, templating
+
+    templating.init_app(app)
+    app.register_blueprint(pages.bp)
+    cli.init_app(app)
+    return app
+
+
+def _refuse_weak_secret(app: Flask) -> None:
+    """Outside debug and testing a guessable secret key would let anyone forge sessions."""
+    if app.debug or app.testing:
+        if not app.config["SECRET_KEY"]:
+            app.config["SECRET_KEY"] = "development-only"
+        return
+    if app.config["SECRET_KEY"] in config.WEAK_SECRET_KEYS:
+        raise config.ConfigError(
+            "MEETUPS_SECRET_KEY is not set. Set it to a long random value, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'."
+        )

@@ -1,0 +1,269 @@
+"""The directory's data: countries, cities, venues, meetups and their date changes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .schedule import Change, Occurrence, Rule, Schedule, next_occurrences, occurrences
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every engine (SQLite keeps no offset of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Country(db.Model):
+    __tablename__ = "countries"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+    @property
+    def slug(self) -> str:
+        return self.code.lower()
+
+
+class City(db.Model):
+    """A GeoNames city; its id is the GeoNames id so reloading is idempotent."""
+
+    __tablename__ = "cities"
+    __table_args__ = (UniqueConstraint("country_code", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(64))
+    population: Mapped[int] = mapped_column(Integer, default=0)
+
+    country: Mapped[Country] = relationship(lazy="joined", innerjoin=True)
+
+
+class CityName(db.Model):
+    """One searchable name of a city (its own, ASCII or alternate), folded for search."""
+
+    __tablename__ = "city_names"
+    __table_args__ = (UniqueConstraint("key", "city_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+
+
+class CoordinateSource(enum.StrEnum):
+    GEOCODER = "geocoder"
+    GAZETTEER = "gazetteer"
+    MANUAL = "manual"
+
+
+class Venue(Timestamps, db.Model):
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    coordinates_source: Mapped[CoordinateSource] = mapped_column(
+        Enum(
+            CoordinateSource,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=CoordinateSource.GAZETTEER,
+    )
+    coordinates_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    city: Mapped[City] = relationship()
+    meetups: Mapped[list[Meetup]] = relationship(back_populates="venue", order_by="Meetup.name")
+
+    @property
+    def is_approximate(self) -> bool:
+        return self.coordinates_source == CoordinateSource.GAZETTEER
+
+
+class MeetupStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+meetup_tags = Table(
+    "meetup_tags",
+    db.metadata,
+    Column("meetup_id", ForeignKey("meetups.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+
+class Meetup(Timestamps, db.Model):
+    """A recurring series. Its schedule is an RRULE subset in local wall-clock time."""
+
+    __tablename__ = "meetups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    rrule: Mapped[str] = mapped_column(String(120))
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    first_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[MeetupStatus] = mapped_column(
+        Enum(
+            MeetupStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=MeetupStatus.ACTIVE,
+        index=True,
+    )
+    # Comma-separated language codes ("en,fr"), as few as a meetup has.
+    languages: Mapped[str] = mapped_column(String(60), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    last_confirmed: Mapped[date | None] = mapped_column(Date)
+    # Bumped when time, date, place or status change: calendar apps rely on it.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    venue: Mapped[Venue] = relationship(back_populates="meetups")
+    tags: Mapped[list[Tag]] = relationship(secondary=meetup_tags, order_by=Tag.name)
+    changes: Mapped[list[MeetupChange]] = relationship(
+        back_populates="meetup", cascade="all, delete-orphan", order_by="MeetupChange.original_date"
+    )
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            rule=Rule.from_rrule(self.rrule),
+            start_time=self.start_time,
+            duration=timedelta(minutes=self.duration_minutes),
+            timezone=self.timezone,
+            first_date=self.first_date,
+            end_date=self.end_date,
+        )
+
+    @property
+    def schedule_changes(self) -> tuple[Change, ...]:
+        return tuple(change.as_change() for change in self.changes)
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+    def next_dates(self, after: datetime, limit: int) -> list[Occurrence]:
+        """Coming dates, cancelled ones included so people see them struck through."""
+        if self.status != MeetupStatus.ACTIVE:
+            return []
+        return next_occurrences(self.schedule, self.schedule_changes, after=after, limit=limit)
+
+    def dates_between(self, start: datetime, end: datetime) -> list[Occurrence]:
+        """Dates that happen in a window: cancelled ones left out, moved ones where they went."""
+        if self.status != MeetupStatus.ACTIVE:
+            return []
+        return occurrences(self.schedule, self.schedule_changes, start=start, end=end)
+
+    def confirmed_recently(self, today: date, stale_after: timedelta) -> bool:
+        return self.last_confirmed is not None and today - self.last_confirmed <= stale_after
+
+
+class MeetupChange(Timestamps, db.Model):
+    """One date of a series cancelled or moved (time, date and/or venue)."""
+
+    __tablename__ = "meetup_changes"
+    __table_args__ = (UniqueConstraint("meetup_id", "original_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"), index=True)
+    original_date: Mapped[date] = mapped_column(Date)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_date: Mapped[date | None] = mapped_column(Date)
+    new_start_time: Mapped[time | None] = mapped_column(Time)
+    new_duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"), index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    meetup: Mapped[Meetup] = relationship(back_populates="changes")
+    venue: Mapped[Venue | None] = relationship()
+
+    def as_change(self) -> Change:
+        return Change(
+            original_date=self.original_date,
+            cancelled=self.cancelled,
+            new_date=self.new_date,
+            new_start_time=self.new_start_time,
+            new_duration=(
+                None
+                if self.new_duration_minutes is None
+                else timedelta(minutes=self.new_duration_minutes)
+            ),
+            venue_id=self.venue_id,
+            note=self.note,
+        )
+
+
+Index("ix_venues_coordinates", Venue.latitude, Venue.longitude)
+# text_pattern_ops lets PostgreSQL use the index for prefix LIKE under any collation.
+Index("ix_city_names_key", CityName.key, postgresql_ops={"key": "text_pattern_ops"})

@@ -1,0 +1,116 @@
+"""Reads for the public pages, each with a fixed number of queries (no N+1)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .extensions import db
+from .models import City, CityName, Country, Meetup, MeetupChange, MeetupStatus, Venue
+from .slugs import name_key
+
+LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
+
+
+def _meetups_with_details() -> Select[tuple[Meetup]]:
+    return select(Meetup).options(
+        joinedload(Meetup.venue).joinedload(Venue.city),
+        selectinload(Meetup.tags),
+        selectinload(Meetup.changes).joinedload(MeetupChange.venue),
+    )
+
+
+def demo_data_present() -> bool:
+    return bool(db.session.scalar(select(exists().where(Meetup.is_demo))))
+
+
+def countries_with_meetups() -> list[tuple[Country, int, int]]:
+    """(country, cities, meetups) for every country with listed meetups, by name."""
+    rows = db.session.execute(
+        select(Country, func.count(func.distinct(City.id)), func.count(Meetup.id))
+        .join(City, City.country_code == Country.code)
+        .join(Venue, Venue.city_id == City.id)
+        .join(Meetup, Meetup.venue_id == Venue.id)
+        .where(Meetup.status.in_(LISTED))
+        .group_by(Country.code, Country.name)
+        .order_by(Country.name)
+    )
+    return [(country, cities, meetups) for country, cities, meetups in rows]
+
+
+def cities_with_meetups(country_code: str | None = None) -> list[tuple[City, int]]:
+    """(city, meetups) for cities with listed meetups, by name."""
+    query = (
+        select(City, func.count(Meetup.id))
+        .join(Venue, Venue.city_id == City.id)
+        .join(Meetup, Meetup.venue_id == Venue.id)
+        .where(Meetup.status.in_(LISTED))
+        .group_by(City.id)
+        .order_by(City.name)
+    )
+    if country_code:
+        query = query.where(City.country_code == country_code)
+    return [(city, count) for city, count in db.session.execute(query)]
+
+
+def country(code: str) -> Country | None:
+    return db.session.get(Country, code.upper())
+
+
+def city(country_code: str, slug: str) -> City | None:
+    return db.session.scalar(
+        select(City).where(City.country_code == country_code.upper(), City.slug == slug)
+    )
+
+
+def meetups_in_city(city_id: int) -> list[Meetup]:
+    return list(
+        db.session.scalars(
+            _meetups_with_details()
+            .join(Meetup.venue)
+            .where(Venue.city_id == city_id)
+            .order_by(Meetup.name)
+        ).unique()
+    )
+
+
+def listed_meetups() -> list[Meetup]:
+    """Every active series, for directory-wide date views."""
+    return list(
+        db.session.scalars(
+            _meetups_with_details().where(Meetup.status == MeetupStatus.ACTIVE)
+        ).unique()
+    )
+
+
+def meetup(slug: str) -> Meetup | None:
+    return db.session.scalars(_meetups_with_details().where(Meetup.slug == slug)).unique().first()
+
+
+def venue(slug: str) -> Venue | None:
+    return db.session.scalar(
+        select(Venue)
+        .where(Venue.slug == slug)
+        .options(
+            joinedload(Venue.city),
+            selectinload(Venue.meetups).selectinload(Meetup.changes),
+            selectinload(Venue.meetups).selectinload(Meetup.tags),
+        )
+    )
+
+
+def search_cities(text: str, limit: int = 20) -> list[City]:
+    """Cities whose name or any alternate name starts with the folded query, biggest first."""
+    key = name_key(text)
+    if not key:
+        return []
+    pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matching = select(CityName.city_id).where(CityName.key.like(pattern, escape="\\"))
+    return list(
+        db.session.scalars(
+            select(City)
+            .where(City.id.in_(matching))
+            .order_by(City.population.desc(), City.id)
+            .limit(limit)
+        )
+    )

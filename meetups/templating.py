@@ -1,0 +1,37 @@
+"""Template filters, globals and error pages shared by every blueprint."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from . import display, queries
+from .extensions import db
+from .markup import render_markdown
+from .schedule import describe
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        long_date=display.long_date,
+        short_date=display.short_date,
+        zone_abbreviation=display.zone_abbreviation,
+        zone_place=display.zone_place,
+        markdown=lambda text: Markup(render_markdown(text)),
+        describe_schedule=describe,
+    )
+    app.jinja_env.globals.update(
+        time_range=display.time_range, demo_data_present=queries.demo_data_present
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    """Every error as a page; after a crash, roll back so nothing half-done is kept."""
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    return render_template("error.html", error=error, code=code), code

@@ -1,0 +1,230 @@
+"""Fixtures: an app per database engine, a client, factories, a query counter.
+
+Every test that uses `app` runs on SQLite and on PostgreSQL. PostgreSQL may be
+absent on a laptop (those runs skip, saying why); with CI=true it must be there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import date, time
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from meetups import create_app
+from meetups.extensions import db
+from meetups.models import (
+    City,
+    CityName,
+    CoordinateSource,
+    Country,
+    Meetup,
+    MeetupChange,
+    Tag,
+    Venue,
+)
+from meetups.slugs import name_key, slugify
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get(
+    "MEETUPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip on a developer's machine that lacks a service; fail in CI, where nothing skips."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: nothing may be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[sa.Engine | None]:
+    engine = sa.create_engine(POSTGRES_URL, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError:
+        engine.dispose()
+        yield None
+        return
+    # Start from an empty schema once; tests then truncate instead of rebuilding.
+    db.metadata.drop_all(engine)
+    _drop_alembic_version(engine)
+    db.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _drop_alembic_version(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    require(engine is not None, f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    yield POSTGRES_URL
+    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "SITE_DOMAIN": "meetups.test",
+        }
+    )
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[Callable[[], Any]], int]:
+    """Run a callable and return how many SQL statements it sent."""
+
+    def count(action: Callable[[], Any]) -> int:
+        statements: list[str] = []
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            action()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        return len(statements)
+
+    return count
+
+
+@pytest.fixture
+def make_city(app: Flask) -> Callable[..., City]:
+    def make(
+        name: str = "Paris",
+        country_code: str = "FR",
+        country_name: str = "France",
+        timezone: str = "Europe/Paris",
+        latitude: float = 48.8534,
+        longitude: float = 2.3488,
+        population: int = 2_000_000,
+        alternate_names: tuple[str, ...] = (),
+        **overrides: Any,
+    ) -> City:
+        if db.session.get(Country, country_code) is None:
+            db.session.add(Country(code=country_code, name=country_name))
+        city = City(
+            id=overrides.pop("id", None) or _next_id(City),
+            name=name,
+            country_code=country_code,
+            slug=overrides.pop("slug", slugify(name)),
+            latitude=latitude,
+            longitude=longitude,
+            timezone=timezone,
+            population=population,
+            **overrides,
+        )
+        db.session.add(city)
+        db.session.flush()
+        for key in {name_key(n) for n in (name, *alternate_names)}:
+            db.session.add(CityName(city_id=city.id, key=key))
+        db.session.commit()
+        return city
+
+    return make
+
+
+@pytest.fixture
+def make_venue(app: Flask, make_city: Callable[..., City]) -> Callable[..., Venue]:
+    def make(name: str = "Café Central", city: City | None = None, **overrides: Any) -> Venue:
+        city = city or _default_city(make_city)
+        venue = Venue(
+            name=name,
+            slug=overrides.pop("slug", slugify(f"{name} {city.name}")),
+            address=overrides.pop("address", "1 Main Street"),
+            city=city,
+            latitude=overrides.pop("latitude", city.latitude),
+            longitude=overrides.pop("longitude", city.longitude),
+            coordinates_source=overrides.pop("coordinates_source", CoordinateSource.MANUAL),
+            timezone=overrides.pop("timezone", city.timezone),
+            **overrides,
+        )
+        db.session.add(venue)
+        db.session.commit()
+        return venue
+
+    return make
+
+
+@pytest.fixture
+def make_meetup(app: Flask, make_venue: Callable[..., Venue]) -> Callable[..., Meetup]:
+    """A weekly Thursday 09:00–11:00 meetup unless told otherwise."""
+
+    def make(name: str = "Open Coffee", venue: Venue | None = None, **overrides: Any) -> Meetup:
+        venue = venue or _default_venue(make_venue)
+        tags = [_tag(slug) for slug in overrides.pop("tags", ())]
+        changes = [MeetupChange(**change) for change in overrides.pop("changes", ())]
+        meetup = Meetup(
+            name=name,
+            slug=overrides.pop("slug", slugify(name)),
+            venue=venue,
+            rrule=overrides.pop("rrule", "FREQ=WEEKLY;BYDAY=TH"),
+            start_time=overrides.pop("start_time", time(9)),
+            duration_minutes=overrides.pop("duration_minutes", 120),
+            timezone=overrides.pop("timezone", venue.timezone),
+            first_date=overrides.pop("first_date", date(2024, 1, 1)),
+            tags=tags,
+            changes=changes,
+            **overrides,
+        )
+        db.session.add(meetup)
+        db.session.commit()
+        return meetup
+
+    return make
+
+
+def _default_city(make_city: Callable[..., City]) -> City:
+    existing = db.session.scalar(sa.select(City).where(City.slug == "paris"))
+    return existing or make_city()
+
+
+def _default_venue(make_venue: Callable[..., Venue]) -> Venue:
+    existing = db.session.scalar(sa.select(Venue).where(Venue.slug == "cafe-central-paris"))
+    return existing or make_venue()
+
+
+def _tag(slug: str) -> Tag:
+    return db.session.scalar(sa.select(Tag).where(Tag.slug == slug)) or Tag(slug=slug, name=slug)
+
+
+def _next_id(model: type) -> int:
+    return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1

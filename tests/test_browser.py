@@ -1,0 +1,104 @@
+"""The pages in a real browser (Debian's Chromium through Playwright), at phone width."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import time
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import require
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(shutil.which("chromium") is not None, "Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def directory(make_city, make_venue, make_meetup) -> None:
+    paris = make_city("Paris")
+    venue = make_venue("Café des Bâtisseurs avec un nom très long pour tester", city=paris)
+    make_meetup(
+        "Open Coffee Paris, the long-running Thursday morning gathering",
+        slug="open-coffee-paris",
+        venue=venue,
+        description="A [link](https://example.org/" + "x" * 120 + ") that is long.",
+        tags=["startups", "open-coffee"],
+    )
+    make_meetup("Evening", venue=venue, start_time=time(18, 30), rrule="FREQ=MONTHLY;BYDAY=-1FR")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    "path", ["/", "/fr/", "/fr/paris/", "/m/open-coffee-paris/", "/v/", "/search?q=par"]
+)
+def test_pages_fit_the_screen_and_load_nothing_from_elsewhere(
+    browser, live_server, directory, tmp_path, viewport, path
+):
+    if path == "/v/":
+        path = "/v/cafe-des-batisseurs-avec-un-nom-tres-long-pour-tester-paris/"
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    response = page.goto(live_server + path)
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+
+    assert response is not None and response.status == 200
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport['width']}px"
+    assert {urlsplit(url).netloc for url in requested} == {urlsplit(live_server).netloc}
+    assert context.cookies() == []
+    context.close()
+
+
+def test_city_search_works_from_the_home_page_without_javascript(browser, live_server, directory):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/")
+
+    page.get_by_label("Which city are you in, or going to?").fill("paris")
+    page.get_by_role("button", name="Find meetups").click()
+    page.get_by_role("link", name="Paris").first.click()
+
+    assert page.url == live_server + "/fr/paris/"
+    assert page.get_by_role("heading", level=1).inner_text() == "Meetups in Paris"
+    context.close()

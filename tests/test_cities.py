@@ -1,0 +1,77 @@
+"""Loading the GeoNames gazetteer, and finding cities by any of their names."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from meetups import gazetteer
+from meetups.extensions import db
+from meetups.models import City, CityName, Country
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_gazetteer_has_every_city_of_15000_people_with_zone_and_names():
+    cities = {(c.country_code, c.name): c for c in gazetteer.cities(country_codes=["DE", "FR"])}
+
+    cologne = cities["DE", "Köln"]
+    assert cologne.timezone == "Europe/Berlin"
+    assert {"koln", "cologne"} <= cologne.name_keys
+    assert cities["FR", "Lille"].slug == "lille"
+    assert all(c.population >= 15000 for c in cities.values())
+
+
+def test_gazetteer_slugs_are_unique_within_a_country_and_the_biggest_keeps_the_plain_one():
+    cities = gazetteer.cities(country_codes=["US"])
+
+    slugs = [c.slug for c in cities]
+    assert len(slugs) == len(set(slugs))
+    by_slug = {c.slug: c for c in cities}
+    assert by_slug["springfield"].population == max(
+        c.population for c in cities if c.name == "Springfield"
+    )
+
+
+def test_load_cities_is_idempotent(app):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["load-cities", "--country", "LU", "--country", "be"])
+    loaded = (count(Country), count(City), count(CityName))
+    second = runner.invoke(args=["load-cities", "--country", "LU", "--country", "BE"])
+
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    assert "Cities added: 0, updated: 0. Names added: 0." in second.output
+    assert (count(Country), count(City), count(CityName)) == loaded
+    assert loaded[1] > 10
+    assert db.session.scalar(select(Country.name).where(Country.code == "LU")) == "Luxembourg"
+
+
+def test_load_cities_if_empty_skips_a_loaded_directory(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["load-cities", "--country", "LU"])
+
+    result = runner.invoke(args=["load-cities", "--if-empty"])
+
+    assert result.exit_code == 0
+    assert "already loaded" in result.output
+    assert db.session.scalar(select(func.count(City.id)).where(City.country_code != "LU")) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--country", "XX"], "unknown country code(s): XX"),
+        (["--min-population", "100"], "100 is not in the range x>=15000"),
+        (["--min-population", "many"], "'many' is not a valid integer"),
+    ],
+)
+def test_load_cities_rejects_bad_arguments_and_loads_nothing(app, args, message):
+    result = app.test_cli_runner().invoke(args=["load-cities", *args])
+
+    assert result.exit_code == 2
+    assert message in result.output
+    assert count(City) == 0

@@ -1,0 +1,81 @@
+"""Configuration order, environment variables and the production secret-key guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from meetups import create_app
+from meetups.config import ConfigError, database_uri
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in ("FLASK_DEBUG", "MEETUPS_SECRET_KEY", "MEETUPS_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("secret", [None, "", "dev", "change-me"])
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, secret):
+    if secret is not None:
+        monkeypatch.setenv("MEETUPS_SECRET_KEY", secret)
+
+    with pytest.raises(ConfigError, match="MEETUPS_SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_secret_key_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEETUPS_SECRET_KEY", "a" * 64)
+    monkeypatch.setenv("MEETUPS_DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite3")
+
+    app = create_app()
+
+    assert app.config["SECRET_KEY"] == "a" * 64
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/x.sqlite3"
+
+
+def test_debug_mode_runs_without_a_secret_key(monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+
+    app = create_app()
+
+    assert app.debug and app.config["SECRET_KEY"]
+
+
+def test_default_database_is_sqlite_in_the_instance_folder():
+    app = create_app({"TESTING": True})
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/meetups.sqlite3"
+
+
+def test_test_config_overrides_the_environment(monkeypatch):
+    monkeypatch.setenv("MEETUPS_SITE_NAME", "From env")
+
+    assert create_app({"TESTING": True}).config["SITE_NAME"] == "From env"
+    assert create_app({"TESTING": True, "SITE_NAME": "Test"}).config["SITE_NAME"] == "Test"
+
+
+def test_numbers_from_the_environment_are_numbers(monkeypatch):
+    monkeypatch.setenv("MEETUPS_STALE_AFTER_DAYS", "90")
+
+    assert create_app({"TESTING": True}).config["STALE_AFTER_DAYS"] == 90
+
+
+def test_a_malformed_number_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("MEETUPS_STALE_AFTER_DAYS", "six months")
+
+    with pytest.raises(ConfigError, match="MEETUPS_STALE_AFTER_DAYS must be a whole number"):
+        create_app({"TESTING": True})
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+        ("", "sqlite:////srv/instance/meetups.sqlite3"),
+    ],
+)
+def test_database_urls_use_psycopg_3_for_postgresql(given, expected):
+    assert database_uri(given, "/srv/instance") == expected

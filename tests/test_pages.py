@@ -1,0 +1,328 @@
+"""What a visitor sees on the browsing pages, read with a real HTML parser."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+from meetups.models import MeetupStatus
+
+
+def page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status, response.text[:500]
+    assert response.mimetype == "text/html"
+    return BeautifulSoup(response.text, "html5lib")
+
+
+def text_of(node) -> str:
+    return " ".join(node.get_text(" ").split())
+
+
+def next_weekday(after: date, weekday: int) -> date:
+    return after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
+
+
+def test_home_lists_countries_and_cities_with_counts(client, make_city, make_venue, make_meetup):
+    lille = make_city("Lille", latitude=50.63, longitude=3.06)
+    berlin = make_city("Berlin", "DE", "Germany", "Europe/Berlin", 52.52, 13.40)
+    make_meetup("Open Coffee Lille", venue=make_venue("Le Comptoir", city=lille))
+    make_meetup("Lille Founders", venue=make_venue("La Tasse", city=lille))
+    make_meetup("Berlin Coffee", venue=make_venue("Kaffeebar", city=berlin))
+
+    soup = page(client, "/")
+
+    countries = {
+        text_of(li.a): text_of(li.select_one(".count")) for li in soup.select("#countries + ul li")
+    }
+    assert countries == {"France": "2 meetups in 1 city", "Germany": "1 meetup in 1 city"}
+    cities = [li.a["href"] for li in soup.select("#cities + ul li")]
+    assert cities == ["/de/berlin/", "/fr/lille/"]
+    assert soup.select_one("form.city-search")["action"] == "/search"
+
+
+def test_home_lists_what_happens_in_the_next_seven_days(client, make_meetup):
+    make_meetup("Weekly Coffee", rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU")
+    make_meetup("Far Away Coffee", first_date=date.today() + timedelta(days=30))
+
+    soup = page(client, "/")
+
+    listed = [text_of(li) for li in soup.select("#this-week + ul li")]
+    assert len(listed) == 7 and all("Weekly Coffee" in line for line in listed)
+
+
+def test_country_page_lists_its_cities_only(client, make_city, make_venue, make_meetup):
+    lille = make_city("Lille")
+    berlin = make_city("Berlin", "DE", "Germany", "Europe/Berlin")
+    make_meetup("Open Coffee Lille", venue=make_venue("Le Comptoir", city=lille))
+    make_meetup("Berlin Coffee", venue=make_venue("Kaffeebar", city=berlin))
+
+    soup = page(client, "/fr/")
+
+    assert text_of(soup.h1) == "Meetups in France"
+    assert [a["href"] for a in soup.select("main ul.columns a")] == ["/fr/lille/"]
+
+
+def test_city_page_shows_schedule_venue_and_next_date_in_local_time(
+    client, make_city, make_venue, make_meetup
+):
+    city = make_city(
+        "New York City", "US", "United States", "America/New_York", slug="new-york-city"
+    )
+    venue = make_venue("Grindstone", city=city)
+    make_meetup("NYC Open Coffee", venue=venue, rrule="FREQ=WEEKLY;BYDAY=TU", start_time=time(8))
+
+    soup = page(client, "/us/new-york-city/")
+
+    card = soup.select_one("li.card")
+    assert text_of(card.h3.a) == "NYC Open Coffee"
+    assert text_of(card.select_one(".schedule")) == "Every Tuesday, 08:00–10:00"
+    assert text_of(card.select_one(".where a")) == "Grindstone"
+    shown = datetime.fromisoformat(card.select_one(".next time")["datetime"])
+    today_there = datetime.now(ZoneInfo("America/New_York")).date()
+    assert shown.date() in {today_there, next_weekday(today_there, 1)}
+    assert shown.date().weekday() == 1 and shown.time() == time(8)
+    assert shown.utcoffset() == ZoneInfo("America/New_York").utcoffset(shown.replace(tzinfo=None))
+    assert text_of(card.select_one(".next time")).endswith(("EST", "EDT"))
+    assert "America/New_York" in text_of(soup.select_one(".zone-note"))
+
+
+def test_city_page_separates_ended_meetups(client, make_meetup):
+    make_meetup("Still On")
+    make_meetup("Long Gone", status=MeetupStatus.ENDED)
+
+    soup = page(client, "/fr/paris/")
+
+    assert [text_of(h.a) for h in soup.select("li.card h3")] == ["Still On"]
+    assert [text_of(a) for a in soup.select("ul.plain a")] == ["Long Gone"]
+
+
+def test_meetup_page_shows_next_eight_dates_with_cancelled_and_moved_ones(client, make_meetup):
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    first = next_weekday(today, 3)
+    cancelled, moved = first + timedelta(weeks=1), first + timedelta(weeks=2)
+    make_meetup(
+        "Open Coffee Paris",
+        first_date=first,
+        changes=[
+            {"original_date": cancelled, "cancelled": True, "note": "Café closed"},
+            {"original_date": moved, "new_start_time": time(10, 30), "note": "Later today"},
+        ],
+    )
+
+    soup = page(client, "/m/open-coffee-paris/")
+
+    assert text_of(soup.h1).startswith("Open Coffee Paris")
+    assert text_of(soup.select_one(".schedule")) == "Every Thursday, 09:00–11:00"
+    rows = soup.select("ol.dates li")
+    assert len(rows) == 8
+    starts = [datetime.fromisoformat(row.time["datetime"]) for row in rows]
+    assert [s.date() for s in starts] == [first + timedelta(weeks=n) for n in range(8)]
+    assert rows[1]["class"] == ["cancelled"] and rows[1].select_one("del")
+    assert "Café closed" in text_of(rows[1])
+    assert rows[2]["class"] == ["moved"] and starts[2].time() == time(10, 30)
+    assert all(s.time() == time(9) for i, s in enumerate(starts) if i != 2)
+
+
+def test_meetup_page_keeps_wall_clock_time_across_daylight_saving(client, make_meetup):
+    make_meetup("Coffee", first_date=date(2024, 1, 4))
+
+    soup = page(client, "/m/coffee/")
+
+    starts = [datetime.fromisoformat(t["datetime"]) for t in soup.select("ol.dates time")]
+    assert {s.time() for s in starts} == {time(9)}
+    paris = ZoneInfo("Europe/Paris")
+    assert all(s.utcoffset() == paris.utcoffset(s.replace(tzinfo=None)) for s in starts)
+
+
+def test_meetup_page_shows_a_moved_venue(client, make_venue, make_meetup):
+    other = make_venue("Bread & Bean")
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    first = next_weekday(today, 3)
+    make_meetup(
+        "Coffee", first_date=first, changes=[{"original_date": first, "venue_id": other.id}]
+    )
+
+    soup = page(client, "/m/coffee/")
+
+    first_row = soup.select_one("ol.dates li")
+    assert "moved" in first_row["class"]
+    assert first_row.select_one("a")["href"] == "/v/bread-bean-paris/"
+
+
+def test_meetup_page_renders_description_safely(client, make_meetup):
+    make_meetup(
+        "Coffee",
+        description="Come **early**. <script>alert('x')</script> [site](javascript:alert(1))",
+    )
+
+    soup = page(client, "/m/coffee/")
+
+    description = soup.select_one(".description")
+    assert description.strong.get_text() == "early"
+    assert description.find("script") is None
+    assert all(not a.get("href", "").startswith("javascript") for a in description.find_all("a"))
+
+
+@pytest.mark.parametrize(
+    ("confirmed_days_ago", "expected"),
+    [(10, "fresh"), (400, "stale"), (None, "stale")],
+)
+def test_meetup_page_says_when_it_was_last_confirmed(
+    client, make_meetup, confirmed_days_ago, expected
+):
+    confirmed = None if confirmed_days_ago is None else date.today() - timedelta(confirmed_days_ago)
+    make_meetup("Coffee", last_confirmed=confirmed)
+
+    soup = page(client, "/m/coffee/")
+
+    fact = soup.select_one("dd.fresh, dd.stale")
+    assert fact["class"] == [expected]
+    assert ("Unconfirmed" in text_of(fact)) == (expected == "stale")
+
+
+def test_paused_meetup_shows_no_dates(client, make_meetup):
+    make_meetup("Resting Coffee", status=MeetupStatus.PAUSED)
+
+    soup = page(client, "/m/resting-coffee/")
+
+    assert soup.select("ol.dates li") == []
+    assert "paused" in text_of(soup.select_one(".notice"))
+
+
+def test_venue_page_shows_address_notes_and_meetups(client, make_venue, make_meetup):
+    venue = make_venue("Café X", address="3 place Vauban", notes="Wifi and sockets")
+    make_meetup("Morning Coffee", venue=venue)
+    make_meetup("Evening Coffee", venue=venue, start_time=time(18))
+
+    soup = page(client, "/v/cafe-x-paris/")
+
+    assert text_of(soup.h1) == "Café X"
+    assert text_of(soup.select_one(".address")) == "3 place Vauban"
+    assert text_of(soup.select_one(".notes")) == "Wifi and sockets"
+    assert [text_of(h.a) for h in soup.select("li.card h3")] == ["Evening Coffee", "Morning Coffee"]
+
+
+def test_demo_listings_are_labelled(client, make_meetup):
+    make_meetup("Demo Coffee", is_demo=True)
+
+    soup = page(client, "/m/demo-coffee/")
+
+    assert "demo data" in text_of(soup.select_one(".demo-banner"))
+    assert soup.select_one(".badge.demo")
+
+
+def test_no_demo_banner_without_demo_data(client, make_meetup):
+    make_meetup("Real Coffee")
+
+    assert page(client, "/").select_one(".demo-banner") is None
+
+
+@pytest.mark.parametrize("query", ["Köln", "koln", "KOLN", "Cologne", "cologne ", "Kö"])
+def test_city_search_finds_alternate_and_accentless_names(client, make_city, query):
+    make_city("Köln", "DE", "Germany", "Europe/Berlin", alternate_names=("Cologne", "Colonia"))
+    make_city("Kolkata", "IN", "India", "Asia/Kolkata", population=4_000_000)
+
+    soup = page(client, f"/search?q={query}")
+
+    assert "/de/koln/" in [a["href"] for a in soup.select("ul.results a")]
+
+
+def test_city_search_with_no_match_says_so(client, make_city):
+    make_city("Paris")
+
+    soup = page(client, "/search?q=Atlantis")
+
+    assert soup.select("ul.results li") == []
+    assert "No city called" in text_of(soup.main)
+
+
+def test_city_search_rejects_overlong_queries(client):
+    soup = page(client, "/search?q=" + "x" * 500, status=400)
+
+    assert "at most 100 characters" in text_of(soup.select_one(".error"))
+
+
+@pytest.mark.parametrize("query", ["%", "_", "\\", "'; DROP TABLE cities; --", "\x00"])
+def test_city_search_treats_odd_input_as_text(client, make_city, query):
+    make_city("Paris")
+
+    response = client.get("/search", query_string={"q": query})
+
+    assert response.status_code == 200
+    results = BeautifulSoup(response.text, "html5lib").select("ul.results li")
+    assert results == []
+
+
+@pytest.mark.parametrize(
+    "url", ["/zz/", "/fr/atlantis/", "/m/no-such-meetup/", "/v/no-such-venue/", "/nowhere"]
+)
+def test_unknown_addresses_get_a_helpful_404(client, make_city, url):
+    make_city("Paris")
+
+    soup = page(client, url, status=404)
+
+    assert text_of(soup.h1) == "Page not found"
+
+
+def test_upper_case_country_codes_redirect_to_the_canonical_address(client, make_meetup):
+    make_meetup()
+
+    response = client.get("/FR/paris/")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/fr/paris/"
+
+
+def test_pages_set_no_cookie(client, make_meetup):
+    make_meetup()
+
+    for url in ["/", "/fr/", "/fr/paris/", "/m/open-coffee/", "/v/cafe-central-paris/"]:
+        assert "Set-Cookie" not in client.get(url).headers
+
+
+def test_city_page_query_count_does_not_grow_with_meetups(
+    client, count_queries, make_venue, make_meetup
+):
+    def city_page_queries() -> int:
+        return count_queries(lambda: client.get("/fr/paris/"))
+
+    make_meetup(
+        "Coffee 0",
+        tags=["startups"],
+        changes=[{"original_date": date(2024, 1, 4), "cancelled": True}],
+    )
+    with_one = city_page_queries()
+    for n in range(1, 12):
+        venue = make_venue(f"Venue {n}")
+        make_meetup(
+            f"Coffee {n}",
+            venue=venue,
+            tags=["startups", f"tag-{n}"],
+            changes=[{"original_date": date(2024, 1, 4), "new_start_time": time(10)}],
+        )
+
+    assert city_page_queries() == with_one
+
+
+@pytest.mark.parametrize("url", ["/", "/m/coffee/", "/v/cafe-central-paris/", "/fr/"])
+def test_other_pages_query_count_does_not_grow_with_meetups(
+    client, count_queries, make_venue, make_meetup, url
+):
+    make_meetup("Coffee", tags=["a"])
+    with_one = count_queries(lambda: client.get(url))
+    venue = make_venue("Central Two")
+    for n in range(10):
+        make_meetup(f"More {n}", venue=venue if n % 2 else None, tags=["a", f"t{n}"])
+
+    assert count_queries(lambda: client.get(url)) == with_one
+
+
+def test_timestamps_are_utc(app, make_meetup):
+    meetup = make_meetup()
+
+    assert meetup.created_at.tzinfo == UTC
