@@ -1,0 +1,515 @@
+"""Recurring meetup schedules: a restricted RRULE subset, exceptions, local time.
+
+Pure and Flask-free. Local wall-clock time is the truth: a 09:00 Paris
+meetup is at 09:00 Paris time in January and in July. Occurrences are
+computed from the rule, never stored one by one.
+
+Dates are computed with plain calendar arithmetic rather than by walking the
+series from its first date, so a window thirty years ahead costs the same as
+next week. The expansion follows RFC 5545 with DTSTART set to
+`first_occurrence_date`, so our dates and a calendar app's agree.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+MAX_INTERVAL = 12
+MAX_DURATION = timedelta(hours=24)
+WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
+
+# Words used by describe(), kept in tables so a translation layer can swap them.
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ORDINAL_NAMES = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", -1: "Last"}
+PHRASES = {
+    "weekly": "Every {days}",
+    "every_other_week": "Every other {days}",
+    "every_n_weeks": "Every {interval} weeks on {days}",
+    "monthly": "{ordinal} {day} of the month",
+    "with_times": "{pattern}, {start}\N{EN DASH}{end}",
+    "list_separator": ", ",
+    "last_separator": " and ",
+    "time_format": "%H:%M",
+}
+
+# Open-ended series stop here so that date arithmetic never overflows.
+_LAST_COMPUTABLE_DAY = date.max - timedelta(weeks=2 * MAX_INTERVAL)
+_BYDAY_ITEM = re.compile(r"([+-]?[0-9]{1,2})?([A-Z]{2})")
+_INTERVAL = re.compile(r"[0-9]{1,3}")
+
+
+class ScheduleError(ValueError):
+    """A schedule or change that cannot be honoured; the message is for people."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The RRULE subset a volunteer can pick from a form.
+
+    weekdays: 0 = Monday … 6 = Sunday, sorted and unique.
+    WEEKLY: one or more weekdays, every `interval` weeks (1 to 12).
+    MONTHLY: exactly one weekday, on week_of_month 1 to 4 or -1 (last); interval 1.
+    """
+
+    freq: Literal["WEEKLY", "MONTHLY"]
+    weekdays: tuple[int, ...]
+    interval: int = 1
+    week_of_month: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse rules outside the subset, so every Rule can be expanded and exported."""
+        weekdays = tuple(sorted(set(self.weekdays)))
+        object.__setattr__(self, "weekdays", weekdays)
+        if self.freq not in ("WEEKLY", "MONTHLY"):
+            raise ScheduleError(f"Only weekly and monthly schedules exist, not {self.freq!r}.")
+        if not weekdays:
+            raise ScheduleError("Pick at least one day of the week.")
+        if any(day not in range(7) for day in weekdays):
+            raise ScheduleError("Days of the week are numbered 0 (Monday) to 6 (Sunday).")
+        if not isinstance(self.interval, int) or self.interval not in range(1, MAX_INTERVAL + 1):
+            raise ScheduleError(f"The interval must be between 1 and {MAX_INTERVAL} weeks.")
+        if self.freq == "WEEKLY":
+            self._check_weekly()
+        else:
+            self._check_monthly()
+
+    def _check_weekly(self) -> None:
+        if self.week_of_month is not None:
+            raise ScheduleError("A weekly schedule cannot name a week of the month.")
+
+    def _check_monthly(self) -> None:
+        if len(self.weekdays) != 1:
+            raise ScheduleError("A monthly schedule happens on exactly one day of the week.")
+        if self.week_of_month not in WEEKS_OF_MONTH:
+            raise ScheduleError("A monthly schedule is on the first to fourth, or the last, week.")
+        if self.interval != 1:
+            raise ScheduleError("A monthly schedule happens every month.")
+
+    def to_rrule(self) -> str:
+        """The RRULE value (no prefix, DTSTART or UNTIL) in one canonical spelling.
+
+        WKST=MO is written whenever INTERVAL > 1, because only then does the week
+        start change which weeks are counted.
+        """
+        parts = [f"FREQ={self.freq}"]
+        if self.interval > 1:
+            parts.append(f"INTERVAL={self.interval}")
+        if self.freq == "MONTHLY":
+            parts.append(f"BYDAY={self.week_of_month}{WEEKDAY_CODES[self.weekdays[0]]}")
+        else:
+            parts.append("BYDAY=" + ",".join(WEEKDAY_CODES[day] for day in self.weekdays))
+        if self.interval > 1:
+            parts.append("WKST=MO")
+        return ";".join(parts)
+
+    @classmethod
+    def from_rrule(cls, text: str) -> Rule:
+        """Parse the subset `to_rrule` writes; anything else is refused, not approximated."""
+        parts = _rrule_parts(text)
+        unknown = set(parts) - {"FREQ", "INTERVAL", "BYDAY", "WKST"}
+        if unknown:
+            raise ScheduleError(f"Unsupported RRULE part(s): {', '.join(sorted(unknown))}.")
+        if parts.get("WKST", "MO") != "MO":
+            raise ScheduleError("Only weeks starting on Monday (WKST=MO) are supported.")
+        freq = parts.get("FREQ")
+        if freq not in ("WEEKLY", "MONTHLY"):
+            raise ScheduleError(f"Only FREQ=WEEKLY or FREQ=MONTHLY is supported, not {freq!r}.")
+        interval = _parse_interval(parts.get("INTERVAL", "1"))
+        ordinals, weekdays = _parse_byday(parts.get("BYDAY"))
+        if freq == "WEEKLY":
+            if any(ordinal is not None for ordinal in ordinals):
+                raise ScheduleError("A weekly RRULE cannot number its days (like 1TU).")
+            return cls("WEEKLY", weekdays, interval)
+        if len(ordinals) != 1 or ordinals[0] is None:
+            raise ScheduleError("A monthly RRULE needs exactly one numbered day, like BYDAY=1TU.")
+        return cls("MONTHLY", weekdays, interval, ordinals[0])
+
+
+def _rrule_parts(text: str) -> dict[str, str]:
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[len("RRULE:") :]
+    parts: dict[str, str] = {}
+    for part in body.split(";"):
+        key, sep, value = part.partition("=")
+        key, value = key.strip().upper(), value.strip().upper()
+        if not sep or not key or not value:
+            raise ScheduleError(f"Cannot read RRULE part {part!r} in {text!r}.")
+        if key in parts:
+            raise ScheduleError(f"RRULE part {key} appears twice in {text!r}.")
+        parts[key] = value
+    return parts
+
+
+def _parse_interval(value: str) -> int:
+    if _INTERVAL.fullmatch(value) is None:
+        raise ScheduleError(f"INTERVAL must be a whole number, not {value!r}.")
+    return int(value)
+
+
+def _parse_byday(value: str | None) -> tuple[list[int | None], tuple[int, ...]]:
+    if value is None:
+        raise ScheduleError("The RRULE must name its day(s) of the week with BYDAY.")
+    ordinals: list[int | None] = []
+    weekdays: list[int] = []
+    for item in value.split(","):
+        match = _BYDAY_ITEM.fullmatch(item.strip())
+        if match is None or match[2] not in WEEKDAY_CODES:
+            raise ScheduleError(f"Cannot read BYDAY item {item!r}.")
+        ordinals.append(None if match[1] is None else int(match[1]))
+        weekdays.append(WEEKDAY_CODES.index(match[2]))
+    return ordinals, tuple(weekdays)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A series: its rule plus local start time, duration, zone and date bounds."""
+
+    rule: Rule
+    start_time: time
+    duration: timedelta
+    timezone: str
+    first_date: date
+    end_date: date | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse series that could not be shown or exported consistently."""
+        _load_zone(self.timezone)
+        _check_wall_clock(self.start_time)
+        _check_duration(self.duration)
+        if self.end_date is not None and self.end_date < self.first_date:
+            raise ScheduleError("The end date cannot be before the first date.")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The series' zone; ZoneInfo caches instances, so this is cheap."""
+        return ZoneInfo(self.timezone)
+
+
+def _load_zone(key: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ScheduleError(f"Unknown time zone {key!r}.") from None
+
+
+def _check_wall_clock(at: time) -> None:
+    if at.tzinfo is not None:
+        raise ScheduleError("Start times are local wall-clock times, without a zone.")
+
+
+def _check_duration(duration: timedelta) -> None:
+    if not timedelta(0) < duration <= MAX_DURATION:
+        raise ScheduleError("A meetup lasts more than zero and at most 24 hours.")
+
+
+@dataclass(frozen=True)
+class Change:
+    """An exception for one date of a series: cancelled, or moved.
+
+    A move may change the date, the start time, the duration and/or the venue;
+    fields left None keep the series' value.
+    """
+
+    original_date: date
+    cancelled: bool = False
+    new_date: date | None = None
+    new_start_time: time | None = None
+    new_duration: timedelta | None = None
+    venue_id: int | None = None
+    note: str = ""
+
+    @property
+    def has_move(self) -> bool:
+        """Whether any field of a move is set (the note alone is not a move)."""
+        fields = (self.new_date, self.new_start_time, self.new_duration, self.venue_id)
+        return any(field is not None for field in fields)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One computed date of a series, aware datetimes in the series' zone."""
+
+    original_date: date
+    start: datetime
+    end: datetime
+    cancelled: bool = False
+    moved: bool = False
+    venue_id: int | None = None
+    note: str = ""
+
+
+def local_datetime(day: date, at: time, zone: str | ZoneInfo) -> datetime:
+    """The aware instant of a local wall-clock time, resolved as RFC 5545 §3.3.5 says.
+
+    Calendar apps resolve DTSTART;TZID=… this way, so doing the same keeps the
+    site and every subscribed calendar on the same instant:
+
+    - a time that does not exist (skipped by a spring-forward gap) takes the UTC
+      offset from before the gap, so 02:30 on 2026-03-29 in Europe/Paris is the
+      instant of 03:30+02:00, and is returned as 03:30+02:00;
+    - a time that exists twice (autumn fold) is the first, earlier instant, so
+      02:30 on 2026-10-25 in Europe/Paris is 02:30+02:00.
+
+    The result is always normalised: its wall-clock time and offset are real.
+    """
+    tz = zone if isinstance(zone, ZoneInfo) else _load_zone(zone)
+    # fold=0 means "offset before the transition" in both gaps and folds (PEP 495).
+    wall = datetime.combine(day, at.replace(tzinfo=None, fold=0), tzinfo=tz)
+    return wall.astimezone(UTC).astimezone(tz)
+
+
+def first_occurrence_date(schedule: Schedule) -> date | None:
+    """The first date on or after first_date that fits the rule, or None if the series ends first.
+
+    This is the iCalendar DTSTART: RFC 5545 leaves a DTSTART off the rule
+    undefined, and every-N-weeks series count their weeks from it.
+    """
+    first = _next_matching_day(schedule.rule, schedule.first_date)
+    if schedule.end_date is not None and first > schedule.end_date:
+        return None
+    return first
+
+
+def occurrences(
+    schedule: Schedule,
+    changes: Iterable[Change] = (),
+    *,
+    start: datetime,
+    end: datetime,
+    include_cancelled: bool = False,
+) -> list[Occurrence]:
+    """Occurrences whose start instant lies in [start, end), sorted by start.
+
+    Moved dates count where they went: one moved into the window appears, one
+    moved out of it does not. Cancelled dates appear (flagged) only on request.
+    Changes for dates that are not in the series are ignored.
+    """
+    _check_aware(start, "start")
+    _check_aware(end, "end")
+    by_date = _changes_by_date(schedule, changes)
+    zone = schedule.zone
+    # One day of margin each side: a gap can push a start onto the next local day.
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date() + timedelta(days=1)
+    candidates = [
+        _base_occurrence(schedule, day)
+        for day in _rule_days(schedule, first, last)
+        if day not in by_date
+    ]
+    candidates += _changed_occurrences(schedule, by_date.values(), include_cancelled)
+    return _sorted([item for item in candidates if start <= item.start < end])
+
+
+def next_occurrences(
+    schedule: Schedule,
+    changes: Iterable[Change] = (),
+    *,
+    after: datetime,
+    limit: int,
+    include_cancelled: bool = True,
+) -> list[Occurrence]:
+    """The next `limit` occurrences starting at or after `after`, moved ones by their new start.
+
+    Cancelled dates are included by default so pages can show them struck through.
+    """
+    _check_aware(after, "after")
+    if limit <= 0:
+        return []
+    by_date = _changes_by_date(schedule, changes)
+    first = after.astimezone(schedule.zone).date() - timedelta(days=1)
+    base: list[Occurrence] = []
+    for day in _rule_days(schedule, first, None):
+        if len(base) == limit:
+            break
+        if day in by_date:
+            continue
+        occurrence = _base_occurrence(schedule, day)
+        if occurrence.start >= after:
+            base.append(occurrence)
+    changed = _changed_occurrences(schedule, by_date.values(), include_cancelled)
+    return _sorted(base + [item for item in changed if item.start >= after])[:limit]
+
+
+def validate_change(schedule: Schedule, change: Change) -> None:
+    """Refuse a change that could not be shown or exported as the volunteer meant it."""
+    if not _is_rule_day(schedule, change.original_date):
+        raise ScheduleError(f"{change.original_date.isoformat()} is not a date of this meetup.")
+    if change.cancelled:
+        if change.has_move:
+            raise ScheduleError("A cancelled date cannot also be moved.")
+        return
+    if change.new_start_time is not None:
+        _check_wall_clock(change.new_start_time)
+    if change.new_duration is not None:
+        _check_duration(change.new_duration)
+    if not _changes_something(schedule, change):
+        raise ScheduleError("This change keeps the same date, time, duration and place.")
+
+
+def describe(schedule: Schedule) -> str:
+    """The schedule in words for people, in local 24-hour time, phrased from the tables above."""
+    start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
+    end = start + schedule.duration
+    return PHRASES["with_times"].format(
+        pattern=_describe_rule(schedule.rule),
+        start=start.strftime(PHRASES["time_format"]),
+        end=end.strftime(PHRASES["time_format"]),
+    )
+
+
+def _describe_rule(rule: Rule) -> str:
+    days = _join_words([WEEKDAY_NAMES[day] for day in rule.weekdays])
+    if rule.freq == "MONTHLY":
+        assert rule.week_of_month is not None
+        return PHRASES["monthly"].format(ordinal=ORDINAL_NAMES[rule.week_of_month], day=days)
+    if rule.interval == 1:
+        return PHRASES["weekly"].format(days=days)
+    if rule.interval == 2:
+        return PHRASES["every_other_week"].format(days=days)
+    return PHRASES["every_n_weeks"].format(interval=rule.interval, days=days)
+
+
+def _join_words(words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    head = PHRASES["list_separator"].join(words[:-1])
+    return head + PHRASES["last_separator"] + words[-1]
+
+
+def _check_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ScheduleError(f"{name} must be an aware datetime (with a time zone).")
+
+
+def _changes_by_date(schedule: Schedule, changes: Iterable[Change]) -> dict[date, Change]:
+    return {
+        change.original_date: change
+        for change in changes
+        if _is_rule_day(schedule, change.original_date)
+    }
+
+
+def _base_occurrence(schedule: Schedule, day: date) -> Occurrence:
+    start = local_datetime(day, schedule.start_time, schedule.zone)
+    return Occurrence(day, start, _end_after(start, schedule.duration))
+
+
+def _changed_occurrences(
+    schedule: Schedule, changes: Iterable[Change], include_cancelled: bool
+) -> list[Occurrence]:
+    result = []
+    for change in changes:
+        if not change.cancelled:
+            result.append(_moved_occurrence(schedule, change))
+        elif include_cancelled:
+            base = _base_occurrence(schedule, change.original_date)
+            result.append(replace(base, cancelled=True, note=change.note))
+    return result
+
+
+def _moved_occurrence(schedule: Schedule, change: Change) -> Occurrence:
+    start = local_datetime(
+        change.new_date or change.original_date,
+        change.new_start_time or schedule.start_time,
+        schedule.zone,
+    )
+    duration = schedule.duration if change.new_duration is None else change.new_duration
+    end = _end_after(start, duration)
+    return Occurrence(
+        change.original_date, start, end, moved=True, venue_id=change.venue_id, note=change.note
+    )
+
+
+def _end_after(start: datetime, duration: timedelta) -> datetime:
+    """End = start + duration of elapsed time, as iCalendar's DURATION:PT…H means.
+
+    Aware arithmetic in Python is wall-clock arithmetic, hence the trip through UTC:
+    a 2-hour meetup from 01:00 on a spring-forward night ends at 04:00 local.
+    """
+    return (start.astimezone(UTC) + duration).astimezone(start.tzinfo)
+
+
+def _changes_something(schedule: Schedule, change: Change) -> bool:
+    return (
+        change.venue_id is not None
+        or change.new_date not in (None, change.original_date)
+        or change.new_start_time not in (None, schedule.start_time)
+        or change.new_duration not in (None, schedule.duration)
+    )
+
+
+def _sorted(items: list[Occurrence]) -> list[Occurrence]:
+    return sorted(items, key=lambda item: (item.start, item.original_date))
+
+
+def _is_rule_day(schedule: Schedule, day: date) -> bool:
+    return any(True for _ in _rule_days(schedule, day, day))
+
+
+def _rule_days(schedule: Schedule, first: date, last: date | None) -> Iterator[date]:
+    """Dates of the series in [first, last] (last None: open-ended), in order, by arithmetic."""
+    anchor = first_occurrence_date(schedule)
+    if anchor is None:
+        return
+    first = max(first, anchor)
+    last = min(d for d in (last, schedule.end_date, _LAST_COMPUTABLE_DAY) if d is not None)
+    for day in _candidate_days(schedule.rule, anchor, first):
+        if day > last:
+            return
+        if day >= first:
+            yield day
+
+
+def _candidate_days(rule: Rule, anchor: date, first: date) -> Iterator[date]:
+    """Days with the rule's pattern from around `first` on, endlessly; callers cut them."""
+    if rule.freq == "MONTHLY":
+        return _monthly_days(rule, first)
+    return _weekly_days(rule, anchor, first)
+
+
+def _weekly_days(rule: Rule, anchor: date, first: date) -> Iterator[date]:
+    """Rule days from the week of `first`, counting `interval` weeks from the anchor's week."""
+    anchor_monday = _monday_of(anchor)
+    weeks = (_monday_of(first) - anchor_monday).days // 7
+    monday = anchor_monday + timedelta(weeks=-(-weeks // rule.interval) * rule.interval)
+    while True:
+        for weekday in rule.weekdays:
+            yield monday + timedelta(days=weekday)
+        monday += timedelta(weeks=rule.interval)
+
+
+def _monthly_days(rule: Rule, first: date) -> Iterator[date]:
+    assert rule.week_of_month is not None
+    year, month = first.year, first.month
+    while True:
+        yield _nth_weekday(year, month, rule.weekdays[0], rule.week_of_month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _next_matching_day(rule: Rule, day: date) -> date:
+    """The first day on or after `day` with the rule's weekday pattern, ignoring the interval."""
+    if rule.freq == "WEEKLY":
+        return min(day + timedelta(days=(weekday - day.weekday()) % 7) for weekday in rule.weekdays)
+    return next(candidate for candidate in _monthly_days(rule, day) if candidate >= day)
+
+
+def _monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
+    """The nth (1 to 4) or last (-1) given weekday of a month."""
+    if nth == -1:
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
