@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from . import cities, demo, gazetteer
+from . import calendars, cities, demo, export, gazetteer
 from .extensions import db
 from .models import City, Meetup
 
@@ -15,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(load_cities_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remove_demo_command)
+    app.cli.add_command(export_feeds_command)
 
 
 @click.command("load-cities")
@@ -73,3 +76,36 @@ def remove_demo_command() -> None:
     """Delete the demo meetups and venues, keeping everything volunteers added."""
     removed = demo.remove(db.session)
     click.echo(f"Demo data removed: {removed} meetups.")
+
+
+@click.command("export-feeds")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="Print only the summary.")
+def export_feeds_command(directory: Path | None, quiet: bool) -> None:
+    """Write every feed as a static .ics file (default folder: feeds/), only where changed."""
+    from .factory import PROJECT_ROOT
+    from .feed_routes import site_settings
+
+    target = directory or PROJECT_ROOT / "feeds"
+    site = site_settings()
+    items = [
+        export.ExportItem(
+            feed.path,
+            version.etag(feed, site),
+            lambda f=feed: calendars.render(db.session, f, site),
+        )
+        for feed, version in calendars.all_feeds(db.session)
+    ]
+    try:
+        report = export.export(target, items)
+    except export.ExportError as error:
+        raise click.ClickException(str(error)) from error
+    if not quiet:
+        for path in report.written:
+            click.echo(f"wrote   {path}")
+        for path in report.removed:
+            click.echo(f"removed {path}")
+    click.echo(
+        f"{len(report.written)} written, {report.unchanged} unchanged, "
+        f"{len(report.removed)} removed, in {target}."
+    )

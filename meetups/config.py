@@ -21,6 +21,12 @@ DEFAULTS: dict[str, Any] = {
     # Used in feed UIDs and absolute links; must stay stable once feeds are public.
     "SITE_DOMAIN": "localhost",
     "SITE_NAME": "Meetups",
+    # Public address of the site, for absolute links in feeds and their static export.
+    "BASE_URL": "http://127.0.0.1:5000",
+    # How often calendar apps are asked to refresh a subscription.
+    "FEED_REFRESH_HOURS": 12,
+    # Memory for rendered feeds per worker, reused until their data changes.
+    "FEED_CACHE_BYTES": 64 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Listings unconfirmed for longer than this are shown as such.
     "STALE_AFTER_DAYS": 183,

@@ -337,6 +337,7 @@ def _add(session: Session, entry: DemoMeetup, tags: dict[str, Tag], now: datetim
         timezone=city.timezone,
         first_date=date(2024, 1, 1),
         status=entry.status,
+        status_since=None if entry.status == MeetupStatus.ACTIVE else now.date() - timedelta(30),
         languages=entry.languages,
         last_confirmed=None if confirmed is None else now.date() - timedelta(days=confirmed),
         tags=[_tag(session, slug, tags) for slug in entry.tags],

@@ -28,10 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
 
-    from . import cli, pages, templating
+    from . import cli, feed_routes, pages, sequencing, templating
 
+    sequencing.register()
     templating.init_app(app)
     app.register_blueprint(pages.bp)
+    feed_routes.init_app(app)
     cli.init_app(app)
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import markdown
 import nh3
 
@@ -20,3 +22,10 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener ugc",
     )
+
+
+def markdown_to_text(text: str) -> str:
+    """Plain text for places that show no HTML, such as a calendar event's description."""
+    paragraphs = nh3.clean(markdown.markdown(text), tags={"p"}, attributes={}).split("</p>")
+    cleaned = (nh3.clean(paragraph, tags=set()).strip() for paragraph in paragraphs)
+    return "\n\n".join(html.unescape(p) for p in cleaned if p)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -80,7 +81,8 @@ class City(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     population: Mapped[int] = mapped_column(Integer, default=0)
 
-    country: Mapped[Country] = relationship(lazy="joined", innerjoin=True)
+    # "unnested": under an outer join, SQLite would otherwise materialise every city.
+    country: Mapped[Country] = relationship(lazy="joined", innerjoin="unnested")
 
 
 class CityName(db.Model):
@@ -183,6 +185,8 @@ class Meetup(Timestamps, db.Model):
     # Comma-separated language codes ("en,fr"), as few as a meetup has.
     languages: Mapped[str] = mapped_column(String(60), default="")
     url: Mapped[str] = mapped_column(String(500), default="")
+    # The day the current status began: a paused or ended series stops the day before.
+    status_since: Mapped[date | None] = mapped_column(Date)
     last_confirmed: Mapped[date | None] = mapped_column(Date)
     # Bumped when time, date, place or status change: calendar apps rely on it.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -206,6 +210,14 @@ class Meetup(Timestamps, db.Model):
         )
 
     @property
+    def last_date(self) -> date | None:
+        """The last date the series runs: its end date, or the eve of a pause or end."""
+        if self.status == MeetupStatus.ACTIVE or self.status_since is None:
+            return self.end_date
+        eve = self.status_since - timedelta(days=1)
+        return eve if self.end_date is None else min(eve, self.end_date)
+
+    @property
     def schedule_changes(self) -> tuple[Change, ...]:
         return tuple(change.as_change() for change in self.changes)
 
@@ -224,6 +236,18 @@ class Meetup(Timestamps, db.Model):
         if self.status != MeetupStatus.ACTIVE:
             return []
         return occurrences(self.schedule, self.schedule_changes, start=start, end=end)
+
+    def occurrence_on(self, original_date: date) -> Occurrence | None:
+        """The date the rule gives on `original_date`, where it went if moved; None if none."""
+        change = next((c for c in self.changes if c.original_date == original_date), None)
+        target = (change.new_date if change and change.new_date else None) or original_date
+        zone = ZoneInfo(self.timezone)
+        start = datetime.combine(min(original_date, target) - timedelta(days=1), time(), zone)
+        end = datetime.combine(max(original_date, target) + timedelta(days=2), time(), zone)
+        found = occurrences(
+            self.schedule, self.schedule_changes, start=start, end=end, include_cancelled=True
+        )
+        return next((o for o in found if o.original_date == original_date), None)
 
     def confirmed_recently(self, today: date, stale_after: timedelta) -> bool:
         return self.last_confirmed is not None and today - self.last_confirmed <= stale_after

@@ -14,7 +14,7 @@ LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
 
 def _meetups_with_details() -> Select[tuple[Meetup]]:
     return select(Meetup).options(
-        joinedload(Meetup.venue).joinedload(Venue.city),
+        joinedload(Meetup.venue, innerjoin=True).joinedload(Venue.city, innerjoin=True),
         selectinload(Meetup.tags),
         selectinload(Meetup.changes).joinedload(MeetupChange.venue),
     )

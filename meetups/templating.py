@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from . import display, queries
+from .calendars import Feed
 from .extensions import db
 from .markup import render_markdown
 from .schedule import describe
+from .subscribe import SubscriptionLinks, subscription_links
 
 
 def init_app(app: Flask) -> None:
@@ -22,11 +24,19 @@ def init_app(app: Flask) -> None:
         describe_schedule=describe,
     )
     app.jinja_env.globals.update(
-        time_range=display.time_range, demo_data_present=queries.demo_data_present
+        time_range=display.time_range,
+        demo_data_present=queries.demo_data_present,
+        subscription=_subscription,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.register_error_handler(HTTPException, _http_error)
+
+
+def _subscription(kind: str, *slugs: str, name: str) -> SubscriptionLinks:
+    """Links for the feed of a page: `subscription("city", "fr", "paris", name=...)`."""
+    path = Feed(kind, slugs, name, "").path
+    return subscription_links(f"{current_app.config['BASE_URL'].rstrip('/')}/feeds/{path}", name)
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:

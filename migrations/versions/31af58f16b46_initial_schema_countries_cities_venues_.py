@@ -1,8 +1,8 @@
 """Initial schema: countries, cities, venues, meetups, date changes
 
-Revision ID: 25a0b6e0d4ff
+Revision ID: 31af58f16b46
 Revises: 
-Create Date: 2026-11-23 09:13:20.138424
+Create Date: 2026-11-23 09:16:35.544300
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '25a0b6e0d4ff'
+revision = '31af58f16b46'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -96,6 +96,7 @@ def upgrade():
     sa.Column('status', sa.Enum('active', 'paused', 'ended', name='meetupstatus', native_enum=False, length=16), nullable=False),
     sa.Column('languages', sa.String(length=60), nullable=False),
     sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('status_since', sa.Date(), nullable=True),
     sa.Column('last_confirmed', sa.Date(), nullable=True),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('is_demo', sa.Boolean(), nullable=False),

@@ -1,0 +1,265 @@
+"""The catalogue of iCalendar feeds: what each holds, its data version, its bytes.
+
+Shared by the live routes and the static export, so both serve the same bytes.
+A feed's version comes from one aggregate query (how many meetups, their
+latest `updated_at`, the sum of their ids), so a 304 costs no rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from . import ical
+from .markup import markdown_to_text
+from .models import City, Country, Meetup, MeetupChange, Tag, Venue, meetup_tags
+
+# Part of every ETag: bump when the bytes of unchanged data would change.
+FEED_FORMAT = "1"
+KINDS = ("all", "country", "city", "venue", "meetup", "tag")
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What the bytes depend on besides the data."""
+
+    base_url: str
+    domain: str
+    name: str
+    refresh: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed: its stable path under /feeds/, title, and the meetups it holds."""
+
+    kind: str
+    slugs: tuple[str, ...]
+    title: str
+    page_path: str
+
+    @property
+    def path(self) -> str:
+        """ "city/fr/paris.ics": the URL under /feeds/ and the exported file; never changes."""
+        if self.kind == "all":
+            return "all.ics"
+        return f"{self.kind}/{'/'.join(self.slugs)}.ics"
+
+
+@dataclass(frozen=True)
+class Version:
+    count: int
+    last_modified: datetime | None
+    id_sum: int
+
+    def etag(self, feed: Feed, site: SiteSettings) -> str:
+        parts = (FEED_FORMAT, feed.path, site.base_url, site.domain, site.name, site.refresh)
+        data = (self.count, self.last_modified, self.id_sum)
+        text = "|".join(map(str, (*parts, *data)))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def find(session: Session, kind: str, slugs: tuple[str, ...]) -> Feed | None:
+    """The feed at /feeds/<kind>/<slugs>.ics, or None when nothing is there."""
+    finders = {
+        "all": _all_feed,
+        "country": _country_feed,
+        "city": _city_feed,
+        "venue": _venue_feed,
+        "meetup": _meetup_feed,
+        "tag": _tag_feed,
+    }
+    finder = finders.get(kind)
+    return None if finder is None else finder(session, *slugs)
+
+
+def version(session: Session, feed: Feed) -> Version:
+    row = session.execute(_aggregate(_condition(feed))).one()
+    return Version(row.count, row.last_modified, row.id_sum or 0)
+
+
+def render(session: Session, feed: Feed, site: SiteSettings) -> bytes:
+    """The feed's bytes: a pure function of its meetups and the site settings."""
+    meetups = session.scalars(_with_details(select(Meetup).where(_condition(feed)))).unique()
+    info = ical.CalendarInfo(
+        name=f"{feed.title} · {site.name}",
+        description=f"{feed.title}: dates and places, kept up to date by volunteers.",
+        url=site.base_url + feed.page_path,
+        refresh=site.refresh,
+    )
+    return ical.build_calendar(info, (series_record(m, site) for m in meetups))
+
+
+def series_record(meetup: Meetup, site: SiteSettings) -> ical.SeriesRecord:
+    """A meetup as the iCalendar builder sees it. The UID is id-based: names change."""
+    schedule = replace(meetup.schedule, end_date=meetup.last_date)
+    page = f"{site.base_url}/m/{meetup.slug}/"
+    return ical.SeriesRecord(
+        uid=f"meetup-{meetup.id}@{site.domain}",
+        sequence=meetup.sequence,
+        summary=meetup.name,
+        description=markdown_to_text(meetup.description),
+        url=page,
+        place=place_of(meetup.venue),
+        categories=tuple(tag.name for tag in meetup.tags),
+        schedule=schedule,
+        changes=meetup.schedule_changes,
+        places={c.venue_id: place_of(c.venue) for c in meetup.changes if c.venue is not None},
+        created=meetup.created_at,
+        last_modified=meetup.updated_at,
+    )
+
+
+def place_of(venue: Venue) -> ical.Place:
+    address = ", ".join(part for part in (venue.address, venue.city.name) if part)
+    if venue.city.name in venue.address:
+        address = venue.address
+    return ical.Place(venue.name, address, venue.latitude, venue.longitude)
+
+
+def all_feeds(session: Session) -> Iterator[tuple[Feed, Version]]:
+    """Every feed that exists, with its version, in a handful of grouped queries."""
+    yield from _grouped(session, "all", (), lambda row: _all_feed(session))
+    yield from _grouped(
+        session,
+        "country",
+        (Country.code, Country.name),
+        lambda row: Feed(
+            "country", (row.code.lower(),), f"Meetups in {row.name}", f"/{row.code.lower()}/"
+        ),
+    )
+    yield from _grouped(
+        session,
+        "city",
+        (City.country_code, City.slug, City.name),
+        lambda row: _city(row.country_code, row.slug, row.name),
+    )
+    yield from _grouped(
+        session, "venue", (Venue.slug, Venue.name), lambda row: _venue(row.slug, row.name)
+    )
+    yield from _grouped(
+        session, "meetup", (Meetup.slug, Meetup.name), lambda row: _meetup(row.slug, row.name)
+    )
+    yield from _grouped(session, "tag", (Tag.slug, Tag.name), lambda row: _tag(row.slug, row.name))
+
+
+def _grouped(
+    session: Session, kind: str, columns: tuple, make_feed
+) -> Iterator[tuple[Feed, Version]]:
+    query = select(*columns, *_version_columns()).select_from(Meetup)
+    query = _join_for(kind, query)
+    if columns:
+        query = query.group_by(*columns)
+    for row in session.execute(query):
+        if row.count:
+            yield make_feed(row), Version(row.count, row.last_modified, row.id_sum or 0)
+
+
+def _version_columns() -> tuple:
+    return (
+        func.count(Meetup.id).label("count"),
+        func.max(Meetup.updated_at).label("last_modified"),
+        func.sum(Meetup.id).label("id_sum"),
+    )
+
+
+def _aggregate(condition: ColumnElement[bool]) -> Select:
+    return select(*_version_columns()).where(condition)
+
+
+def _join_for(kind: str, query: Select) -> Select:
+    if kind in ("country", "city", "venue"):
+        query = query.join(Venue, Meetup.venue_id == Venue.id)
+    if kind in ("country", "city"):
+        query = query.join(City, Venue.city_id == City.id)
+    if kind == "country":
+        query = query.join(Country, City.country_code == Country.code)
+    if kind == "tag":
+        query = query.join(meetup_tags, meetup_tags.c.meetup_id == Meetup.id).join(
+            Tag, Tag.id == meetup_tags.c.tag_id
+        )
+    return query
+
+
+def _condition(feed: Feed) -> ColumnElement[bool]:
+    """Which meetups a feed holds, as a condition on Meetup alone (for any query shape)."""
+    if feed.kind == "all":
+        return Meetup.id.is_not(None)
+    if feed.kind == "meetup":
+        return Meetup.slug == feed.slugs[0]
+    if feed.kind == "tag":
+        tagged = select(meetup_tags.c.meetup_id).join(Tag).where(Tag.slug == feed.slugs[0])
+        return Meetup.id.in_(tagged)
+    venues = select(Venue.id)
+    if feed.kind == "venue":
+        venues = venues.where(Venue.slug == feed.slugs[0])
+    elif feed.kind == "city":
+        venues = venues.join(City).where(
+            City.country_code == feed.slugs[0].upper(), City.slug == feed.slugs[1]
+        )
+    else:
+        venues = venues.join(City).where(City.country_code == feed.slugs[0].upper())
+    return Meetup.venue_id.in_(venues)
+
+
+def _with_details(query: Select) -> Select:
+    return query.order_by(Meetup.id).options(
+        joinedload(Meetup.venue, innerjoin=True).joinedload(Venue.city, innerjoin=True),
+        selectinload(Meetup.tags),
+        selectinload(Meetup.changes).joinedload(MeetupChange.venue).joinedload(Venue.city),
+    )
+
+
+def _all_feed(session: Session) -> Feed:
+    return Feed("all", (), "All meetups", "/")
+
+
+def _country_feed(session: Session, code: str) -> Feed | None:
+    if code != code.lower():
+        return None
+    country = session.get(Country, code.upper())
+    return country and Feed("country", (code,), f"Meetups in {country.name}", f"/{code}/")
+
+
+def _city_feed(session: Session, code: str, slug: str) -> Feed | None:
+    if code != code.lower():
+        return None
+    city = session.scalar(select(City).where(City.country_code == code.upper(), City.slug == slug))
+    return city and _city(city.country_code, city.slug, city.name)
+
+
+def _venue_feed(session: Session, slug: str) -> Feed | None:
+    venue = session.scalar(select(Venue).where(Venue.slug == slug))
+    return venue and _venue(venue.slug, venue.name)
+
+
+def _meetup_feed(session: Session, slug: str) -> Feed | None:
+    meetup = session.scalar(select(Meetup).where(Meetup.slug == slug))
+    return meetup and _meetup(meetup.slug, meetup.name)
+
+
+def _tag_feed(session: Session, slug: str) -> Feed | None:
+    tag = session.scalar(select(Tag).where(Tag.slug == slug))
+    return tag and _tag(tag.slug, tag.name)
+
+
+def _city(country_code: str, slug: str, name: str) -> Feed:
+    code = country_code.lower()
+    return Feed("city", (code, slug), f"Meetups in {name}", f"/{code}/{slug}/")
+
+
+def _venue(slug: str, name: str) -> Feed:
+    return Feed("venue", (slug,), f"Meetups at {name}", f"/v/{slug}/")
+
+
+def _meetup(slug: str, name: str) -> Feed:
+    return Feed("meetup", (slug,), name, f"/m/{slug}/")
+
+
+def _tag(slug: str, name: str) -> Feed:
+    return Feed("tag", (slug,), f"Meetups about {name}", "/")

@@ -1,0 +1,153 @@
+"""Live iCalendar feeds under /feeds/: conditional GETs answered before any rendering."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Blueprint, Flask, Response, current_app, request
+
+from . import calendars, ical, queries
+from .extensions import db
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+MAX_AGE = 3600
+GZIP_SUFFIX = "-gzip"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    gzipped: bytes
+
+
+class RenderedFeeds:
+    """Rendered feeds by ETag, least recently used dropped first, bounded in bytes.
+
+    An ETag changes whenever a feed's data does, so entries never go stale.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, Rendered] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> Rendered | None:
+        with self._lock:
+            entry = self._entries.get(etag)
+            if entry is not None:
+                self._entries.move_to_end(etag)
+            return entry
+
+    def put(self, etag: str, body: bytes) -> Rendered:
+        entry = Rendered(body, gzip.compress(body, compresslevel=6, mtime=0))
+        with self._lock:
+            if etag not in self._entries:
+                self._entries[etag] = entry
+                self._size += len(entry.body) + len(entry.gzipped)
+            while self._size > self.max_bytes and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped.body) + len(dropped.gzipped)
+        return entry
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["rendered_feeds"] = RenderedFeeds(app.config["FEED_CACHE_BYTES"])
+    app.register_blueprint(bp)
+
+
+def site_settings() -> calendars.SiteSettings:
+    config = current_app.config
+    return calendars.SiteSettings(
+        base_url=config["BASE_URL"].rstrip("/"),
+        domain=config["SITE_DOMAIN"],
+        name=config["SITE_NAME"],
+        refresh=timedelta(hours=config["FEED_REFRESH_HOURS"]),
+    )
+
+
+@bp.get("/all.ics", defaults={"kind": "all", "slug": None})
+@bp.get("/<kind>/<slug>.ics")
+def feed(kind: str, slug: str | None) -> Response:
+    return _serve(kind, (slug,) if slug else ())
+
+
+@bp.get("/city/<country_code>/<slug>.ics")
+def city_feed(country_code: str, slug: str) -> Response:
+    return _serve("city", (country_code, slug))
+
+
+@bp.get("/meetup/<slug>/<day>.ics")
+def occurrence(slug: str, day: str) -> Response:
+    """One date as a single-event file, for "add this date to my calendar"."""
+    try:
+        original_date = date.fromisoformat(day)
+    except ValueError:
+        return _text(f"{day!r} is not a date; use YYYY-MM-DD.", 400)
+    meetup = queries.meetup(slug)
+    if meetup is None:
+        return _text("No meetup at this address.", 404)
+    wanted = meetup.occurrence_on(original_date)
+    if wanted is None:
+        return _text(f"{meetup.name} has no date on {original_date.isoformat()}.", 404)
+    if wanted.cancelled:
+        return _text(f"{meetup.name} on {original_date.isoformat()} is cancelled.", 410)
+    site = site_settings()
+    info = ical.CalendarInfo(name=meetup.name, description=meetup.name, url=site.base_url)
+    body = ical.build_occurrence_event(info, calendars.series_record(meetup, site), wanted)
+    response = Response(body, content_type=CALENDAR_TYPE)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{meetup.slug}-{original_date.isoformat()}.ics"'
+    )
+    return response
+
+
+def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
+    found = calendars.find(db.session, kind, slugs)
+    if found is None:
+        return _text("No feed at this address.", 404)
+    site = site_settings()
+    version = calendars.version(db.session, found)
+    etag = version.etag(found, site)
+    gzipped = "gzip" in request.accept_encodings
+    if _not_modified(etag, version):
+        return _with_validators(Response(status=304), etag, gzipped, version)
+    cache: RenderedFeeds = current_app.extensions["rendered_feeds"]
+    rendered = cache.get(etag) or cache.put(etag, calendars.render(db.session, found, site))
+    if gzipped:
+        response = Response(rendered.gzipped, content_type=CALENDAR_TYPE)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(rendered.body, content_type=CALENDAR_TYPE)
+    return _with_validators(response, etag, gzipped, version)
+
+
+def _not_modified(etag: str, version: calendars.Version) -> bool:
+    """If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3)."""
+    if request.if_none_match:
+        return any(request.if_none_match.contains(tag) for tag in (etag, etag + GZIP_SUFFIX))
+    since = request.if_modified_since
+    modified = version.last_modified
+    return bool(since and modified and modified.replace(microsecond=0) <= since)
+
+
+def _with_validators(
+    response: Response, etag: str, gzipped: bool, version: calendars.Version
+) -> Response:
+    """Each encoding is its own representation, so it gets its own strong ETag."""
+    response.set_etag(etag + GZIP_SUFFIX if gzipped else etag)
+    if version.last_modified:
+        response.last_modified = version.last_modified
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _text(message: str, status: int) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")

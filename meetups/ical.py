@@ -1,0 +1,578 @@
+"""RFC 5545 feeds for meetup series: records in, bytes out.
+
+Pure and Flask-free, shared by the live feed routes and the static export.
+The bytes are a pure function of the records (DTSTAMP is the series'
+LAST-MODIFIED, never "now"), so equal data gives equal bytes, ETags and files.
+
+Each series is one VEVENT with DTSTART;TZID in local wall-clock time, an RRULE,
+EXDATEs for cancelled dates and a RECURRENCE-ID override per moved date; every
+TZID used gets a VTIMEZONE generated from the IANA database.
+
+Content lines are written here rather than through icalendar's Component
+serialisation: that costs about half a millisecond per event (over five
+seconds for a 10,000-series directory), while these few line formats are
+simple enough to write, escape and fold directly.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from meetups.schedule import (
+    WEEKDAY_CODES,
+    Change,
+    Occurrence,
+    Schedule,
+    first_occurrence_date,
+    local_datetime,
+    occurrences,
+)
+
+HORIZON_YEAR = 2040
+"""VTIMEZONEs list every transition through this year; rules still regular then
+are written open-ended, so subscribers stay right beyond it unless a country
+changes its rules (which a feed refresh then picks up)."""
+
+MAX_LINE_OCTETS = 75
+
+_ONE_SECOND = timedelta(seconds=1)
+_ZONE_SCAN_STEP = 7 * 86400
+"""Seconds between zone probes: no IANA zone since 1990 has two offset changes
+less than a week apart (checked against every zone, 1990–2040)."""
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a meetup happens, as a calendar app shows it."""
+
+    name: str
+    address: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """What a subscriber's calendar app shows about the feed itself."""
+
+    name: str
+    description: str
+    url: str
+    refresh: timedelta = timedelta(hours=12)
+    prodid: str = "-//meetups//Meetups directory//EN"
+
+
+@dataclass(frozen=True)
+class SeriesRecord:
+    """One meetup series, as the feed needs it.
+
+    schedule.end_date is the effective end: the series' end date, or the date
+    it was paused. places holds the places of the venues that moved dates go to.
+    """
+
+    uid: str
+    sequence: int
+    summary: str
+    description: str
+    url: str
+    place: Place
+    categories: tuple[str, ...]
+    schedule: Schedule
+    changes: tuple[Change, ...]
+    places: Mapping[int, Place]
+    created: datetime
+    last_modified: datetime
+
+
+class _RenderedSeries(NamedTuple):
+    """A series' content lines, and the earliest day its VTIMEZONE must cover."""
+
+    lines: list[str]
+    zone: str
+    earliest: date
+
+
+def build_calendar(info: CalendarInfo, series: Iterable[SeriesRecord]) -> bytes:
+    """A subscribable feed: one master VEVENT per series (by UID), plus overrides."""
+    rendered = [
+        item
+        for record in sorted(series, key=lambda record: record.uid)
+        if (item := _render_series(record)) is not None
+    ]
+    earliest: dict[str, date] = {}
+    for item in rendered:
+        earliest[item.zone] = min(earliest.get(item.zone, item.earliest), item.earliest)
+    lines = [*_calendar_header(info), *_subscription_properties(info)]
+    for zone in sorted(earliest):
+        lines.extend(_vtimezone_lines(zone, earliest[zone].year, HORIZON_YEAR))
+    for item in rendered:
+        lines.extend(item.lines)
+    lines.append("END:VCALENDAR")
+    return _serialize(lines)
+
+
+def build_occurrence_event(
+    info: CalendarInfo, series: SeriesRecord, occurrence: Occurrence
+) -> bytes:
+    """One date as a stand-alone event, for "add this date to my calendar".
+
+    Its UID is the date plus the series UID: stable, and distinct from the
+    series so that importing it never replaces a subscribed series.
+    """
+    zone = series.schedule.timezone
+    uid = f"{occurrence.original_date:%Y%m%d}-{series.uid}"
+    lines = [
+        *_calendar_header(info),
+        *_vtimezone_lines(zone, occurrence.start.year, HORIZON_YEAR),
+        "BEGIN:VEVENT",
+        *_common_properties(series, uid),
+        f"STATUS:{'CANCELLED' if occurrence.cancelled else 'CONFIRMED'}",
+        *_occurrence_properties(series, occurrence),
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return _serialize(lines)
+
+
+def _calendar_header(info: CalendarInfo) -> list[str]:
+    return [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_text(info.prodid)}",
+        "METHOD:PUBLISH",
+    ]
+
+
+def _subscription_properties(info: CalendarInfo) -> list[str]:
+    """Name, description and refresh rate, in RFC 7986 and in the X-WR dialect."""
+    refresh = _duration(info.refresh)
+    return [
+        f"NAME:{_text(info.name)}",
+        f"X-WR-CALNAME:{_text(info.name)}",
+        f"DESCRIPTION:{_text(info.description)}",
+        f"X-WR-CALDESC:{_text(info.description)}",
+        f"URL:{info.url}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}",
+        f"X-PUBLISHED-TTL:{refresh}",
+    ]
+
+
+# Events
+
+
+def _render_series(series: SeriesRecord) -> _RenderedSeries | None:
+    """The master VEVENT and its overrides; None for a series with no date at all."""
+    schedule = series.schedule
+    first = first_occurrence_date(schedule)
+    if first is None:
+        return None
+    exceptions = _exceptions(schedule, series.changes)
+    cancelled = [item.original_date for item in exceptions if item.cancelled]
+    overrides = [item for item in exceptions if not item.cancelled]
+    lines = _master_event(series, first, cancelled)
+    for occurrence in overrides:
+        lines.extend(_override_event(series, occurrence))
+    earliest = min([first, *(item.start.date() for item in overrides)])
+    return _RenderedSeries(lines, schedule.timezone, earliest)
+
+
+def _exceptions(schedule: Schedule, changes: tuple[Change, ...]) -> list[Occurrence]:
+    """The occurrences that changes cancel or move, by original date.
+
+    The schedule module decides what a change means; a change whose original
+    date is not an occurrence of the series does not come back from it.
+    """
+    if not changes:
+        return []
+    days = [day for change in changes for day in (change.original_date, change.new_date) if day]
+    # Two days of margin either side cover any UTC offset.
+    start = datetime.combine(min(days) - timedelta(days=2), time(), UTC)
+    end = datetime.combine(max(days) + timedelta(days=3), time(), UTC)
+    found = occurrences(schedule, changes, start=start, end=end, include_cancelled=True)
+    changed = (item for item in found if item.cancelled or item.moved)
+    return sorted(changed, key=lambda item: item.original_date)
+
+
+def _master_event(series: SeriesRecord, first: date, cancelled: list[date]) -> list[str]:
+    schedule = series.schedule
+    zone = schedule.timezone
+    start = _wall_clock(first, schedule.start_time, zone)
+    lines = [
+        "BEGIN:VEVENT",
+        *_common_properties(series, series.uid),
+        "STATUS:CONFIRMED",
+        f"DTSTART;TZID={zone}:{_local(start)}",
+        _end_property(start, schedule.duration, zone),
+        f"RRULE:{_rrule(schedule)}",
+        *_place_properties(series.place),
+        f"DESCRIPTION:{_text(_description(series))}",
+    ]
+    if cancelled:
+        exdates = ",".join(_local(_wall_clock(day, schedule.start_time, zone)) for day in cancelled)
+        lines.append(f"EXDATE;TZID={zone}:{exdates}")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def _override_event(series: SeriesRecord, occurrence: Occurrence) -> list[str]:
+    """The one instance a change moved, replacing the rule's instance."""
+    schedule = series.schedule
+    zone = schedule.timezone
+    original = _wall_clock(occurrence.original_date, schedule.start_time, zone)
+    return [
+        "BEGIN:VEVENT",
+        *_common_properties(series, series.uid),
+        "STATUS:CONFIRMED",
+        f"RECURRENCE-ID;TZID={zone}:{_local(original)}",
+        *_occurrence_properties(series, occurrence),
+        "END:VEVENT",
+    ]
+
+
+def _common_properties(series: SeriesRecord, uid: str) -> list[str]:
+    """What every VEVENT of a series says, whatever the date."""
+    lines = [
+        f"UID:{_text(uid)}",
+        f"DTSTAMP:{_utc(series.last_modified)}",
+        f"CREATED:{_utc(series.created)}",
+        f"LAST-MODIFIED:{_utc(series.last_modified)}",
+        f"SEQUENCE:{series.sequence}",
+        f"SUMMARY:{_text(series.summary)}",
+        f"URL:{series.url}",
+        "TRANSP:TRANSPARENT",
+    ]
+    if series.categories:
+        lines.append(f"CATEGORIES:{','.join(_text(tag) for tag in series.categories)}")
+    return lines
+
+
+def _occurrence_properties(series: SeriesRecord, occurrence: Occurrence) -> list[str]:
+    """Start, end, place and note of one computed date."""
+    zone = series.schedule.timezone
+    place = series.places.get(occurrence.venue_id, series.place)
+    return [
+        f"DTSTART;TZID={zone}:{_local(occurrence.start.astimezone(_zone(zone)))}",
+        f"DTEND;TZID={zone}:{_local(occurrence.end.astimezone(_zone(zone)))}",
+        *_place_properties(place),
+        f"DESCRIPTION:{_text(_description(series, occurrence.note))}",
+    ]
+
+
+def _place_properties(place: Place) -> list[str]:
+    location = ", ".join(part for part in (place.name, place.address) if part)
+    lines = [f"LOCATION:{_text(location)}"]
+    if place.latitude is not None and place.longitude is not None:
+        lines.append(f"GEO:{place.latitude:.6f};{place.longitude:.6f}")
+    return lines
+
+
+def _description(series: SeriesRecord, note: str = "") -> str:
+    """Plain text ending with the meetup page, which is where people check."""
+    parts = (note.strip(), series.description.strip(), series.url)
+    return "\n\n".join(part for part in parts if part)
+
+
+def _rrule(schedule: Schedule) -> str:
+    """The rule, bounded by UNTIL at the last second of the end date, in UTC.
+
+    UNTIL must be UTC because DTSTART has a TZID. The end of the end date,
+    rather than the last occurrence's start, needs no expansion, keeps every
+    start on the end date whatever its time, and stays right even in clients
+    that wrongly compare UNTIL with local times, unless a meetup starts within
+    the zone's UTC offset of midnight.
+    """
+    rule = schedule.rule.to_rrule()
+    if schedule.end_date is None:
+        return rule
+    next_day = local_datetime(schedule.end_date + timedelta(days=1), time(), schedule.timezone)
+    return f"{rule};UNTIL={_utc(next_day - _ONE_SECOND)}"
+
+
+def _wall_clock(day: date, at: time, zone: str) -> datetime:
+    """The local time as the rule states it, even in a DST gap.
+
+    Written with its TZID, RFC 5545 reads a time in a gap with the offset
+    before the gap, as zoneinfo does for fold=0; resolving it first would
+    shift every later instance of a rule.
+    """
+    return datetime.combine(day, at, _zone(zone))
+
+
+def _end_property(start: datetime, duration: timedelta, zone: str) -> str:
+    """DTEND, or DURATION when the first date spans a clock change.
+
+    Parsers take each instance's length from DTEND - DTSTART: ical.js as
+    elapsed time, icalendar and ical on the wall clock. These agree unless the
+    first date spans a clock change; then only DURATION means the same to all.
+    """
+    end = (start.astimezone(UTC) + duration).astimezone(start.tzinfo)
+    if end.replace(tzinfo=None) - start.replace(tzinfo=None) != duration:
+        return f"DURATION:{_duration(duration)}"
+    return f"DTEND;TZID={zone}:{_local(end)}"
+
+
+# Time zones
+
+
+@lru_cache(maxsize=1024)
+def _zone(key: str) -> ZoneInfo:
+    """A zone held for good: ZoneInfo keeps only eight strongly, and a directory
+    feed that touches hundreds of zones would otherwise reread their files."""
+    return ZoneInfo(key)
+
+
+class _Transition(NamedTuple):
+    """One change of a zone's UTC offset, as a VTIMEZONE observance states it."""
+
+    onset: datetime  # local time in the offset before the change, naive
+    instant: datetime  # UTC
+    offset_from: timedelta
+    offset_to: timedelta
+    name: str
+    is_daylight: bool
+
+    @property
+    def kind(self) -> tuple[bool, timedelta, timedelta, str]:
+        return (self.is_daylight, self.offset_from, self.offset_to, self.name)
+
+
+@lru_cache(maxsize=2048)
+def _vtimezone_lines(zone: str, first_year: int, last_year: int) -> tuple[str, ...]:
+    """A VTIMEZONE valid from 1 January of first_year, through last_year and,
+    where the rules are regular, beyond.
+
+    Regular yearly changes become one RRULE observance per run of years; the
+    rest are listed as RDATEs. Cached: a zone costs milliseconds to scan.
+    """
+    last_year = max(first_year, last_year)
+    transitions = _transitions(_zone(zone), first_year, last_year)
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{zone}"]
+    for _onset, observance in sorted(_observances(transitions, last_year)):
+        lines.extend(observance)
+    lines.append("END:VTIMEZONE")
+    return tuple(lines)
+
+
+def _transitions(tz: ZoneInfo, first_year: int, last_year: int) -> list[_Transition]:
+    """The change in effect on 1 January of first_year, and every later one
+    through last_year.
+
+    The change in effect is the real one if it happened in the year before,
+    else a change to the same offset at that 1 January: RFC 5545 leaves times
+    before a VTIMEZONE's first onset undefined (ical.js reads them as UTC).
+    """
+    window_start = datetime(first_year, 1, 1, tzinfo=tz)
+    start = int(window_start.timestamp())
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    found = list(_scan(tz, start - 366 * 86400, end))
+    before = [item for item in found if item.instant <= window_start]
+    if before:
+        return [before[-1], *found[len(before) :]]
+    return [_transition(tz, start, window_start.utcoffset()), *found]
+
+
+def _scan(tz: ZoneInfo, start: int, end: int) -> Iterator[_Transition]:
+    """Offset changes in (start, end): probe weekly, bisect each to the second."""
+    previous = _offset(tz, start)
+    for probe in range(start + _ZONE_SCAN_STEP, end + _ZONE_SCAN_STEP, _ZONE_SCAN_STEP):
+        if _offset(tz, probe) == previous:
+            continue
+        low, high = probe - _ZONE_SCAN_STEP, probe  # the offset changes in (low, high]
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _offset(tz, middle) == previous:
+                low = middle
+            else:
+                high = middle
+        if high < end:
+            yield _transition(tz, high, previous)
+        previous = _offset(tz, high)
+
+
+def _offset(tz: ZoneInfo, timestamp: int) -> timedelta | None:
+    return datetime.fromtimestamp(timestamp, tz).utcoffset()
+
+
+def _transition(tz: ZoneInfo, timestamp: int, offset_from: timedelta | None) -> _Transition:
+    """The observance that starts at that instant, coming from offset_from."""
+    moment = datetime.fromtimestamp(timestamp, tz)
+    instant = moment.astimezone(UTC)
+    assert offset_from is not None and moment.utcoffset() is not None
+    return _Transition(
+        onset=(instant + offset_from).replace(tzinfo=None),
+        instant=instant,
+        offset_from=offset_from,
+        offset_to=moment.utcoffset(),
+        name=moment.tzname() or _utc_offset(moment.utcoffset()),
+        is_daylight=_is_daylight(moment.dst()),
+    )
+
+
+def _is_daylight(dst: timedelta | None) -> bool:
+    """Only a positive saving is daylight time (Ireland's negative one is not)."""
+    return dst is not None and dst > timedelta(0)
+
+
+def _observances(
+    transitions: list[_Transition], last_year: int
+) -> Iterator[tuple[datetime, list[str]]]:
+    """STANDARD/DAYLIGHT components, each with its first onset for sorting.
+
+    Only a rule still in force in last_year becomes an RRULE, open-ended; all
+    other changes are listed as RDATEs. A bounded RRULE would need a UTC UNTIL,
+    which ical rejects (dateutil refuses it beside a local DTSTART) and
+    dateutil's tzical, behind icalendar, compares with local times.
+    """
+    by_kind: dict[tuple[bool, timedelta, timedelta, str], list[_Transition]] = {}
+    for transition in transitions:
+        by_kind.setdefault(transition.kind, []).append(transition)
+    for same_kind in by_kind.values():
+        listed: list[_Transition] = []
+        for run, byday in _yearly_runs(same_kind):
+            if len(run) < 3 or run[-1].onset.year < last_year:
+                listed.extend(run)
+                continue
+            rule = f"RRULE:FREQ=YEARLY;BYMONTH={run[0].onset.month};{byday}"
+            yield run[0].onset, _observance_lines(run[0], [rule])
+        if listed:
+            # One RDATE per onset, DTSTART's included: ical.js reads only the
+            # first value of each RDATE, and it and ical take the onsets of a
+            # component without RRULE from its RDATEs alone.
+            rdates = [f"RDATE:{_local(item.onset)}" for item in listed]
+            yield listed[0].onset, _observance_lines(listed[0], rdates)
+
+
+def _observance_lines(first: _Transition, extra: list[str]) -> list[str]:
+    component = "DAYLIGHT" if first.is_daylight else "STANDARD"
+    return [
+        f"BEGIN:{component}",
+        f"DTSTART:{_local(first.onset)}",
+        f"TZOFFSETFROM:{_utc_offset(first.offset_from)}",
+        f"TZOFFSETTO:{_utc_offset(first.offset_to)}",
+        f"TZNAME:{_text(first.name)}",
+        *extra,
+        f"END:{component}",
+    ]
+
+
+def _yearly_runs(transitions: list[_Transition]) -> Iterator[tuple[list[_Transition], str]]:
+    """Split same-kind changes into runs that one yearly rule describes.
+
+    A run is changes in consecutive years, in the same month, at the same local
+    time, on the same weekday, with a BYDAY (or BYMONTHDAY+BYDAY) form that
+    fits every one of them.
+    """
+    run: list[_Transition] = []
+    forms: list[str] = []
+    for transition in transitions:
+        candidates = _rule_forms(transition.onset)
+        shared = [form for form in forms if form in candidates]
+        if run and _follows(run[-1].onset, transition.onset) and shared:
+            run.append(transition)
+            forms = shared
+            continue
+        if run:
+            yield run, forms[0]
+        run, forms = [transition], candidates
+    if run:
+        yield run, forms[0]
+
+
+def _follows(previous: datetime, onset: datetime) -> bool:
+    return (
+        onset.year == previous.year + 1
+        and onset.month == previous.month
+        and onset.time() == previous.time()
+        and onset.weekday() == previous.weekday()
+    )
+
+
+def _rule_forms(onset: datetime) -> list[str]:
+    """Yearly-rule forms that give this onset's day, most widely supported first.
+
+    "Last Sunday", "second Sunday", then "the Friday on or after the 23rd"
+    (BYMONTHDAY list with BYDAY, as in Israel or Chile).
+    """
+    weekday = WEEKDAY_CODES[onset.weekday()]
+    month_length = calendar.monthrange(onset.year, onset.month)[1]
+    forms = []
+    if onset.day > month_length - 7:
+        forms.append(f"BYDAY=-1{weekday}")
+    if onset.day <= 28:
+        forms.append(f"BYDAY={(onset.day - 1) // 7 + 1}{weekday}")
+    for first_day in range(max(1, onset.day - 6), min(onset.day, month_length - 6) + 1):
+        days = ",".join(str(day) for day in range(first_day, first_day + 7))
+        forms.append(f"BYMONTHDAY={days};BYDAY={weekday}")
+    return forms
+
+
+# Values and lines
+
+
+def _text(value: str) -> str:
+    """A TEXT value: escaped, newlines as \\n, control characters dropped."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_CHARACTERS.sub("", value).translate(_TEXT_ESCAPES)
+
+
+def _utc(moment: datetime) -> str:
+    """A UTC DATE-TIME; naive datetimes are taken as UTC already."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _local(moment: datetime) -> str:
+    """The wall-clock DATE-TIME, to be written with a TZID (or in a VTIMEZONE)."""
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def _utc_offset(offset: timedelta) -> str:
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes, seconds = divmod(int(abs(offset).total_seconds()), 60)
+    text = f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+    return f"{text}{seconds:02d}" if seconds else text
+
+
+def _duration(value: timedelta) -> str:
+    """A DURATION such as PT12H or P1DT6H."""
+    minutes, seconds = divmod(value.seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    day_part = f"{value.days}D" if value.days else ""
+    time_part = "".join(
+        f"{amount}{unit}"
+        for amount, unit in ((hours, "H"), (minutes, "M"), (seconds, "S"))
+        if amount
+    )
+    if not day_part and not time_part:
+        return "PT0S"
+    return f"P{day_part}{'T' + time_part if time_part else ''}"
+
+
+def _serialize(lines: Iterable[str]) -> bytes:
+    return b"".join(_fold(line.encode()) + b"\r\n" for line in lines)
+
+
+def _fold(line: bytes) -> bytes:
+    """Fold at 75 octets, never inside a UTF-8 sequence (RFC 5545 §3.1)."""
+    if len(line) <= MAX_LINE_OCTETS:
+        return line
+    parts = []
+    start, limit = 0, MAX_LINE_OCTETS
+    while len(line) - start > limit:
+        cut = start + limit
+        while line[cut] & 0xC0 == 0x80:  # a continuation byte: cut before its lead byte
+            cut -= 1
+        parts.append(line[start:cut])
+        start, limit = cut, MAX_LINE_OCTETS - 1  # continuation lines start with a space
+    parts.append(line[start:])
+    return b"\r\n ".join(parts)

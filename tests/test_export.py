@@ -1,0 +1,155 @@
+"""Static export: the live bytes, written atomically, only where something changed."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from meetups import calendars, export
+from meetups.extensions import db
+from meetups.models import Meetup
+
+FEEDS = {
+    "all.ics",
+    "country/fr.ics",
+    "country/de.ics",
+    "city/fr/paris.ics",
+    "city/de/berlin.ics",
+    "venue/cafe-x-paris.ics",
+    "venue/kaffee-berlin.ics",
+    "meetup/open-coffee-paris.ics",
+    "meetup/berlin-coffee.ics",
+    "tag/startups.ics",
+}
+
+
+@pytest.fixture
+def directory(make_city, make_venue, make_meetup):
+    paris = make_city("Paris")
+    berlin = make_city("Berlin", "DE", "Germany", "Europe/Berlin", 52.52, 13.40)
+    make_meetup("Open Coffee Paris", venue=make_venue("Café X", city=paris), tags=["startups"])
+    make_meetup("Berlin Coffee", venue=make_venue("Kaffee", city=berlin))
+
+
+def run_export(app, target: Path) -> str:
+    result = app.test_cli_runner().invoke(args=["export-feeds", str(target)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def files_in(target: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(target).as_posix(): p.read_bytes()
+        for p in target.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_export_writes_every_feed_with_the_bytes_the_live_route_serves(
+    app, client, directory, tmp_path
+):
+    output = run_export(app, tmp_path)
+
+    written = files_in(tmp_path)
+    assert set(written) == FEEDS
+    for path, body in written.items():
+        assert client.get(f"/feeds/{path}").data == body, path
+    assert "10 written, 0 unchanged, 0 removed" in output
+
+
+def test_a_second_export_touches_nothing(app, directory, tmp_path):
+    run_export(app, tmp_path)
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.ics")}
+
+    output = run_export(app, tmp_path)
+
+    assert "0 written, 10 unchanged, 0 removed" in output
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.ics")} == stamps
+
+
+def test_after_one_edit_only_the_feeds_holding_it_are_rendered_and_written(
+    app, directory, tmp_path, monkeypatch
+):
+    run_export(app, tmp_path)
+    meetup = db.session.scalar(db.select(Meetup).filter_by(slug="berlin-coffee"))
+    meetup.start_time = time(8)
+    db.session.commit()
+    rendered: list[str] = []
+    original_render = calendars.render
+
+    def counting_render(session, feed, site):
+        rendered.append(feed.path)
+        return original_render(session, feed, site)
+
+    monkeypatch.setattr("meetups.calendars.render", counting_render)
+    output = run_export(app, tmp_path)
+
+    changed = {"all.ics", "country/de.ics", "city/de/berlin.ics", "venue/kaffee-berlin.ics"}
+    changed |= {"meetup/berlin-coffee.ics"}
+    assert set(rendered) == changed
+    assert {line.split()[1] for line in output.splitlines() if line.startswith("wrote")} == changed
+
+
+def test_feeds_that_no_longer_exist_are_removed(app, directory, tmp_path):
+    run_export(app, tmp_path)
+    db.session.delete(db.session.scalar(db.select(Meetup).filter_by(slug="berlin-coffee")))
+    db.session.commit()
+
+    output = run_export(app, tmp_path)
+
+    assert "removed city/de/berlin.ics" in output
+    assert set(files_in(tmp_path)) == {p for p in FEEDS if "de" not in p and "berlin" not in p}
+    assert not (tmp_path / "city" / "de").exists()
+
+
+def test_an_interrupted_export_leaves_only_whole_files_and_the_next_run_repairs(
+    app, directory, tmp_path
+):
+    run_export(app, tmp_path)
+    before = files_in(tmp_path)
+    (tmp_path / "city" / "fr" / ".paris.ics.x1y2.partial").write_bytes(b"BEGIN:VCALENDAR\r\n")
+    meetup = db.session.scalar(db.select(Meetup).filter_by(slug="open-coffee-paris"))
+    meetup.start_time = time(7)
+    db.session.commit()
+    calls = 0
+
+    def render_then_crash() -> bytes:
+        nonlocal calls
+        calls += 1
+        raise KeyboardInterrupt
+
+    items = [export.ExportItem(path, "new-etag", render_then_crash) for path in sorted(FEEDS)]
+    with pytest.raises(KeyboardInterrupt):
+        export.export(tmp_path, items)
+
+    assert files_in(tmp_path) == before
+    assert not list(tmp_path.rglob("*.partial"))
+    run_export(app, tmp_path)
+    assert files_in(tmp_path)["city/fr/paris.ics"] != before["city/fr/paris.ics"]
+
+
+def test_a_crash_while_writing_leaves_the_old_file_and_no_partial_one(tmp_path, monkeypatch):
+    target = tmp_path / "all.ics"
+    target.write_bytes(b"old")
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("meetups.export.os.replace", disk_full)
+    with pytest.raises(export.ExportError, match="No space left on device"):
+        export.export(tmp_path, [export.ExportItem("all.ics", "e", lambda: b"new")])
+
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["all.ics"]
+
+
+def test_an_unwritable_folder_is_a_clear_error(app, directory, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+
+    result = app.test_cli_runner().invoke(args=["export-feeds", str(blocker / "feeds")])
+
+    assert result.exit_code == 1
+    assert "Cannot write feeds to" in result.output
