@@ -8,9 +8,9 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from . import calendars, cities, demo, export, gazetteer
+from . import calendars, cities, demo, export, gazetteer, venues
 from .extensions import db
-from .models import City, Meetup
+from .models import City, Meetup, Venue
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remove_demo_command)
     app.cli.add_command(export_feeds_command)
+    app.cli.add_command(duplicate_venues_command)
+    app.cli.add_command(merge_venues_command)
 
 
 @click.command("load-cities")
@@ -109,3 +111,36 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
         f"{len(report.written)} written, {report.unchanged} unchanged, "
         f"{len(report.removed)} removed, in {target}."
     )
+
+
+@click.command("duplicate-venues")
+def duplicate_venues_command() -> None:
+    """List venue pairs that look like one place (similar name within 150 m, or same address)."""
+    pairs = venues.duplicate_pairs(db.session)
+    for first, second in pairs:
+        click.echo(f"{first.slug}  {second.slug}   ({first.name} / {second.name})")
+    click.echo(f"{len(pairs)} possible duplicate(s). Merge with: merge-venues KEEP DUPLICATE")
+
+
+@click.command("merge-venues")
+@click.argument("keep_slug", metavar="KEEP")
+@click.argument("duplicate_slug", metavar="DUPLICATE")
+def merge_venues_command(keep_slug: str, duplicate_slug: str) -> None:
+    """Move DUPLICATE's meetups to KEEP and make DUPLICATE's address redirect to KEEP."""
+    keep = _venue_argument(keep_slug, "KEEP")
+    duplicate = _venue_argument(duplicate_slug, "DUPLICATE")
+    if keep.id == duplicate.id:
+        raise click.BadParameter("KEEP and DUPLICATE are the same venue.")
+    moved = venues.merge(db.session, keep, duplicate)
+    db.session.commit()
+    click.echo(
+        f"Merged {duplicate_slug} into {keep_slug}: {moved} meetup(s) moved; "
+        f"/v/{duplicate_slug}/ now redirects to /v/{keep_slug}/."
+    )
+
+
+def _venue_argument(slug: str, name: str) -> Venue:
+    venue = db.session.scalar(select(Venue).where(Venue.slug == slug))
+    if venue is None:
+        raise click.BadParameter(f"no venue with the slug {slug!r}", param_hint=name)
+    return venue

@@ -37,3 +37,12 @@ def zone_abbreviation(moment: datetime) -> str:
 def zone_place(zone: str) -> str:
     """ "America/New_York" → "New York": how people name a time zone."""
     return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def distance(km: float) -> str:
+    """ "350 m" close by, "2.4 km" further, "27 km" far: the precision people use."""
+    if km < 1:
+        return f"{round(km * 1000, -1):.0f} m"
+    if km < 10:
+        return f"{km:.1f} km"
+    return f"{km:.0f} km"

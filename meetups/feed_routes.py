@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 
 from . import calendars, ical, queries
 from .extensions import db
@@ -111,6 +111,9 @@ def occurrence(slug: str, day: str) -> Response:
 def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     found = calendars.find(db.session, kind, slugs)
     if found is None:
+        merged_into = queries.venue_redirect(slugs[0]) if kind == "venue" else None
+        if merged_into:
+            return redirect(url_for(".feed", kind="venue", slug=merged_into), 301)
         return _text("No feed at this address.", 404)
     site = site_settings()
     version = calendars.version(db.session, found)

@@ -22,11 +22,13 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .schedule import Change, Occurrence, Rule, Schedule, next_occurrences, occurrences
+from .slugs import name_key
 
 
 def utcnow() -> datetime:
@@ -125,6 +127,8 @@ class Venue(Timestamps, db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text, default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Folded name and address ("cafe des batisseurs 12 rue …") for accent-insensitive search.
+    search_key: Mapped[str] = mapped_column(String(520), default="")
 
     city: Mapped[City] = relationship()
     meetups: Mapped[list[Meetup]] = relationship(back_populates="venue", order_by="Meetup.name")
@@ -132,6 +136,33 @@ class Venue(Timestamps, db.Model):
     @property
     def is_approximate(self) -> bool:
         return self.coordinates_source == CoordinateSource.GAZETTEER
+
+
+class VenueRedirect(db.Model):
+    """The address of a venue merged into another keeps working (a permanent redirect)."""
+
+    __tablename__ = "venue_redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+
+
+class GeocodeAnswer(db.Model):
+    """What the geocoder said for a normalised query, so it is never asked twice.
+
+    Only answers are kept (a place, or "nothing found"); errors and timeouts are not.
+    """
+
+    __tablename__ = "geocode_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query_key: Mapped[str] = mapped_column(String(500), unique=True)
+    found: Mapped[bool] = mapped_column(Boolean)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    display_name: Mapped[str] = mapped_column(String(500), default="")
+    provider: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MeetupStatus(enum.StrEnum):
@@ -191,6 +222,8 @@ class Meetup(Timestamps, db.Model):
     # Bumped when time, date, place or status change: calendar apps rely on it.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Folded name, for accent-insensitive search.
+    search_key: Mapped[str] = mapped_column(String(520), default="")
 
     venue: Mapped[Venue] = relationship(back_populates="meetups")
     tags: Mapped[list[Tag]] = relationship(secondary=meetup_tags, order_by=Tag.name)
@@ -286,6 +319,18 @@ class MeetupChange(Timestamps, db.Model):
             venue_id=self.venue_id,
             note=self.note,
         )
+
+
+@event.listens_for(Venue, "before_insert")
+@event.listens_for(Venue, "before_update")
+def _venue_search_key(mapper: object, connection: object, venue: Venue) -> None:
+    venue.search_key = name_key(f"{venue.name} {venue.address}")[:520]
+
+
+@event.listens_for(Meetup, "before_insert")
+@event.listens_for(Meetup, "before_update")
+def _meetup_search_key(mapper: object, connection: object, meetup: Meetup) -> None:
+    meetup.search_key = name_key(meetup.name)[:520]
 
 
 Index("ix_venues_coordinates", Venue.latitude, Venue.longitude)

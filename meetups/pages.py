@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +11,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from . import queries
+from .geo import check_point
 from .models import Meetup, MeetupStatus
 from .schedule import Occurrence
 
@@ -17,6 +20,9 @@ bp = Blueprint("pages", __name__)
 NEXT_DATES = 8
 WEEK = timedelta(days=7)
 MAX_QUERY_LENGTH = 100
+DEFAULT_RADIUS_KM = 5.0
+MIN_RADIUS_KM = 0.1
+MAX_RADIUS_KM = 300.0
 
 
 def _now() -> datetime:
@@ -39,9 +45,17 @@ def search() -> tuple[str, int] | str:
     if len(text) > MAX_QUERY_LENGTH:
         message = f"Please search with at most {MAX_QUERY_LENGTH} characters."
         return render_template("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
-    cities = queries.search_cities(text) if text else []
+    if not text:
+        return render_template("search.html", query=text)
     counts = {city.id: count for city, count in queries.cities_with_meetups()}
-    return render_template("search.html", query=text, cities=cities, counts=counts)
+    return render_template(
+        "search.html",
+        query=text,
+        cities=queries.search_cities(text),
+        venues=queries.search_venues(text),
+        meetups=queries.search_meetups(text),
+        counts=counts,
+    )
 
 
 @bp.get("/<string(length=2):country_code>/")
@@ -85,8 +99,11 @@ def meetup(slug: str) -> str:
 
 
 @bp.get("/v/<slug>/")
-def venue(slug: str) -> str:
-    found = queries.venue(slug) or abort(404)
+def venue(slug: str) -> str | Response:
+    found = queries.venue(slug)
+    if found is None:
+        merged_into = queries.venue_redirect(slug) or abort(404)
+        return redirect(url_for(".venue", slug=merged_into), 301)
     now = _now()
     return render_template(
         "venue.html",
@@ -106,3 +123,61 @@ def _happening(
     """Every date in the coming span across the directory, soonest first."""
     dated = [(m, o) for m in meetups for o in m.dates_between(now, now + span)]
     return sorted(dated, key=lambda pair: (pair[1].start, pair[0].name))
+
+
+@bp.get("/near")
+def near() -> tuple[str, int] | str:
+    """Meetups by distance from a point (from the browser) or a city typed in the box."""
+    form = request.args
+    if not any(form.get(key) for key in ("lat", "lon", "q")):
+        return render_template("near.html", form=form, radius=DEFAULT_RADIUS_KM)
+    try:
+        point = _point_from(form)
+        radius = _radius_from(form)
+    except ValueError as error:
+        return render_template("near.html", form=form, error=str(error), radius=None), 400
+    latitude, longitude, place = point
+    found = queries.meetups_near(latitude, longitude, radius)
+    now = _now()
+    return render_template(
+        "near.html",
+        form=form,
+        radius=radius,
+        place=place,
+        point=(latitude, longitude),
+        results=[(m, distance, _next_happening(m, now)) for m, distance in found],
+    )
+
+
+def _point_from(form: Mapping[str, str]) -> tuple[float, float, str]:
+    if form.get("lat") or form.get("lon"):
+        latitude = _number(form.get("lat", ""), "Latitude")
+        longitude = _number(form.get("lon", ""), "Longitude")
+        check_point(latitude, longitude)
+        return latitude, longitude, f"{latitude:.4f}, {longitude:.4f}"
+    text = form.get("q", "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValueError(f"Please type at most {MAX_QUERY_LENGTH} characters.")
+    cities = queries.search_cities(text, limit=1)
+    if not cities:
+        raise ValueError(f"No city called “{text}”. Try its name in English or its own language.")
+    city = cities[0]
+    return city.latitude, city.longitude, f"{city.name}, {city.country.name}"
+
+
+def _radius_from(form: Mapping[str, str]) -> float:
+    text = form.get("km", "").strip()
+    radius = _number(text, "Distance") if text else DEFAULT_RADIUS_KM
+    if not MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM:
+        raise ValueError(f"Distance must be between {MIN_RADIUS_KM} and {MAX_RADIUS_KM:g} km.")
+    return radius
+
+
+def _number(text: str, label: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{label} must be a number, not “{text[:20]}”.") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{label} must be a finite number.")
+    return value

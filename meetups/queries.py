@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
-from .models import City, CityName, Country, Meetup, MeetupChange, MeetupStatus, Venue
+from .geo import bounding_boxes, distance_km
+from .models import (
+    City,
+    CityName,
+    Country,
+    Meetup,
+    MeetupChange,
+    MeetupStatus,
+    Venue,
+    VenueRedirect,
+)
 from .slugs import name_key
 
 LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
@@ -99,12 +109,23 @@ def venue(slug: str) -> Venue | None:
     )
 
 
+def _like_pattern(key: str) -> str:
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def venue_redirect(slug: str) -> str | None:
+    """The slug a merged venue's old address now leads to."""
+    return db.session.scalar(
+        select(Venue.slug).join(VenueRedirect).where(VenueRedirect.old_slug == slug)
+    )
+
+
 def search_cities(text: str, limit: int = 20) -> list[City]:
     """Cities whose name or any alternate name starts with the folded query, biggest first."""
     key = name_key(text)
     if not key:
         return []
-    pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = _like_pattern(key) + "%"
     matching = select(CityName.city_id).where(CityName.key.like(pattern, escape="\\"))
     return list(
         db.session.scalars(
@@ -113,4 +134,58 @@ def search_cities(text: str, limit: int = 20) -> list[City]:
             .order_by(City.population.desc(), City.id)
             .limit(limit)
         )
+    )
+
+
+def meetups_near(latitude: float, longitude: float, radius_km: float) -> list[tuple[Meetup, float]]:
+    """Listed meetups within the radius, nearest first: a box on the index, then exact distance."""
+    boxes = [
+        and_(
+            Venue.latitude.between(box.south, box.north),
+            Venue.longitude.between(box.west, box.east),
+        )
+        for box in bounding_boxes(latitude, longitude, radius_km)
+    ]
+    candidates = db.session.scalars(
+        _meetups_with_details().join(Meetup.venue).where(or_(*boxes), Meetup.status.in_(LISTED))
+    ).unique()
+    found = [
+        (meetup, distance_km(latitude, longitude, meetup.venue.latitude, meetup.venue.longitude))
+        for meetup in candidates
+    ]
+    return sorted(
+        ((m, d) for m, d in found if d <= radius_km), key=lambda pair: (pair[1], pair[0].name)
+    )
+
+
+def search_venues(text: str, limit: int = 20) -> list[Venue]:
+    """Venues whose folded name or address contains the folded query."""
+    key = name_key(text)
+    if not key:
+        return []
+    pattern = f"%{_like_pattern(key)}%"
+    return list(
+        db.session.scalars(
+            select(Venue)
+            .where(Venue.search_key.like(pattern, escape="\\"))
+            .options(joinedload(Venue.city))
+            .order_by(Venue.name, Venue.id)
+            .limit(limit)
+        )
+    )
+
+
+def search_meetups(text: str, limit: int = 20) -> list[Meetup]:
+    """Listed meetups whose folded name contains the folded query."""
+    key = name_key(text)
+    if not key:
+        return []
+    pattern = f"%{_like_pattern(key)}%"
+    return list(
+        db.session.scalars(
+            _meetups_with_details()
+            .where(Meetup.search_key.like(pattern, escape="\\"), Meetup.status.in_(LISTED))
+            .order_by(Meetup.name, Meetup.id)
+            .limit(limit)
+        ).unique()
     )

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         short_date=display.short_date,
         zone_abbreviation=display.zone_abbreviation,
         zone_place=display.zone_place,
+        distance=display.distance,
         markdown=lambda text: Markup(render_markdown(text)),
         describe_schedule=describe,
     )

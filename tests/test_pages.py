@@ -229,7 +229,7 @@ def test_city_search_finds_alternate_and_accentless_names(client, make_city, que
 
     soup = page(client, f"/search?q={query}")
 
-    assert "/de/koln/" in [a["href"] for a in soup.select("ul.results a")]
+    assert "/de/koln/" in [a["href"] for a in soup.select("ul.cities a")]
 
 
 def test_city_search_with_no_match_says_so(client, make_city):
@@ -238,7 +238,37 @@ def test_city_search_with_no_match_says_so(client, make_city):
     soup = page(client, "/search?q=Atlantis")
 
     assert soup.select("ul.results li") == []
-    assert "No city called" in text_of(soup.main)
+    assert "Nothing called “Atlantis”" in text_of(soup.main)
+
+
+@pytest.mark.parametrize("query", ["batisseurs", "Bâtisseurs", "BATISSEURS", "rue de la fontaine"])
+def test_search_finds_venues_by_name_or_address_without_accents(client, make_venue, query):
+    make_venue("Café des Bâtisseurs", address="12 rue de la Fontaine au Roi")
+    make_venue("Other Place")
+
+    soup = page(client, f"/search?q={query}")
+
+    assert [text_of(a) for a in soup.select("ul.venues a")] == ["Café des Bâtisseurs"]
+
+
+@pytest.mark.parametrize("query", ["köln", "koln", "open coffee"])
+def test_search_finds_listed_meetups_by_name(client, make_meetup, query):
+    make_meetup("Open Coffee Köln")
+    make_meetup("Open Coffee Köln Ended", status=MeetupStatus.ENDED)
+    make_meetup("Something Else")
+
+    soup = page(client, f"/search?q={query}")
+
+    assert [text_of(a) for a in soup.select("ul.meetups a")] == ["Open Coffee Köln"]
+
+
+def test_renaming_keeps_search_in_step(app, client, make_meetup):
+    meetup = make_meetup("Old Name")
+    meetup.name = "Nouveau Café"
+    app.extensions["sqlalchemy"].session.commit()
+
+    assert page(client, "/search?q=nouveau cafe").select("ul.meetups a")
+    assert not page(client, "/search?q=old name").select("ul.meetups a")
 
 
 def test_city_search_rejects_overlong_queries(client):
