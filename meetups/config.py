@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     # Memory for rendered feeds per worker, reused until their data changes.
     "FEED_CACHE_BYTES": 64 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Map tiles, loaded only when a visitor presses "Show map"; empty hides maps.
+    "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "MAP_ATTRIBUTION": "© OpenStreetMap contributors",
     # Listings unconfirmed for longer than this are shown as such.
     "STALE_AFTER_DAYS": 183,
 }

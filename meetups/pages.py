@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from . import queries
 from .geo import check_point
-from .models import Meetup, MeetupStatus
+from .models import Meetup, MeetupStatus, Venue
 from .schedule import Occurrence
 
 bp = Blueprint("pages", __name__)
@@ -81,6 +81,7 @@ def city(country_code: str, slug: str) -> str | Response:
         listed=[m for m in meetups if m.status != MeetupStatus.ENDED],
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
         next_dates={m.id: _next_happening(m, now) for m in meetups},
+        markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
     )
 
 
@@ -109,7 +110,22 @@ def venue(slug: str) -> str | Response:
         "venue.html",
         venue=found,
         next_dates={m.id: _next_happening(m, now) for m in found.meetups},
+        markers=_markers([found]),
     )
+
+
+def _markers(venues: Iterable[Venue]) -> list[dict[str, object]]:
+    """Map pins for venues with coordinates, each once."""
+    seen: dict[int, dict[str, object]] = {}
+    for venue in venues:
+        if venue.id not in seen and venue.latitude is not None and venue.longitude is not None:
+            seen[venue.id] = {
+                "name": venue.name,
+                "lat": venue.latitude,
+                "lon": venue.longitude,
+                "url": url_for(".venue", slug=venue.slug),
+            }
+    return list(seen.values())
 
 
 def _next_happening(meetup: Meetup, now: datetime) -> Occurrence | None:
@@ -146,6 +162,7 @@ def near() -> tuple[str, int] | str:
         place=place,
         point=(latitude, longitude),
         results=[(m, distance, _next_happening(m, now)) for m, distance in found],
+        markers=_markers(m.venue for m, _ in found),
     )
 
 

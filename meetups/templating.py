@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
@@ -21,6 +23,7 @@ def init_app(app: Flask) -> None:
         zone_abbreviation=display.zone_abbreviation,
         zone_place=display.zone_place,
         distance=display.distance,
+        tile_host=lambda url: urlsplit(url).netloc,
         markdown=lambda text: Markup(render_markdown(text)),
         describe_schedule=describe,
     )

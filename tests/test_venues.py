@@ -100,7 +100,7 @@ def test_merge_moves_meetups_and_redirects_pages_and_feeds(app, client, make_ven
     feed = client.get("/feeds/venue/cafe-x-bis.ics")
     assert feed.status_code == 301 and feed.headers["Location"] == "/feeds/venue/cafe-x-paris.ics"
     evening = icalendar.Calendar.from_ical(client.get("/feeds/meetup/evening.ics").data)
-    override = [e for e in evening.walk("VEVENT") if "RECURRENCE-ID" in e][0]
+    override = next(e for e in evening.walk("VEVENT") if "RECURRENCE-ID" in e)
     assert str(override["LOCATION"]).startswith("Café X")
 
 

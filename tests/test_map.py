@@ -1,0 +1,70 @@
+"""The map: our own Leaflet, tiles only on request, the list always there."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+
+from tests.conftest import PHONE
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def test_leaflet_is_served_from_our_static_folder_with_its_licence():
+    script = (STATIC / "vendor" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
+
+    assert re.search(r"Leaflet 1\.9\.4", script[:300])
+    assert "BSD 2-Clause" in (STATIC / "vendor" / "leaflet" / "LICENSE").read_text()
+
+
+def test_city_page_carries_markers_for_its_venues(client, make_city, make_venue, make_meetup):
+    city = make_city("Paris")
+    make_meetup("A", venue=make_venue("Café <A>", city=city, latitude=48.86, longitude=2.35))
+    make_meetup("B", venue=make_venue("Café 'B'", city=city, latitude=48.87, longitude=2.36))
+
+    soup = BeautifulSoup(client.get("/fr/paris/").text, "html5lib")
+
+    container = soup.select_one("div.map")
+    markers = json.loads(container["data-markers"])
+    assert {m["name"] for m in markers} == {"Café <A>", "Café 'B'"}
+    assert container["data-tiles"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert container.has_attr("hidden")
+    scripts = [s["src"] for s in soup.select("script[src]")]
+    assert "/static/vendor/leaflet/leaflet.js" in scripts
+    assert all(urlsplit(src).netloc == "" for src in scripts)
+
+
+def test_no_tile_url_means_no_map(app, client, make_meetup):
+    make_meetup()
+    app.config["MAP_TILE_URL"] = ""
+
+    soup = BeautifulSoup(client.get("/fr/paris/").text, "html5lib")
+
+    assert soup.select_one("div.map") is None
+    assert soup.select("li.card")
+
+
+def test_tiles_load_only_after_the_visitor_asks(app, browser, live_server, make_venue, make_meetup):
+    venue = make_venue("Café Map", latitude=48.86, longitude=2.35)
+    make_meetup("Mapped", venue=venue)
+    app.config["MAP_TILE_URL"] = live_server + "/tiles/{z}/{x}/{y}.png"
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    tiles: list[str] = []
+    page.on("request", lambda r: tiles.append(r.url) if "/tiles/" in r.url else None)
+
+    page.goto(live_server + "/v/cafe-map-paris/")
+    page.wait_for_load_state("networkidle")
+    assert tiles == []
+    page.get_by_role("button", name="Show map").click()
+    page.wait_for_selector(".leaflet-marker-icon")
+
+    assert page.locator(".leaflet-marker-icon").count() == 1
+    assert page.locator(".leaflet-marker-icon").get_attribute("title") == "Café Map"
+    page.wait_for_load_state("networkidle")
+    assert tiles and all(url.startswith(live_server + "/tiles/") for url in tiles)
+    context.close()
