@@ -76,8 +76,17 @@ def _bump_sequences(session: Session, flush_context: Any, instances: Any) -> Non
             for meetup in _meetups_using(session, instance):
                 _bump(meetup, bumped)
         elif isinstance(instance, MeetupChange) and session.is_modified(instance):
-            _bump(instance.meetup, bumped)
+            _bump_parent(session, instance, bumped)
     for instance in (*session.new, *session.deleted):
-        meetup = instance.meetup if isinstance(instance, MeetupChange) else None
-        if meetup is not None and inspect(meetup).persistent:
-            _bump(meetup, bumped)
+        if isinstance(instance, MeetupChange):
+            _bump_parent(session, instance, bumped)
+
+
+def _bump_parent(session: Session, change: MeetupChange, bumped: set[int]) -> None:
+    """The series a date change belongs to, or belonged to before it was removed from it."""
+    meetup = change.meetup
+    if meetup is None and change.meetup_id is not None:
+        with session.no_autoflush:
+            meetup = session.get(Meetup, change.meetup_id)
+    if meetup is not None and inspect(meetup).persistent:
+        _bump(meetup, bumped)

@@ -210,6 +210,18 @@ def test_editing_the_venue_a_date_moved_to_bumps_that_series(client, directory):
     assert str(override["LOCATION"]).startswith("Café Y (new name)")
 
 
+def test_restoring_a_cancelled_date_removes_its_exdate_and_bumps_sequence(client, directory):
+    before = events(client.get("/feeds/meetup/open-coffee-paris.ics").data)[0]
+    meetup = db.session.scalar(db.select(Meetup).filter_by(slug="open-coffee-paris"))
+    cancelled = next(c for c in meetup.changes if c.cancelled)
+    meetup.changes.remove(cancelled)
+    db.session.commit()
+
+    after = events(client.get("/feeds/meetup/open-coffee-paris.ics").data)[0]
+    assert "EXDATE" in before and "EXDATE" not in after
+    assert after["SEQUENCE"] == before["SEQUENCE"] + 1
+
+
 def test_paused_and_ended_series_stop_with_until(client, make_meetup):
     make_meetup("Paused", status=MeetupStatus.PAUSED, status_since=date(2027, 3, 1))
     make_meetup("Ended", status=MeetupStatus.ENDED, end_date=date(2026, 6, 30))
