@@ -6,7 +6,9 @@ import enum
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -331,6 +333,85 @@ def _venue_search_key(mapper: object, connection: object, venue: Venue) -> None:
 @event.listens_for(Meetup, "before_update")
 def _meetup_search_key(mapper: object, connection: object, meetup: Meetup) -> None:
     meetup.search_key = name_key(meetup.name)[:520]
+
+
+class Role(enum.StrEnum):
+    VOLUNTEER = "volunteer"
+    MODERATOR = "moderator"
+
+
+class User(UserMixin, Timestamps, db.Model):
+    """A volunteer who edits; visitors never need one."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so "Ann@X.org" and "ann@x.org" are one account.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=Role.VOLUNTEER,
+    )
+    # A new volunteer's edits wait in the moderators' queue until someone marks them reviewed.
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role == Role.MODERATOR
+
+
+class Revision(db.Model):
+    """One change to a venue or meetup: who, when, what (field by field), revertible."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_entity", "entity", "entity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # {"field": [before, after]}, JSON-ready values.
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class ReportKind(enum.StrEnum):
+    NO_LONGER_HAPPENS = "no-longer-happens"
+    WRONG_TIME = "wrong-time"
+    WRONG_PLACE = "wrong-place"
+    OTHER = "other"
+
+
+class Report(db.Model):
+    """Anyone, without an account, can say a listing is wrong."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReportKind] = mapped_column(
+        Enum(
+            ReportKind, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]
+        )
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str] = mapped_column(String(500), default="")
+
+    meetup: Mapped[Meetup] = relationship()
 
 
 Index("ix_venues_coordinates", Venue.latitude, Venue.longitude)

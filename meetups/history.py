@@ -1,0 +1,191 @@
+"""Revisions: every change to a venue or meetup, field by field, and how to undo one.
+
+A revision stores {field: [before, after]} in JSON-ready values. Reverting
+applies the "before" values, but only where nobody has changed the field
+since: otherwise it refuses and names the fields, so no later edit is lost.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Meetup, MeetupChange, Revision, Tag, User, Venue, utcnow
+
+VENUE_FIELDS = (
+    "name",
+    "address",
+    "city_id",
+    "latitude",
+    "longitude",
+    "coordinates_source",
+    "timezone",
+    "notes",
+)
+MEETUP_FIELDS = (
+    "name",
+    "description",
+    "venue_id",
+    "rrule",
+    "start_time",
+    "duration_minutes",
+    "timezone",
+    "first_date",
+    "end_date",
+    "status",
+    "status_since",
+    "languages",
+    "url",
+    "last_confirmed",
+)
+DATE_FIELD_PREFIX = "date:"
+CHANGE_FIELDS = ("cancelled", "new_date", "new_start_time", "new_duration_minutes", "venue_id")
+
+
+class RevertConflict(Exception):
+    """A later edit changed the same fields; the message names them."""
+
+
+def entity_name(item: Venue | Meetup) -> str:
+    return "venue" if isinstance(item, Venue) else "meetup"
+
+
+def snapshot(item: Venue | Meetup) -> dict[str, Any]:
+    """The state that revisions compare, as JSON-ready values."""
+    if isinstance(item, Venue):
+        return {field: _plain(getattr(item, field)) for field in VENUE_FIELDS}
+    state = {field: _plain(getattr(item, field)) for field in MEETUP_FIELDS}
+    state["tags"] = sorted(tag.slug for tag in item.tags)
+    for change in item.changes:
+        state[DATE_FIELD_PREFIX + change.original_date.isoformat()] = _change_state(change)
+    return state
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value differs, as {field: [before, after]}; absent counts as None."""
+    fields = sorted(set(before) | set(after))
+    return {
+        field: [before.get(field), after.get(field)]
+        for field in fields
+        if before.get(field) != after.get(field)
+    }
+
+
+def record(
+    session: Session,
+    item: Venue | Meetup,
+    action: str,
+    user: User | None,
+    before: Mapping[str, Any],
+    reverts: Revision | None = None,
+) -> Revision | None:
+    """Add a revision for what changed since `before`; None when nothing did."""
+    session.flush()
+    changes = diff(before, snapshot(item))
+    if not changes and action == "edit":
+        return None
+    revision = Revision(
+        entity=entity_name(item),
+        entity_id=item.id,
+        action=action,
+        user_id=user.id if user else None,
+        changes=changes,
+        reverts_id=reverts.id if reverts else None,
+        reviewed_at=utcnow() if user is None or user.reviewed or user.is_moderator else None,
+    )
+    session.add(revision)
+    return revision
+
+
+def revert(session: Session, revision: Revision, user: User | None) -> Revision | None:
+    """Put back what `revision` changed, recorded as a revision of its own."""
+    item = _load(session, revision)
+    if item is None:
+        raise RevertConflict("This venue or meetup no longer exists.")
+    current = snapshot(item)
+    conflicts = [f for f, (_, after) in revision.changes.items() if current.get(f) != after]
+    if conflicts:
+        raise RevertConflict(
+            "Changed again since this revision: " + ", ".join(_label(f) for f in conflicts)
+        )
+    before = current
+    for field, (old, _) in revision.changes.items():
+        _apply(session, item, field, old)
+    return record(session, item, "revert", user, before, reverts=revision)
+
+
+def _load(session: Session, revision: Revision) -> Venue | Meetup | None:
+    model = Venue if revision.entity == "venue" else Meetup
+    return session.get(model, revision.entity_id)
+
+
+def _apply(session: Session, item: Venue | Meetup, field: str, value: Any) -> None:
+    if field == "tags":
+        item.tags = [_tag(session, slug) for slug in value or []]
+    elif field.startswith(DATE_FIELD_PREFIX):
+        _apply_date_change(item, date.fromisoformat(field[len(DATE_FIELD_PREFIX) :]), value)
+    else:
+        column = type(item).__table__.columns[field]
+        setattr(item, field, _typed(column.type.python_type, value))
+
+
+def _apply_date_change(meetup: Meetup, day: date, state: Mapping[str, Any] | None) -> None:
+    existing = next((c for c in meetup.changes if c.original_date == day), None)
+    if state is None:
+        if existing is not None:
+            meetup.changes.remove(existing)
+        return
+    change = existing or MeetupChange(original_date=day)
+    for field in CHANGE_FIELDS:
+        column = MeetupChange.__table__.columns[field]
+        setattr(change, field, _typed(column.type.python_type, state.get(field)))
+    change.note = state.get("note", "")
+    if existing is None:
+        meetup.changes.append(change)
+
+
+def _change_state(change: MeetupChange) -> dict[str, Any]:
+    state = {field: _plain(getattr(change, field)) for field in CHANGE_FIELDS}
+    state["note"] = change.note
+    return state
+
+
+def _tag(session: Session, slug: str) -> Tag:
+    return session.scalar(select(Tag).where(Tag.slug == slug)) or Tag(slug=slug, name=slug)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, time, datetime)):
+        return value.isoformat()
+    return value
+
+
+_PARSERS: dict[type, Callable[[Any], Any]] = {
+    date: date.fromisoformat,
+    time: time.fromisoformat,
+    datetime: datetime.fromisoformat,
+}
+
+
+def _typed(python_type: type, value: Any) -> Any:
+    if value is None:
+        return None
+    parser = _PARSERS.get(python_type)
+    if parser is not None:
+        return parser(value)
+    if isinstance(python_type, type) and issubclass(python_type, enum.Enum):
+        return python_type(value)
+    return value
+
+
+def _label(field: str) -> str:
+    if field.startswith(DATE_FIELD_PREFIX):
+        return "the change on " + field[len(DATE_FIELD_PREFIX) :]
+    return field.replace("_", " ")
