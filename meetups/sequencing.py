@@ -72,6 +72,9 @@ def _bump_sequences(session: Session, flush_context: Any, instances: Any) -> Non
         if isinstance(instance, Meetup) and _changed(instance, SCHEDULE_FIELDS):
             _stamp_status_change(instance)
             _bump(instance, bumped)
+        elif isinstance(instance, Meetup) and _changed(instance, ("tags",)):
+            # CATEGORIES change the feed's bytes, though not the event's time or place.
+            instance.updated_at = utcnow()
         elif isinstance(instance, Venue) and _changed(instance, PLACE_FIELDS):
             for meetup in _meetups_using(session, instance):
                 _bump(meetup, bumped)

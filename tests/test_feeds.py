@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 
 from meetups import calendars
 from meetups.extensions import db
-from meetups.models import Meetup, MeetupChange, MeetupStatus, Venue
+from meetups.models import Meetup, MeetupChange, MeetupStatus, Tag, Venue
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
@@ -208,6 +208,18 @@ def test_editing_the_venue_a_date_moved_to_bumps_that_series(client, directory):
     master, override = events(client.get("/feeds/meetup/open-coffee-paris.ics").data)
     assert master["SEQUENCE"] == before[0]["SEQUENCE"] + 1
     assert str(override["LOCATION"]).startswith("Café Y (new name)")
+
+
+def test_changing_only_tags_changes_the_etag_but_not_the_sequence(client, directory):
+    first = client.get("/feeds/meetup/paris-evening.ics")
+    meetup = db.session.scalar(db.select(Meetup).filter_by(slug="paris-evening"))
+    meetup.tags = [db.session.scalar(db.select(Tag).filter_by(slug="startups"))]
+    db.session.commit()
+
+    second = client.get("/feeds/meetup/paris-evening.ics")
+    assert second.headers["ETag"] != first.headers["ETag"]
+    assert events(second.data)[0]["SEQUENCE"] == events(first.data)[0]["SEQUENCE"]
+    assert events(second.data)[0]["CATEGORIES"].to_ical() == b"startups"
 
 
 def test_restoring_a_cancelled_date_removes_its_exdate_and_bumps_sequence(client, directory):
