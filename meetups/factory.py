@@ -28,12 +28,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
 
-    from . import cli, feed_routes, pages, sequencing, templating
+    from . import cli, feed_routes, pages, sequencing, templating, upcoming
 
     sequencing.register()
     templating.init_app(app)
     app.register_blueprint(pages.bp)
     feed_routes.init_app(app)
+    app.extensions["coming_dates"] = upcoming.ComingDates()
     cli.init_app(app)
     return app
 

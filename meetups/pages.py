@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from . import queries
+from .extensions import db
 from .geo import check_point
 from .models import Meetup, MeetupStatus, Venue
 from .schedule import Occurrence
@@ -18,6 +19,7 @@ from .schedule import Occurrence
 bp = Blueprint("pages", __name__)
 
 NEXT_DATES = 8
+HOME_DATES = 30
 WEEK = timedelta(days=7)
 MAX_QUERY_LENGTH = 100
 DEFAULT_RADIUS_KM = 5.0
@@ -31,11 +33,15 @@ def _now() -> datetime:
 
 @bp.get("/")
 def index() -> str:
+    coming = current_app.extensions["coming_dates"].between(db.session, _now(), WEEK)
+    shown = coming.dates[:HOME_DATES]
+    meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown})
     return render_template(
         "index.html",
         countries=queries.countries_with_meetups(),
         cities=queries.cities_with_meetups(),
-        this_week=_happening(queries.listed_meetups(), _now(), WEEK),
+        this_week=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
+        more_this_week=len(coming.dates) > HOME_DATES,
     )
 
 
@@ -131,14 +137,6 @@ def _markers(venues: Iterable[Venue]) -> list[dict[str, object]]:
 def _next_happening(meetup: Meetup, now: datetime) -> Occurrence | None:
     """The next date people can actually go to (a cancelled one is skipped)."""
     return next((o for o in meetup.next_dates(now, NEXT_DATES) if not o.cancelled), None)
-
-
-def _happening(
-    meetups: list[Meetup], now: datetime, span: timedelta
-) -> list[tuple[Meetup, Occurrence]]:
-    """Every date in the coming span across the directory, soonest first."""
-    dated = [(m, o) for m in meetups for o in m.dates_between(now, now + span)]
-    return sorted(dated, key=lambda pair: (pair[1].start, pair[0].name))
 
 
 @bp.get("/near")

@@ -14,6 +14,7 @@ from .models import (
     Meetup,
     MeetupChange,
     MeetupStatus,
+    Revision,
     Venue,
     VenueRedirect,
 )
@@ -84,13 +85,12 @@ def meetups_in_city(city_id: int) -> list[Meetup]:
     )
 
 
-def listed_meetups() -> list[Meetup]:
-    """Every active series, for directory-wide date views."""
-    return list(
-        db.session.scalars(
-            _meetups_with_details().where(Meetup.status == MeetupStatus.ACTIVE)
-        ).unique()
-    )
+def meetups_by_id(ids: set[int]) -> dict[int, Meetup]:
+    """Meetups with what their listing shows, for a known handful of ids."""
+    if not ids:
+        return {}
+    found = db.session.scalars(_meetups_with_details().where(Meetup.id.in_(ids))).unique()
+    return {meetup.id: meetup for meetup in found}
 
 
 def meetup(slug: str) -> Meetup | None:
@@ -189,3 +189,34 @@ def search_meetups(text: str, limit: int = 20) -> list[Meetup]:
             .limit(limit)
         ).unique()
     )
+
+
+def revisions(entity: str, entity_id: int) -> list[Revision]:
+    """One item's history, newest first."""
+    return list(
+        db.session.scalars(
+            select(Revision)
+            .where(Revision.entity == entity, Revision.entity_id == entity_id)
+            .options(joinedload(Revision.user))
+            .order_by(Revision.id.desc())
+        )
+    )
+
+
+def recent_revisions(limit: int = 100) -> list[tuple[Revision, Venue | Meetup | None]]:
+    """The latest changes across the directory, each with the item it changed (if it exists)."""
+    found = list(
+        db.session.scalars(
+            select(Revision)
+            .options(joinedload(Revision.user))
+            .order_by(Revision.id.desc())
+            .limit(limit)
+        )
+    )
+    items: dict[tuple[str, int], Venue | Meetup] = {}
+    for entity, model in (("venue", Venue), ("meetup", Meetup)):
+        ids = {r.entity_id for r in found if r.entity == entity}
+        if ids:
+            for item in db.session.scalars(select(model).where(model.id.in_(ids))):
+                items[entity, item.id] = item
+    return [(revision, items.get((revision.entity, revision.entity_id))) for revision in found]

@@ -13,6 +13,9 @@ PURE_MODULES = [
     "meetups.gazetteer",
     "meetups.display",
     "meetups.markup",
+    "meetups.ical",
+    "meetups.geo",
+    "meetups.subscribe",
 ]
 
 
