@@ -92,7 +92,7 @@ def render(session: Session, feed: Feed, site: SiteSettings) -> bytes:
         url=site.base_url + feed.page_path,
         refresh=site.refresh,
     )
-    return ical.build_calendar(info, (series_record(m, site) for m in meetups))
+    return ical.build_calendar(info, (series_record(m, site) for m in meetups if m.ever_happens))
 
 
 def series_record(meetup: Meetup, site: SiteSettings) -> ical.SeriesRecord:

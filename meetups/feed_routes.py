@@ -93,7 +93,7 @@ def occurrence(slug: str, day: str) -> Response:
     meetup = queries.meetup(slug)
     if meetup is None:
         return _text("No meetup at this address.", 404)
-    wanted = meetup.occurrence_on(original_date)
+    wanted = meetup.occurrence_on(original_date) if meetup.ever_happens else None
     if wanted is None:
         return _text(f"{meetup.name} has no date on {original_date.isoformat()}.", 404)
     if wanted.cancelled:

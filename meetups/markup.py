@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -12,6 +13,7 @@ ALLOWED_TAGS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """HTML safe to put in a page: raw HTML from the author is escaped, links are inert."""
     html = markdown.markdown(text, extensions=[], output_format="html")
@@ -24,8 +26,13 @@ def render_markdown(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=16384)
 def markdown_to_text(text: str) -> str:
-    """Plain text for places that show no HTML, such as a calendar event's description."""
+    """Plain text for places that show no HTML, such as a calendar event's description.
+
+    Cached: every feed holding a meetup (its own, its venue's, city's, tags', all)
+    needs the same text, and Markdown parsing dominated rendering the directory.
+    """
     paragraphs = nh3.clean(markdown.markdown(text), tags={"p"}, attributes={}).split("</p>")
     cleaned = (nh3.clean(paragraph, tags=set()).strip() for paragraph in paragraphs)
     return "\n\n".join(html.unescape(p) for p in cleaned if p)

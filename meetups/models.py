@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
@@ -31,6 +32,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .extensions import db
 from .schedule import Change, Occurrence, Rule, Schedule, next_occurrences, occurrences
 from .slugs import name_key
+
+
+@lru_cache(maxsize=1024)
+def parse_rule(text: str) -> Rule:
+    """A directory has few distinct rules: parse each once (Rule is immutable)."""
+    return Rule.from_rrule(text)
 
 
 def utcnow() -> datetime:
@@ -236,7 +243,7 @@ class Meetup(Timestamps, db.Model):
     @property
     def schedule(self) -> Schedule:
         return Schedule(
-            rule=Rule.from_rrule(self.rrule),
+            rule=parse_rule(self.rrule),
             start_time=self.start_time,
             duration=timedelta(minutes=self.duration_minutes),
             timezone=self.timezone,
@@ -251,6 +258,12 @@ class Meetup(Timestamps, db.Model):
             return self.end_date
         eve = self.status_since - timedelta(days=1)
         return eve if self.end_date is None else min(eve, self.end_date)
+
+    @property
+    def ever_happens(self) -> bool:
+        """False for a series paused or ended before its first date: it has no dates at all."""
+        last = self.last_date
+        return last is None or last >= self.first_date
 
     @property
     def schedule_changes(self) -> tuple[Change, ...]:

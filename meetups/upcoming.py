@@ -11,13 +11,12 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import Meetup, MeetupChange, MeetupStatus
-from .schedule import Change, Occurrence, Rule, Schedule, occurrences
+from .models import Meetup, MeetupChange, MeetupStatus, parse_rule
+from .schedule import Change, Occurrence, Schedule, occurrences
 
 BUCKET = timedelta(minutes=10)
 
@@ -78,7 +77,7 @@ def _expand(session: Session, start: datetime, end: datetime, keep: int) -> Comi
         if row.end_date is not None and row.end_date < start.date() - timedelta(days=1):
             continue
         schedule = Schedule(
-            rule=_rule(row.rrule),
+            rule=parse_rule(row.rrule),
             start_time=row.start_time,
             duration=timedelta(minutes=row.duration_minutes),
             timezone=row.timezone,
@@ -102,9 +101,3 @@ def _changes_by_meetup(session: Session, since: datetime) -> dict[int, list[Chan
     for change in session.scalars(query):
         grouped[change.meetup_id].append(change.as_change())
     return grouped
-
-
-@lru_cache(maxsize=1024)
-def _rule(text: str) -> Rule:
-    """A directory has few distinct rules; parse each once."""
-    return Rule.from_rrule(text)

@@ -247,6 +247,23 @@ def test_paused_and_ended_series_stop_with_until(client, make_meetup):
     assert date(2026, 6, 25) <= ended_until.date() <= date(2026, 7, 1)
 
 
+@pytest.mark.parametrize("status", [MeetupStatus.PAUSED, MeetupStatus.ENDED])
+def test_a_series_stopped_before_its_first_date_is_left_out_not_a_crash(
+    client, make_meetup, status
+):
+    make_meetup(
+        "Announced", first_date=date(2027, 3, 4), status=status, status_since=date(2027, 2, 1)
+    )
+    make_meetup("Running")
+
+    for url in ["/feeds/all.ics", "/feeds/meetup/announced.ics", "/feeds/city/fr/paris.ics"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Announced" not in {str(e["SUMMARY"]) for e in events(response.data)}
+    assert client.get("/feeds/meetup/announced/2027-03-04.ics").status_code == 404
+    assert client.get("/m/announced/").status_code == 200
+
+
 def test_one_date_downloads_as_a_single_event(client, directory):
     response = client.get("/feeds/meetup/open-coffee-paris/2027-01-14.ics")
 
