@@ -33,6 +33,15 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## Benchmark every route against a bare Flask route, under gunicorn (not part of the tests)
+# Load comes from Debian's wrk; as root we install it, otherwise a Python client stands in.
+bench: $(VENV)/.installed-dev
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	else echo "wrk is missing (apt-get install wrk): the benchmark uses its slower Python client."; fi
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

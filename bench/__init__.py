@@ -1,0 +1,1 @@
+"""Benchmarks of the meetups site (`make bench`): separate from the tests, reported not asserted."""

@@ -1,0 +1,53 @@
+"""The routes driven under load, each with its goal relative to the floor.
+
+To benchmark a new route (near-a-point search, trip planner, the JSON API…),
+add one `Target` to the list in `targets`: the table, the JSON and the SQL
+count pick it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .inprocess import Sample
+from .wsgi import FLOOR_PATH
+
+
+@dataclass(frozen=True)
+class Target:
+    """One request, repeated under load.
+
+    `min_ratio` is the goal: at least this share of the floor's requests per second.
+    """
+
+    name: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    status: int = 200
+    min_ratio: float | None = None
+
+
+def feed_paths(sample: Sample) -> tuple[str, str]:
+    """The city feed and the whole-directory feed, whose ETags the 304 targets need."""
+    return f"/feeds/city/{sample.country}/{sample.city}.ics", "/feeds/all.ics"
+
+
+def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Target]:
+    """Every route to drive, the floor first. Requests are plain: no gzip, no cookies."""
+    city_feed, all_feed = feed_paths(sample)
+    return [
+        Target("floor (bare Flask route)", FLOOR_PATH),
+        Target("home page", "/"),
+        Target("city page", f"/{sample.country}/{sample.city}/", min_ratio=0.5),
+        Target("meetup page", f"/m/{sample.meetup}/", min_ratio=0.5),
+        Target("city feed, full", city_feed, min_ratio=0.5),
+        Target("city feed, 304", city_feed, _if_none_match(city_feed_etag), 304, 0.8),
+        Target("all feed, cached", all_feed),
+        Target("all feed, 304", all_feed, _if_none_match(all_feed_etag), 304, 0.8),
+        # Next: near-a-point search, trip planner, JSON API.
+    ]
+
+
+def _if_none_match(etag: str) -> dict[str, str]:
+    return {"If-None-Match": etag}
