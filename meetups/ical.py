@@ -350,8 +350,8 @@ def _vtimezone_lines(zone: str, first_year: int, last_year: int) -> tuple[str, .
     """A VTIMEZONE valid from 1 January of first_year, through last_year and,
     where the rules are regular, beyond.
 
-    Regular yearly changes become one RRULE observance per run of years; the
-    rest are listed as RDATEs. Cached: a zone costs milliseconds to scan.
+    A yearly rule still in force becomes an open-ended RRULE observance; all
+    other changes are listed as RDATEs. Cached: a zone costs milliseconds to scan.
     """
     last_year = max(first_year, last_year)
     transitions = _transitions(_zone(zone), first_year, last_year)

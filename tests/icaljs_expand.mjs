@@ -34,12 +34,11 @@ function utcIso(time) {
 
 function registerTimezones(calendar) {
   ICAL.TimezoneService.reset();
-  const zones = calendar.getAllSubcomponents("vtimezone").map((component) => {
+  return calendar.getAllSubcomponents("vtimezone").map((component) => {
     const zone = new ICAL.Timezone(component);
     ICAL.TimezoneService.register(zone);
     return zone;
   });
-  return zones;
 }
 
 function instance(details) {
@@ -104,7 +103,7 @@ function offsets(zone, windowStart, windowEnd, wallClocks) {
         hour,
         minute,
       });
-      result[`${local.toString().slice(0, 16)}`] = zone.utcOffset(local);
+      result[local.toString().slice(0, 16)] = zone.utcOffset(local);
     }
   }
   return result;

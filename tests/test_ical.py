@@ -269,6 +269,22 @@ def test_regular_zones_stay_right_long_after_the_listed_years(reader: str, zone:
     assert offsets == {local: _unambiguous_offset(local, ZoneInfo(zone)) for local in offsets}
 
 
+@pytest.mark.parametrize("reader", list(READERS))
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Africa/Casablanca",  # Ramadan breaks: onsets listed one by one
+        "Africa/Cairo",  # a rule that skips into November some years
+        "Asia/Tokyo",  # no change at all: a single observance
+    ],
+)
+def test_irregular_zones_give_the_iana_offsets_every_day(reader: str, zone: str) -> None:
+    schedule = replace(CASES[0].schedule, timezone=zone)
+    feed = build_calendar(INFO, [CASES[0].record(schedule=schedule, changes=())])
+    offsets = READERS[reader](feed, replace(WINDOW, wall_clocks=(time(12),))).offsets[zone]
+    assert offsets == {local: _unambiguous_offset(local, ZoneInfo(zone)) for local in offsets}
+
+
 @pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "Australia/Sydney"])
 def test_regular_zones_are_two_yearly_rules(feed: bytes, zone: str) -> None:
     vtimezone = _component(feed, "VTIMEZONE", zone)
