@@ -45,7 +45,8 @@ def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Tar
         Target("city feed, 304", city_feed, _if_none_match(city_feed_etag), 304, 0.8),
         Target("all feed, cached", all_feed),
         Target("all feed, 304", all_feed, _if_none_match(all_feed_etag), 304, 0.8),
-        # Next: near-a-point search, trip planner, JSON API.
+        Target("near search, 5 km", f"/near?q={sample.city}&km=5"),
+        # Next: trip planner, JSON API.
     ]
 
 

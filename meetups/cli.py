@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from . import calendars, cities, demo, export, gazetteer, venues
+from . import calendars, cities, demo, export, gazetteer, locating, passwords, venues, volunteers
 from .extensions import db
-from .models import City, Meetup, Venue
+from .models import City, Meetup, Role, Venue, utcnow
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +21,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_feeds_command)
     app.cli.add_command(duplicate_venues_command)
     app.cli.add_command(merge_venues_command)
+    app.cli.add_command(geocode_venues_command)
+    app.cli.add_command(create_moderator_command)
+    app.cli.add_command(set_password_command)
 
 
 @click.command("load-cities")
@@ -139,8 +143,112 @@ def merge_venues_command(keep_slug: str, duplicate_slug: str) -> None:
     )
 
 
+@click.command("geocode-venues")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after N venues.")
+def geocode_venues_command(limit: int | None) -> None:
+    """Geocode venues whose coordinates are missing or approximate; never manual ones.
+
+    Each venue is committed on its own, so an interrupted run loses nothing and
+    the next one resumes; cached answers are not asked again.
+    """
+    settings = locating.settings_from_config(current_app.config)
+    if not settings.enabled:
+        raise click.ClickException(
+            "Geocoding is disabled. Enable it with MEETUPS_GEOCODER_ENABLED=true and a "
+            "MEETUPS_GEOCODER_USER_AGENT naming your site and a contact (see README, Geocoding)."
+        )
+    geocoder = locating.shared_geocoder(settings)
+    geocoded, approximate, errors = 0, [], []
+    with click.progressbar(locating.venues_to_geocode(db.session, limit), label="Geocoding") as ids:
+        for venue_id in ids:
+            venue = db.session.get_one(Venue, venue_id)
+            location = locating.locate_venue(db.session, venue, geocoder, now=utcnow())
+            db.session.commit()
+            if not location.is_approximate:
+                geocoded += 1
+            else:
+                (errors if location.retry_later else approximate).append(
+                    f"{venue.slug}: {location.error}"
+                )
+    for line in (*approximate, *errors):
+        click.echo(line)
+    click.echo(
+        f"{geocoded} geocoded, {len(approximate)} still approximate, "
+        f"{len(errors)} failed (still approximate; run again later)."
+    )
+
+
 def _venue_argument(slug: str, name: str) -> Venue:
     venue = db.session.scalar(select(Venue).where(Venue.slug == slug))
     if venue is None:
         raise click.BadParameter(f"no venue with the slug {slug!r}", param_hint=name)
     return venue
+
+
+_PASSWORD_STDIN = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of prompting.",
+)
+
+
+@click.command("create-moderator")
+@click.argument("email")
+@click.option("--name", help="The display name of a new account.")
+@_PASSWORD_STDIN
+def create_moderator_command(email: str, name: str | None, password_stdin: bool) -> None:
+    """Create a moderator account, or make an existing account a moderator.
+
+    How the first moderator comes to be; an existing account keeps its password.
+    """
+    user = volunteers.find_account(db.session, email)
+    if user is not None:
+        volunteers.make_moderator(user)
+        db.session.commit()
+        click.echo(f"{user.email} is a moderator (password unchanged: set-password changes it).")
+        return
+    email = _new_email(email)
+    name = (name or "").strip()
+    if not 0 < len(name) <= 80:
+        raise click.UsageError("--name, of 1 to 80 characters, is required for a new account.")
+    password = _new_password(password_stdin, email=email, display_name=name)
+    volunteers.create_account(
+        db.session, email=email, display_name=name, password=password, role=Role.MODERATOR
+    )
+    db.session.commit()
+    click.echo(f"Moderator {email} ({name}) created.")
+
+
+@click.command("set-password")
+@click.argument("email")
+@_PASSWORD_STDIN
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Set a new password for an account and lift any lockout: the app sends no reset emails."""
+    user = volunteers.find_account(db.session, email)
+    if user is None:
+        raise click.BadParameter(f"no account with the email {email!r}", param_hint="EMAIL")
+    password = _new_password(password_stdin, email=user.email, display_name=user.display_name)
+    volunteers.set_password(user, password)
+    db.session.commit()
+    click.echo(f"Password set for {user.email}; the account can sign in now.")
+
+
+def _new_email(email: str) -> str:
+    email = volunteers.normalise_email(email)
+    if not volunteers.plausible_email(email):
+        raise click.BadParameter(
+            f"{email!r} does not look like an email address", param_hint="EMAIL"
+        )
+    return email
+
+
+def _new_password(from_stdin: bool, *, email: str, display_name: str) -> str:
+    """Never from an argument: it would stay in the shell history and the process list."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Password again")
+    problem = passwords.password_problem(password, email=email, display_name=display_name)
+    if problem:
+        raise click.ClickException(f"Password refused: {problem}")
+    return password

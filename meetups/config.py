@@ -5,7 +5,11 @@ Values are passed to `create_app`, never read at import time.
 
 from __future__ import annotations
 
+import inspect
+import math
 import os
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,31 @@ DEFAULTS: dict[str, Any] = {
     "MAP_ATTRIBUTION": "© OpenStreetMap contributors",
     # Listings unconfirmed for longer than this are shown as such.
     "STALE_AFTER_DAYS": 183,
+    # Geocoding venue addresses (off: venues get their city's centre, marked approximate).
+    "GEOCODER_ENABLED": False,
+    "GEOCODER_PROVIDER": "nominatim",
+    # Empty means the provider's own service (nominatim.openstreetmap.org for Nominatim).
+    "GEOCODER_DOMAIN": "",
+    "GEOCODER_SCHEME": "https",
+    # Required when enabled: Nominatim's usage policy asks every site to identify itself.
+    "GEOCODER_USER_AGENT": "",
+    "GEOCODER_TIMEOUT": 5.0,
+    # Nominatim's policy: at most one request a second.
+    "GEOCODER_MIN_DELAY": 1.0,
+    "GEOCODER_API_KEY": "",
+    # Served over HTTPS: session and remember-me cookies are then sent over HTTPS only.
+    "HTTPS": False,
+    # Reverse proxies in front of the app, trusted for X-Forwarded-For and -Proto.
+    "TRUSTED_PROXIES": 0,
+    # Rate limits (Flask-Limiter strings), per visitor address, or per account for edits.
+    "RATELIMIT_ENABLED": True,
+    # memory:// counts per worker; several workers share redis://host:port.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_SIGN_IN": "5 per minute;30 per hour",
+    "RATELIMIT_SIGN_UP": "5 per hour;20 per day",
+    "RATELIMIT_PASSWORD_CHANGE": "5 per minute;30 per hour",
+    "RATELIMIT_EDITS": "30 per minute;300 per hour",
+    "RATELIMIT_REPORTS": "10 per hour;30 per day",
 }
 
 
@@ -50,7 +79,73 @@ def load(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, An
     if test_config:
         config.update(test_config)
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config["DATABASE_URL"], instance_path)
+    # Derived cookie flags, unless a configuration file sets one itself.
+    config = {**cookie_settings(config["HTTPS"]), **config}
+    check_geocoder(config)
     return config
+
+
+def check_geocoder(config: Mapping[str, Any]) -> None:
+    """Refuse at start-up what would fail at the first address: Nominatim blocks anonymous use."""
+    if config["GEOCODER_TIMEOUT"] <= 0 or not math.isfinite(config["GEOCODER_TIMEOUT"]):
+        raise ConfigError("MEETUPS_GEOCODER_TIMEOUT must be a number of seconds above 0.")
+    if config["GEOCODER_MIN_DELAY"] < 0 or not math.isfinite(config["GEOCODER_MIN_DELAY"]):
+        raise ConfigError("MEETUPS_GEOCODER_MIN_DELAY must be a number of seconds, 0 or more.")
+    if not config["GEOCODER_ENABLED"]:
+        return
+    if not config["GEOCODER_USER_AGENT"].strip():
+        raise ConfigError(
+            "MEETUPS_GEOCODER_USER_AGENT is required when MEETUPS_GEOCODER_ENABLED is on: "
+            "Nominatim's usage policy asks for one naming your site and a contact, e.g. "
+            "'meetups.example.org (admin@example.org)'."
+        )
+    _check_geocoder_provider(config)
+
+
+# The settings that can fill a geopy geocoder's required arguments.
+_GEOCODER_ARGUMENTS = {"api_key": "GEOCODER_API_KEY", "domain": "GEOCODER_DOMAIN"}
+
+
+def _check_geocoder_provider(config: Mapping[str, Any]) -> None:
+    from geopy.exc import GeocoderNotFound
+    from geopy.geocoders import get_geocoder_for_service
+
+    provider = config["GEOCODER_PROVIDER"]
+    try:
+        factory = get_geocoder_for_service(provider)
+    except GeocoderNotFound:
+        raise ConfigError(
+            f"MEETUPS_GEOCODER_PROVIDER: {provider!r} is not a geopy geocoder; "
+            "use e.g. nominatim, photon or opencage."
+        ) from None
+    for name, parameter in inspect.signature(factory).parameters.items():
+        if parameter.default is not inspect.Parameter.empty or parameter.kind in (
+            inspect.Parameter.VAR_POSITIONAL,
+            inspect.Parameter.VAR_KEYWORD,
+        ):
+            continue
+        setting = _GEOCODER_ARGUMENTS.get(name)
+        if setting is None:
+            raise ConfigError(
+                f"MEETUPS_GEOCODER_PROVIDER: the {provider} geocoder needs {name!r}, "
+                "which no setting provides; choose another provider."
+            )
+        if not config[setting]:
+            raise ConfigError(f"MEETUPS_{setting} is required by the {provider} geocoder.")
+
+
+def cookie_settings(https: bool) -> dict[str, Any]:
+    """Sign-in cookies that scripts cannot read, cross-site posts do not carry, and
+    that travel only over HTTPS when the site is served so."""
+    flags = {"HTTPONLY": True, "SAMESITE": "Lax", "SECURE": https}
+    settings = {
+        f"{cookie}_COOKIE_{flag}": value
+        for cookie in ("SESSION", "REMEMBER")
+        for flag, value in flags.items()
+    }
+    # A remembered sign-in on a lost phone should not outlive a month.
+    settings["REMEMBER_COOKIE_DURATION"] = timedelta(days=30)
+    return settings
 
 
 def database_uri(url: str, instance_path: str) -> str:
@@ -85,6 +180,11 @@ def _coerce(variable: str, key: str, value: str) -> Any:
         if value.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
             raise ConfigError(f"{variable} must be true or false, not {value!r}")
         return value.lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, float):
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"{variable} must be a number, not {value!r}") from None
     if isinstance(default, int):
         try:
             return int(value)
