@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
-from .extensions import db, migrate
+from .extensions import csrf, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,16 +28,41 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    _trust_proxies(app)
 
-    from . import cli, feed_routes, pages, sequencing, templating, upcoming
+    from . import (
+        accounts,
+        cli,
+        editing,
+        feed_routes,
+        moderation,
+        pages,
+        rate_limits,
+        sequencing,
+        templating,
+        upcoming,
+    )
 
     sequencing.register()
     templating.init_app(app)
+    rate_limits.init_app(app)
+    accounts.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(editing.bp)
+    app.register_blueprint(moderation.bp)
     feed_routes.init_app(app)
     app.extensions["coming_dates"] = upcoming.ComingDates()
     cli.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies, take visitors' addresses (rate limits count per address)
+    and the scheme from the headers the trusted proxies set."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _refuse_weak_secret(app: Flask) -> None:

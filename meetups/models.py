@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
@@ -38,6 +39,18 @@ from .slugs import name_key
 def parse_rule(text: str) -> Rule:
     """A directory has few distinct rules: parse each once (Rule is immutable)."""
     return Rule.from_rrule(text)
+
+
+def stored_schedule(row: Any) -> Schedule:
+    """The Schedule of a meetup, or of a plain row with the same column names."""
+    return Schedule(
+        rule=parse_rule(row.rrule),
+        start_time=row.start_time,
+        duration=timedelta(minutes=row.duration_minutes),
+        timezone=row.timezone,
+        first_date=row.first_date,
+        end_date=row.end_date,
+    )
 
 
 def utcnow() -> datetime:
@@ -242,14 +255,7 @@ class Meetup(Timestamps, db.Model):
 
     @property
     def schedule(self) -> Schedule:
-        return Schedule(
-            rule=parse_rule(self.rrule),
-            start_time=self.start_time,
-            duration=timedelta(minutes=self.duration_minutes),
-            timezone=self.timezone,
-            first_date=self.first_date,
-            end_date=self.end_date,
-        )
+        return stored_schedule(self)
 
     @property
     def last_date(self) -> date | None:

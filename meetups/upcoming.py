@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import Meetup, MeetupChange, MeetupStatus, parse_rule
-from .schedule import Change, Occurrence, Schedule, occurrences
+from .models import Meetup, MeetupChange, MeetupStatus, stored_schedule
+from .schedule import Change, Occurrence, occurrences
 
 BUCKET = timedelta(minutes=10)
 
@@ -76,14 +76,7 @@ def _expand(session: Session, start: datetime, end: datetime, keep: int) -> Comi
     for row in rows:
         if row.end_date is not None and row.end_date < start.date() - timedelta(days=1):
             continue
-        schedule = Schedule(
-            rule=parse_rule(row.rrule),
-            start_time=row.start_time,
-            duration=timedelta(minutes=row.duration_minutes),
-            timezone=row.timezone,
-            first_date=row.first_date,
-            end_date=row.end_date,
-        )
+        schedule = stored_schedule(row)
         found.extend(
             (row.id, o) for o in occurrences(schedule, changes[row.id], start=start, end=end)
         )

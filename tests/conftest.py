@@ -6,6 +6,7 @@ absent on a laptop (those runs skip, saying why); with CI=true it must be there.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -15,9 +16,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
+from werkzeug.test import TestResponse
 
 from meetups import create_app
 from meetups.extensions import db
@@ -28,9 +31,12 @@ from meetups.models import (
     Country,
     Meetup,
     MeetupChange,
+    Role,
     Tag,
+    User,
     Venue,
 )
+from meetups.passwords import hash_password
 from meetups.slugs import name_key, slugify
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -267,3 +273,76 @@ def _tag(slug: str) -> Tag:
 
 def _next_id(model: type) -> int:
     return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+
+
+# The password of every `make_user` account unless a test says otherwise.
+PASSWORD = "correct horse battery staple"
+# scrypt is slow on purpose; one hash per distinct password keeps the suite quick.
+_test_hash = functools.cache(hash_password)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """A volunteer who signs in with PASSWORD unless told otherwise."""
+
+    def make(
+        email: str = "volunteer@example.org",
+        display_name: str = "Val Volunteer",
+        role: Role = Role.VOLUNTEER,
+        password: str = PASSWORD,
+        **overrides: Any,
+    ) -> User:
+        user = User(
+            email=email,
+            display_name=display_name,
+            role=role,
+            password_hash=_test_hash(password),
+            failed_sign_ins=overrides.pop("failed_sign_ins", 0),
+            **overrides,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class AuthActions:
+    """Signs a test client in and out through the real forms, with CSRF tokens."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def csrf_token(self) -> str:
+        """The session's token, from a page with a form (empty while CSRF is off)."""
+        page = BeautifulSoup(self.client.get("/account/sign-in").text, "html5lib")
+        field = page.select_one("input[name=csrf_token]")
+        return field["value"] if field else ""
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """POST as a browser would: with the session's CSRF token."""
+        return self.client.post(
+            url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs
+        )
+
+    def sign_in(
+        self,
+        email: str = "volunteer@example.org",
+        password: str = PASSWORD,
+        *,
+        remember: bool = False,
+        next: str | None = None,
+    ) -> TestResponse:
+        data = {"email": email, "password": password, "next": next or ""}
+        if remember:
+            data["remember"] = "y"
+        return self.post("/account/sign-in", data)
+
+    def sign_out(self) -> TestResponse:
+        return self.post("/account/sign-out")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """`auth.sign_in()` as the `make_user()` volunteer; `auth.post(url, data)` for any form."""
+    return AuthActions(client)

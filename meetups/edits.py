@@ -1,0 +1,154 @@
+"""What volunteers do to meetups, each step recorded as a revision. No Flask here.
+
+Every function changes the session and records history; the caller commits
+once, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import history
+from .models import Meetup, MeetupChange, MeetupStatus, Revision, Tag, User, Venue
+from .schedule import Change, Schedule, validate_change
+from .slugs import slugify, unique_slug
+
+
+class EditConflict(Exception):
+    """Someone saved this meetup after the editor opened it."""
+
+
+@dataclass(frozen=True)
+class MeetupFields:
+    """A meetup as a volunteer describes it in the form."""
+
+    name: str
+    description: str
+    schedule: Schedule
+    tags: tuple[str, ...]
+    languages: tuple[str, ...]
+    url: str
+
+
+@dataclass(frozen=True)
+class DateChange:
+    cancelled: bool = False
+    new_date: date | None = None
+    new_start_time: time | None = None
+    new_duration_minutes: int | None = None
+    venue_id: int | None = None
+    note: str = ""
+
+
+def version_token(meetup: Meetup) -> str:
+    """What the editor saw; any later save changes it."""
+    return f"{meetup.id}:{meetup.updated_at.isoformat()}"
+
+
+def create_meetup(session: Session, venue: Venue, fields: MeetupFields, user: User) -> Meetup:
+    meetup = Meetup(
+        slug=unique_slug(fields.name, lambda s: _slug_taken(session, s), fallback="meetup"),
+        venue=venue,
+        timezone=venue.timezone,
+    )
+    session.add(meetup)
+    with session.no_autoflush:
+        _apply(session, meetup, fields)
+    meetup.last_confirmed = datetime.now(fields.schedule.zone).date()
+    history.record(session, meetup, "create", user, {})
+    return meetup
+
+
+def update_meetup(
+    session: Session, meetup: Meetup, fields: MeetupFields, user: User, seen_version: str
+) -> Revision | None:
+    """Save the form over the meetup, unless someone else saved it in the meantime."""
+    if seen_version != version_token(meetup):
+        raise EditConflict("Someone else saved this meetup after you opened it.")
+    before = history.snapshot(meetup)
+    schedule = replace(fields.schedule, timezone=meetup.timezone)
+    _apply(session, meetup, replace(fields, schedule=schedule))
+    return history.record(session, meetup, "edit", user, before)
+
+
+def change_date(
+    session: Session, meetup: Meetup, original: date, change: DateChange | None, user: User
+) -> Revision | None:
+    """Cancel, move or (with None) restore one date of the series."""
+    existing = next((c for c in meetup.changes if c.original_date == original), None)
+    before = history.snapshot(meetup)
+    if change is None:
+        if existing is None:
+            return None
+        meetup.changes.remove(existing)
+        return history.record(session, meetup, "restore-date", user, before)
+    validate_change(meetup.schedule, _as_schedule_change(original, change))
+    target = existing or MeetupChange(original_date=original)
+    for field in ("cancelled", "new_date", "new_start_time", "new_duration_minutes", "venue_id"):
+        setattr(target, field, getattr(change, field))
+    target.note = change.note
+    if existing is None:
+        meetup.changes.append(target)
+    action = "cancel-date" if change.cancelled else "move-date"
+    return history.record(session, meetup, action, user, before)
+
+
+def confirm(session: Session, meetup: Meetup, user: User, today: date) -> Revision | None:
+    """ "Still happening": one click, with who and when in the history."""
+    before = history.snapshot(meetup)
+    meetup.last_confirmed = today
+    return history.record(session, meetup, "confirm", user, before)
+
+
+def set_status(
+    session: Session, meetup: Meetup, status: MeetupStatus, user: User
+) -> Revision | None:
+    before = history.snapshot(meetup)
+    meetup.status = status
+    return history.record(session, meetup, status.value, user, before)
+
+
+def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:
+    schedule = fields.schedule
+    meetup.name = fields.name.strip()
+    meetup.description = fields.description.strip()
+    meetup.rrule = schedule.rule.to_rrule()
+    meetup.start_time = schedule.start_time
+    meetup.duration_minutes = int(schedule.duration / timedelta(minutes=1))
+    meetup.first_date = schedule.first_date
+    meetup.end_date = schedule.end_date
+    meetup.languages = ",".join(fields.languages)
+    meetup.url = fields.url.strip()
+    meetup.tags = _tags(session, fields.tags)
+
+
+def _tags(session: Session, names: Iterable[str]) -> list[Tag]:
+    tags: dict[str, Tag] = {}
+    for name in names:
+        slug = slugify(name)
+        if slug and slug not in tags:
+            existing = session.scalar(select(Tag).where(Tag.slug == slug))
+            tags[slug] = existing or Tag(slug=slug, name=name.strip()[:60])
+    return list(tags.values())
+
+
+def _as_schedule_change(original: date, change: DateChange) -> Change:
+    duration = change.new_duration_minutes
+    return Change(
+        original_date=original,
+        cancelled=change.cancelled,
+        new_date=change.new_date,
+        new_start_time=change.new_start_time,
+        new_duration=None if duration is None else timedelta(minutes=duration),
+        venue_id=change.venue_id,
+        note=change.note,
+    )
+
+
+def _slug_taken(session: Session, slug: str) -> bool:
+    return session.scalar(select(Meetup.id).where(Meetup.slug == slug)) is not None
