@@ -87,6 +87,7 @@ def city(country_code: str, slug: str) -> str | Response:
         listed=[m for m in meetups if m.status != MeetupStatus.ENDED],
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
         next_dates={m.id: _next_happening(m, now) for m in meetups},
+        unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
     )
 
@@ -94,13 +95,11 @@ def city(country_code: str, slug: str) -> str | Response:
 @bp.get("/m/<slug>/")
 def meetup(slug: str) -> str:
     found = queries.meetup(slug) or abort(404)
-    today = datetime.now(ZoneInfo(found.timezone)).date()
-    stale_after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
     return render_template(
         "meetup.html",
         meetup=found,
         dates=found.next_dates(_now(), NEXT_DATES),
-        confirmed_recently=found.confirmed_recently(today, stale_after),
+        confirmed_recently=_confirmed_recently(found),
         venues={change.venue_id: change.venue for change in found.changes if change.venue},
     )
 
@@ -116,8 +115,16 @@ def venue(slug: str) -> str | Response:
         "venue.html",
         venue=found,
         next_dates={m.id: _next_happening(m, now) for m in found.meetups},
+        unconfirmed={m.id for m in found.meetups if not _confirmed_recently(m)},
         markers=_markers([found]),
     )
+
+
+def _confirmed_recently(meetup: Meetup) -> bool:
+    """Confirmed within the configured span, counted in the meetup's own calendar."""
+    today = datetime.now(ZoneInfo(meetup.timezone)).date()
+    stale_after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+    return meetup.confirmed_recently(today, stale_after)
 
 
 def _markers(venues: Iterable[Venue]) -> list[dict[str, object]]:

@@ -185,6 +185,18 @@ def test_meetup_page_says_when_it_was_last_confirmed(
     assert ("Unconfirmed" in text_of(fact)) == (expected == "stale")
 
 
+def test_city_page_says_which_listings_are_unconfirmed(client, make_venue, make_meetup):
+    make_meetup("Fresh", last_confirmed=date.today())
+    make_meetup("Stale", venue=make_venue("Other"), last_confirmed=date(2020, 3, 5))
+
+    cards = {text_of(c.h3.a): c for c in page(client, "/fr/paris/").select("li.card")}
+
+    assert cards["Fresh"].select_one(".unconfirmed") is None
+    assert text_of(cards["Stale"].select_one(".unconfirmed")).startswith(
+        "Unconfirmed since Thursday 5 March 2020"
+    )
+
+
 def test_paused_meetup_shows_no_dates(client, make_meetup):
     make_meetup("Resting Coffee", status=MeetupStatus.PAUSED)
 
