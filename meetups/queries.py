@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -120,13 +122,23 @@ def venue_redirect(slug: str) -> str | None:
     )
 
 
+def _starts_with(column: Any, key: str) -> Any:
+    """A prefix match that uses the index on every engine.
+
+    SQLite's LIKE ignores case and so cannot use a plain index; a range on the
+    (already folded) keys can. PostgreSQL's index is built for LIKE prefixes.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return and_(column >= key, column < key + "\U0010ffff")
+    return column.like(_like_pattern(key) + "%", escape="\\")
+
+
 def search_cities(text: str, limit: int = 20) -> list[City]:
     """Cities whose name or any alternate name starts with the folded query, biggest first."""
     key = name_key(text)
     if not key:
         return []
-    pattern = _like_pattern(key) + "%"
-    matching = select(CityName.city_id).where(CityName.key.like(pattern, escape="\\"))
+    matching = select(CityName.city_id).where(_starts_with(CityName.key, key))
     return list(
         db.session.scalars(
             select(City)
