@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import edits, history, locating, queries
+from . import atom, edits, history, locating, queries
 from .extensions import db
 from .forms import DateChangeForm, MeetupForm, VenueForm
 from .geocode import Location
@@ -193,6 +193,24 @@ def recent_changes() -> str:
     return render_template("edit/changes.html", revisions=queries.recent_revisions())
 
 
+@bp.get("/changes.atom")
+def recent_changes_feed() -> Response:
+    """Recent changes for feed readers: who changed what, field names only (no personal data)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    domain = current_app.config["SITE_DOMAIN"]
+    entries = [
+        _atom_entry(revision, item, base, domain) for revision, item in queries.recent_revisions()
+    ]
+    body = atom.build_feed(
+        f"Recent changes · {current_app.config['SITE_NAME']}",
+        f"tag:{domain},2026:changes",
+        base + url_for(".recent_changes_feed"),
+        base + url_for(".recent_changes"),
+        entries,
+    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
 @bp.post("/revisions/<int:revision_id>/revert")
 @login_required
 @limit_edits
@@ -209,6 +227,20 @@ def revert(revision_id: int) -> Response | tuple[str, int]:
     db.session.commit()
     flash("Change undone.")
     return redirect(_page_of(revision))
+
+
+def _atom_entry(
+    revision: Revision, item: Venue | Meetup | None, base: str, domain: str
+) -> atom.Entry:
+    name = item.name if item else f"{revision.entity} #{revision.entity_id}"
+    return atom.Entry(
+        id=f"tag:{domain},2026:revision-{revision.id}",
+        title=f"{revision.action}: {name}",
+        link=base + (_page_of(revision) if item else url_for(".recent_changes")),
+        updated=revision.created_at,
+        author=revision.user.display_name if revision.user else "the system",
+        summary="Changed: " + (", ".join(sorted(revision.changes)) or "nothing"),
+    )
 
 
 def _placed(form: VenueForm, venue: Venue) -> Location | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -391,3 +392,23 @@ def test_reports_are_rate_limited(app, auth, make_meetup):
 
     assert statuses == [302, 302, 429]
     assert db.session.scalar(select(func.count(Report.id))) == 2
+
+
+def test_recent_changes_are_an_atom_feed_with_text_kept_as_text(
+    client, auth, volunteer, make_meetup
+):
+    make_meetup("Coffee <script>alert(1)</script>", slug="coffee")
+    auth.post("/m/coffee/confirm")
+
+    response = client.get("/changes.atom")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ElementTree.fromstring(response.data)
+    (entry,) = feed.findall("a:entry", ns)
+    assert entry.findtext("a:title", namespaces=ns) == "confirm: Coffee <script>alert(1)</script>"
+    assert entry.findtext("a:author/a:name", namespaces=ns) == "Val Volunteer"
+    assert entry.find("a:link", ns).get("href") == "http://127.0.0.1:5000/m/coffee/"
+    assert entry.findtext("a:summary", namespaces=ns) == "Changed: last_confirmed"
+    assert b"<script>" not in response.data
