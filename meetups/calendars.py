@@ -215,8 +215,11 @@ def _with_details(query: Select) -> Select:
     )
 
 
+ALL = Feed("all", (), "All meetups", "/")
+
+
 def _all_feed(session: Session) -> Feed:
-    return Feed("all", (), "All meetups", "/")
+    return ALL
 
 
 def _country_feed(session: Session, code: str) -> Feed | None:

@@ -11,7 +11,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .models import City, CoordinateSource, Meetup, MeetupChange, MeetupStatus, Tag, Venue
+from .models import (
+    City,
+    CoordinateSource,
+    Meetup,
+    MeetupChange,
+    MeetupStatus,
+    Venue,
+    tags_named,
+)
 from .schedule import Occurrence
 from .slugs import slugify
 
@@ -291,8 +299,7 @@ MEETUPS = (
 def seed(session: Session, now: datetime | None = None) -> int:
     """Add the demo meetups with a cancelled and two moved dates; returns how many."""
     now = now or datetime.now(UTC)
-    tags: dict[str, Tag] = {}
-    meetups = {entry.name: _add(session, entry, tags, now) for entry in MEETUPS}
+    meetups = {entry.name: _add(session, entry, now) for entry in MEETUPS}
     session.flush()
     _add_changes(session, meetups, now)
     session.commit()
@@ -300,7 +307,7 @@ def seed(session: Session, now: datetime | None = None) -> int:
 
 
 def remove(session: Session) -> int:
-    """Delete demo meetups and venues; tags no longer used go too."""
+    """Delete demo meetups and venues; tags stay, volunteers may be using them."""
     demo_meetups = list(session.scalars(select(Meetup).where(Meetup.is_demo)))
     for meetup in demo_meetups:
         session.delete(meetup)
@@ -310,7 +317,7 @@ def remove(session: Session) -> int:
     return len(demo_meetups)
 
 
-def _add(session: Session, entry: DemoMeetup, tags: dict[str, Tag], now: datetime) -> Meetup:
+def _add(session: Session, entry: DemoMeetup, now: datetime) -> Meetup:
     city = _city(session, entry.country, entry.city)
     venue = Venue(
         slug=slugify(f"{entry.venue} {city.name}"),
@@ -340,7 +347,7 @@ def _add(session: Session, entry: DemoMeetup, tags: dict[str, Tag], now: datetim
         status_since=None if entry.status == MeetupStatus.ACTIVE else now.date() - timedelta(30),
         languages=entry.languages,
         last_confirmed=None if confirmed is None else now.date() - timedelta(days=confirmed),
-        tags=[_tag(session, slug, tags) for slug in entry.tags],
+        tags=tags_named(session, [slug.replace("-", " ").capitalize() for slug in entry.tags]),
         is_demo=True,
     )
     session.add(meetup)
@@ -357,14 +364,6 @@ def _city(session: Session, country: str, name: str) -> City:
     if city is None:
         raise MissingCity(f"The demo needs {name} ({country}), which is not loaded.")
     return city
-
-
-def _tag(session: Session, slug: str, tags: dict[str, Tag]) -> Tag:
-    if slug not in tags:
-        tags[slug] = session.scalar(select(Tag).where(Tag.slug == slug)) or Tag(
-            slug=slug, name=slug.replace("-", " ").capitalize()
-        )
-    return tags[slug]
 
 
 def _add_changes(session: Session, meetups: dict[str, Meetup], now: datetime) -> None:

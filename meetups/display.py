@@ -10,11 +10,6 @@ def long_date(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def short_date(day: date) -> str:
-    """ "Thu 3 Dec": for lists where the year is obvious."""
-    return f"{day:%a} {day.day} {day:%b}"
-
-
 def time_range(start: datetime, end: datetime) -> str:
     """ "09:00–11:00", in the wall-clock time of `start`'s zone."""
     return f"{start:%H:%M}–{end.astimezone(start.tzinfo):%H:%M}"
@@ -32,11 +27,6 @@ def zone_abbreviation(moment: datetime) -> str:
     sign = "+" if minutes >= 0 else "-"
     hours, minutes = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
-
-
-def zone_place(zone: str) -> str:
-    """ "America/New_York" → "New York": how people name a time zone."""
-    return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def distance(km: float) -> str:

@@ -6,7 +6,6 @@ once, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -14,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import history
-from .models import Meetup, MeetupChange, MeetupStatus, Revision, Tag, User, Venue
+from .models import Meetup, MeetupChange, MeetupStatus, Revision, User, Venue, tags_named
 from .schedule import Change, Schedule, validate_change
-from .slugs import slugify, unique_slug
+from .slugs import unique_slug
 
 
 class EditConflict(Exception):
@@ -124,17 +123,7 @@ def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:
     meetup.end_date = schedule.end_date
     meetup.languages = ",".join(fields.languages)
     meetup.url = fields.url.strip()
-    meetup.tags = _tags(session, fields.tags)
-
-
-def _tags(session: Session, names: Iterable[str]) -> list[Tag]:
-    tags: dict[str, Tag] = {}
-    for name in names:
-        slug = slugify(name)
-        if slug and slug not in tags:
-            existing = session.scalar(select(Tag).where(Tag.slug == slug))
-            tags[slug] = existing or Tag(slug=slug, name=name.strip()[:60])
-    return list(tags.values())
+    meetup.tags = tags_named(session, fields.tags)
 
 
 def _as_schedule_change(original: date, change: DateChange) -> Change:

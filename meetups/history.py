@@ -12,10 +12,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Meetup, MeetupChange, Revision, Tag, User, Venue, utcnow
+from .models import Meetup, MeetupChange, Revision, User, Venue, tags_named, utcnow
 
 VENUE_FIELDS = (
     "name",
@@ -126,7 +125,7 @@ def _load(session: Session, revision: Revision) -> Venue | Meetup | None:
 
 def _apply(session: Session, item: Venue | Meetup, field: str, value: Any) -> None:
     if field == "tags":
-        item.tags = [_tag(session, slug) for slug in value or []]
+        item.tags = tags_named(session, value or [])
     elif field.startswith(DATE_FIELD_PREFIX):
         _apply_date_change(item, date.fromisoformat(field[len(DATE_FIELD_PREFIX) :]), value)
     else:
@@ -153,10 +152,6 @@ def _change_state(change: MeetupChange) -> dict[str, Any]:
     state = {field: _plain(getattr(change, field)) for field in CHANGE_FIELDS}
     state["note"] = change.note
     return state
-
-
-def _tag(session: Session, slug: str) -> Tag:
-    return session.scalar(select(Tag).where(Tag.slug == slug)) or Tag(slug=slug, name=slug)
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -27,18 +28,30 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .extensions import db
 from .schedule import Change, Occurrence, Rule, Schedule, next_occurrences, occurrences
-from .slugs import name_key
+from .slugs import name_key, slugify
 
 
 @lru_cache(maxsize=1024)
 def parse_rule(text: str) -> Rule:
     """A directory has few distinct rules: parse each once (Rule is immutable)."""
     return Rule.from_rrule(text)
+
+
+def tags_named(session: Session, names: Iterable[str]) -> list[Tag]:
+    """Tags for these names, each once and in order: existing ones by slug, new ones as typed."""
+    found: dict[str, Tag] = {}
+    for name in names:
+        slug = slugify(name)
+        if slug and slug not in found:
+            existing = session.scalar(select(Tag).where(Tag.slug == slug))
+            found[slug] = existing or Tag(slug=slug, name=name.strip()[:60])
+    return list(found.values())
 
 
 def stored_schedule(row: Any) -> Schedule:
@@ -284,12 +297,6 @@ class Meetup(Timestamps, db.Model):
         if self.status != MeetupStatus.ACTIVE:
             return []
         return next_occurrences(self.schedule, self.schedule_changes, after=after, limit=limit)
-
-    def dates_between(self, start: datetime, end: datetime) -> list[Occurrence]:
-        """Dates that happen in a window: cancelled ones left out, moved ones where they went."""
-        if self.status != MeetupStatus.ACTIVE:
-            return []
-        return occurrences(self.schedule, self.schedule_changes, start=start, end=end)
 
     def occurrence_on(self, original_date: date) -> Occurrence | None:
         """The date the rule gives on `original_date`, where it went if moved; None if none."""

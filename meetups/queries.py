@@ -133,6 +133,14 @@ def _starts_with(column: Any, key: str) -> Any:
     return column.like(_like_pattern(key) + "%", escape="\\")
 
 
+def _contains(column: Any, text: str) -> Any:
+    """An accent-insensitive substring match on a folded key column; None for empty text."""
+    key = name_key(text)
+    if not key:
+        return None
+    return column.like(f"%{_like_pattern(key)}%", escape="\\")
+
+
 def search_cities(text: str, limit: int = 20) -> list[City]:
     """Cities whose name or any alternate name starts with the folded query, biggest first."""
     key = name_key(text)
@@ -172,14 +180,13 @@ def meetups_near(latitude: float, longitude: float, radius_km: float) -> list[tu
 
 def search_venues(text: str, limit: int = 20) -> list[Venue]:
     """Venues whose folded name or address contains the folded query."""
-    key = name_key(text)
-    if not key:
+    matching = _contains(Venue.search_key, text)
+    if matching is None:
         return []
-    pattern = f"%{_like_pattern(key)}%"
     return list(
         db.session.scalars(
             select(Venue)
-            .where(Venue.search_key.like(pattern, escape="\\"))
+            .where(matching)
             .options(joinedload(Venue.city))
             .order_by(Venue.name, Venue.id)
             .limit(limit)
@@ -189,14 +196,13 @@ def search_venues(text: str, limit: int = 20) -> list[Venue]:
 
 def search_meetups(text: str, limit: int = 20) -> list[Meetup]:
     """Listed meetups whose folded name contains the folded query."""
-    key = name_key(text)
-    if not key:
+    matching = _contains(Meetup.search_key, text)
+    if matching is None:
         return []
-    pattern = f"%{_like_pattern(key)}%"
     return list(
         db.session.scalars(
             _meetups_with_details()
-            .where(Meetup.search_key.like(pattern, escape="\\"), Meetup.status.in_(LISTED))
+            .where(matching, Meetup.status.in_(LISTED))
             .order_by(Meetup.name, Meetup.id)
             .limit(limit)
         ).unique()

@@ -19,9 +19,7 @@ from .subscribe import SubscriptionLinks, subscription_links
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         long_date=display.long_date,
-        short_date=display.short_date,
         zone_abbreviation=display.zone_abbreviation,
-        zone_place=display.zone_place,
         distance=display.distance,
         tile_host=lambda url: urlsplit(url).netloc,
         markdown=lambda text: Markup(render_markdown(text)),

@@ -12,9 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from . import calendars
 from .models import Meetup, MeetupChange, MeetupStatus, stored_schedule
 from .schedule import Change, Occurrence, occurrences
 
@@ -41,7 +42,7 @@ class ComingDates:
     def between(self, session: Session, now: datetime, span: timedelta) -> Coming:
         seconds = BUCKET.total_seconds()
         bucket = datetime.fromtimestamp(now.timestamp() // seconds * seconds, now.tzinfo)
-        key = (_data_version(session), bucket, span)
+        key = (calendars.version(session, calendars.ALL), bucket, span)
         with self._lock:
             if key != self._key:
                 self._value = _expand(session, bucket, bucket + span + BUCKET, self.keep)
@@ -49,14 +50,6 @@ class ComingDates:
             value = self._value
         dates = tuple((i, o) for i, o in value.dates if now <= o.start < now + span)
         return Coming(dates, value.total)
-
-
-def _data_version(session: Session) -> tuple:
-    return tuple(
-        session.execute(
-            select(func.count(Meetup.id), func.max(Meetup.updated_at), func.sum(Meetup.id))
-        ).one()
-    )
 
 
 def _expand(session: Session, start: datetime, end: datetime, keep: int) -> Coming:

@@ -8,7 +8,7 @@ import pytest
 
 from meetups import history
 from meetups.extensions import db
-from meetups.models import MeetupChange, MeetupStatus, Revision, Role, User
+from meetups.models import MeetupChange, MeetupStatus, Revision, Role, User, tags_named
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_tags_and_coordinates_revert(make_meetup, make_venue, volunteer):
     meetup = make_meetup("Coffee", tags=["a"])
     venue = meetup.venue
     before = history.snapshot(meetup)
-    meetup.tags = [history._tag(db.session, "b")]
+    meetup.tags = tags_named(db.session, ["b"])
     tags = history.record(db.session, meetup, "edit", volunteer, before)
     moved = edit(venue, volunteer, latitude=1.5, longitude=2.5)
 
