@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -55,26 +56,38 @@ def require(available: bool, reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[sa.Engine | None]:
-    engine = sa.create_engine(POSTGRES_URL, poolclass=sa.pool.NullPool)
+def postgres_url() -> Iterator[str | None]:
+    """A database of this run's own on the configured server, dropped afterwards.
+
+    Two test runs on one machine (two developers, or a helper beside you) would
+    otherwise truncate each other's rows in the shared database.
+    """
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    name = f"meetups_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
-        with engine.connect():
-            pass
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError:
-        engine.dispose()
+        admin.dispose()
         yield None
         return
-    # Start from an empty schema once; tests then truncate instead of rebuilding.
-    db.metadata.drop_all(engine)
-    _drop_alembic_version(engine)
+    try:
+        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str | None) -> Iterator[sa.Engine | None]:
+    if postgres_url is None:
+        yield None
+        return
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
     db.metadata.create_all(engine)
     yield engine
     engine.dispose()
-
-
-def _drop_alembic_version(engine: sa.Engine) -> None:
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -86,7 +99,7 @@ def database_url(
         return
     engine = request.getfixturevalue("postgres_engine")
     require(engine is not None, f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    yield POSTGRES_URL
+    yield engine.url.render_as_string(hide_password=False)
     tables = ", ".join(table.name for table in db.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
