@@ -135,7 +135,7 @@ def merge_venues_command(keep_slug: str, duplicate_slug: str) -> None:
     duplicate = _venue_argument(duplicate_slug, "DUPLICATE")
     if keep.id == duplicate.id:
         raise click.BadParameter("KEEP and DUPLICATE are the same venue.")
-    moved = venues.merge(db.session, keep, duplicate)
+    moved = venues.merge(db.session, keep, duplicate, None, utcnow())
     db.session.commit()
     click.echo(
         f"Merged {duplicate_slug} into {keep_slug}: {moved} meetup(s) moved; "

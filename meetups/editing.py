@@ -10,11 +10,20 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import atom, edits, history, locating, queries
+from . import atom, deletion, edits, history, locating, queries
 from .extensions import db
 from .forms import DateChangeForm, MeetupForm, VenueForm
 from .geocode import Location
-from .models import City, CoordinateSource, Meetup, MeetupStatus, Revision, Venue, utcnow
+from .models import (
+    WITH_DELETED,
+    City,
+    CoordinateSource,
+    Meetup,
+    MeetupStatus,
+    Revision,
+    Venue,
+    utcnow,
+)
 from .rate_limits import limit_edits
 from .schedule import ScheduleError
 from .slugs import unique_slug
@@ -172,9 +181,47 @@ def set_status(slug: str) -> Response:
     return redirect(url_for("pages.meetup", slug=slug))
 
 
+@bp.post("/<any(m, v):kind>/<slug>/delete")
+@login_required
+@limit_edits
+def delete(kind: str, slug: str) -> Response:
+    """Any volunteer may delete (spam, mistakes); it is logged and restorable."""
+    item = _item(kind, slug)
+    try:
+        edits.delete(db.session, item, current_user, utcnow())
+    except deletion.Refused as refused:
+        db.session.rollback()
+        flash(f"Not deleted. {refused}")
+        return redirect(url_for(_PAGES[kind], slug=slug))
+    db.session.commit()
+    flash(f"{item.name} is deleted. Its page shows how to restore it.")
+    return redirect(url_for(_PAGES[kind], slug=slug))
+
+
+@bp.post("/<any(m, v):kind>/<slug>/restore")
+@login_required
+@limit_edits
+def restore(kind: str, slug: str) -> Response:
+    """Like undoing the deletion: moderators, or whoever deleted it."""
+    item = _item(kind, slug, include_deleted=True)
+    deleted_by = queries.deletion_of(item)
+    mine = deleted_by is not None and deleted_by.user_id == current_user.id
+    if not (current_user.is_moderator or mine):
+        abort(403, "Only moderators can restore what someone else deleted.")
+    try:
+        edits.restore(db.session, item, current_user)
+    except deletion.Refused as refused:
+        db.session.rollback()
+        flash(f"Not restored. {refused}")
+        return redirect(url_for(_PAGES[kind], slug=slug))
+    db.session.commit()
+    flash(f"{item.name} is back in the directory.")
+    return redirect(url_for(_PAGES[kind], slug=slug))
+
+
 @bp.get("/m/<slug>/history")
 def meetup_history(slug: str) -> str:
-    meetup = queries.meetup(slug) or abort(404)
+    meetup = queries.meetup(slug, include_deleted=True) or abort(404)
     return render_template(
         "edit/history.html", item=meetup, revisions=queries.revisions("meetup", meetup.id)
     )
@@ -182,7 +229,7 @@ def meetup_history(slug: str) -> str:
 
 @bp.get("/v/<slug>/history")
 def venue_history(slug: str) -> str:
-    venue = queries.venue(slug) or abort(404)
+    venue = queries.venue(slug, include_deleted=True) or abort(404)
     return render_template(
         "edit/history.html", item=venue, revisions=queries.revisions("venue", venue.id)
     )
@@ -273,8 +320,18 @@ def _preview(venue: Venue) -> dict[str, object]:
         return {"duplicates": possible_duplicates(db.session, venue), "checked": venue}
 
 
+_PAGES = {"m": "pages.meetup", "v": "pages.venue"}
+
+
+def _item(kind: str, slug: str, include_deleted: bool = False) -> Meetup | Venue:
+    find = queries.meetup if kind == "m" else queries.venue
+    return find(slug, include_deleted=include_deleted) or abort(404)
+
+
 def _venue_slug_taken(slug: str) -> bool:
-    return db.session.scalar(select(Venue.id).where(Venue.slug == slug)) is not None
+    """Deleted venues keep their address, so that restoring them keeps it too."""
+    query = select(Venue.id).where(Venue.slug == slug).execution_options(**WITH_DELETED)
+    return db.session.scalar(query) is not None
 
 
 class _FormView:
@@ -351,7 +408,8 @@ def _date_or_400(text: str) -> date:
 
 
 def _page_of(revision: Revision) -> str:
-    item = db.session.get(Meetup if revision.entity == "meetup" else Venue, revision.entity_id)
+    model = Meetup if revision.entity == "meetup" else Venue
+    item = db.session.get(model, revision.entity_id, execution_options=WITH_DELETED)
     if item is None:
         return url_for(".recent_changes")
     endpoint = "pages.meetup" if revision.entity == "meetup" else "pages.venue"

@@ -1,4 +1,4 @@
-"""What volunteers do to meetups, each step recorded as a revision. No Flask here.
+"""What volunteers do to venues and meetups, each step recorded as a revision. No Flask here.
 
 Every function changes the session and records history; the caller commits
 once, so a failure leaves nothing half-written.
@@ -12,8 +12,17 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import history
-from .models import Meetup, MeetupChange, MeetupStatus, Revision, User, Venue, tags_named
+from . import deletion, history
+from .models import (
+    WITH_DELETED,
+    Meetup,
+    MeetupChange,
+    MeetupStatus,
+    Revision,
+    User,
+    Venue,
+    tags_named,
+)
 from .schedule import Change, Schedule, validate_change
 from .slugs import unique_slug
 
@@ -112,6 +121,23 @@ def set_status(
     return history.record(session, meetup, status.value, user, before)
 
 
+def delete(session: Session, item: Venue | Meetup, user: User | None, now: datetime) -> Revision:
+    """Hide a venue or meetup everywhere; its history keeps it, and `restore` brings it back."""
+    deletion.check_delete(session, item)
+    before = history.snapshot(item)
+    item.deleted_at = now
+    return history.record(session, item, "delete", user, before)
+
+
+def restore(session: Session, item: Venue | Meetup, user: User | None) -> Revision:
+    deletion.check_restore(session, item)
+    before = history.snapshot(item)
+    item.deleted_at = None
+    if isinstance(item, Venue):
+        deletion.forget_redirects(session, item)
+    return history.record(session, item, "restore", user, before)
+
+
 def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:
     schedule = fields.schedule
     meetup.name = fields.name.strip()
@@ -140,4 +166,6 @@ def _as_schedule_change(original: date, change: DateChange) -> Change:
 
 
 def _slug_taken(session: Session, slug: str) -> bool:
-    return session.scalar(select(Meetup.id).where(Meetup.slug == slug)) is not None
+    """Deleted meetups keep their address, so that restoring them keeps it too."""
+    query = select(Meetup.id).where(Meetup.slug == slug).execution_options(**WITH_DELETED)
+    return session.scalar(query) is not None

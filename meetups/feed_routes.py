@@ -114,6 +114,9 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
         merged_into = queries.venue_redirect(slugs[0]) if kind == "venue" else None
         if merged_into:
             return redirect(url_for(".feed", kind="venue", slug=merged_into), 301)
+        if _deleted(kind, slugs[0]):
+            # 410 rather than 404: calendar apps and caches may stop asking.
+            return _text("Volunteers deleted this from the directory.", 410)
         return _text("No feed at this address.", 404)
     site = site_settings()
     version = calendars.version(db.session, found)
@@ -150,6 +153,11 @@ def _with_validators(
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.vary.add("Accept-Encoding")
     return response
+
+
+def _deleted(kind: str, slug: str) -> bool:
+    find = {"meetup": queries.meetup, "venue": queries.venue}.get(kind)
+    return find is not None and find(slug, include_deleted=True) is not None
 
 
 def _text(message: str, status: int) -> Response:

@@ -14,7 +14,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .models import Meetup, MeetupChange, Revision, User, Venue, tags_named, utcnow
+from . import deletion
+from .models import (
+    WITH_DELETED,
+    Meetup,
+    MeetupChange,
+    Revision,
+    User,
+    Venue,
+    tags_named,
+    utcnow,
+)
 
 VENUE_FIELDS = (
     "name",
@@ -25,6 +35,7 @@ VENUE_FIELDS = (
     "coordinates_source",
     "timezone",
     "notes",
+    "deleted_at",
 )
 MEETUP_FIELDS = (
     "name",
@@ -41,6 +52,7 @@ MEETUP_FIELDS = (
     "languages",
     "url",
     "last_confirmed",
+    "deleted_at",
 )
 DATE_FIELD_PREFIX = "date:"
 CHANGE_FIELDS = ("cancelled", "new_date", "new_start_time", "new_duration_minutes", "venue_id")
@@ -82,6 +94,7 @@ def record(
     user: User | None,
     before: Mapping[str, Any],
     reverts: Revision | None = None,
+    summary: str = "",
 ) -> Revision | None:
     """Add a revision for what changed since `before`; None when nothing did."""
     session.flush()
@@ -95,6 +108,7 @@ def record(
         user_id=user.id if user else None,
         changes=changes,
         reverts_id=reverts.id if reverts else None,
+        summary=summary,
         reviewed_at=utcnow() if user is None or user.reviewed or user.is_moderator else None,
     )
     session.add(revision)
@@ -112,15 +126,27 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
         raise RevertConflict(
             "Changed again since this revision: " + ", ".join(_label(f) for f in conflicts)
         )
+    if "deleted_at" in revision.changes:
+        _check_deletion_undone(session, item, restoring=revision.changes["deleted_at"][0] is None)
     before = current
     for field, (old, _) in revision.changes.items():
         _apply(session, item, field, old)
     return record(session, item, "revert", user, before, reverts=revision)
 
 
+def _check_deletion_undone(session: Session, item: Venue | Meetup, restoring: bool) -> None:
+    """Undoing a deletion is a restore, and undoing a restore a deletion: same rules apply."""
+    try:
+        (deletion.check_restore if restoring else deletion.check_delete)(session, item)
+    except deletion.Refused as refused:
+        raise RevertConflict(str(refused)) from refused
+    if restoring and isinstance(item, Venue):
+        deletion.forget_redirects(session, item)
+
+
 def _load(session: Session, revision: Revision) -> Venue | Meetup | None:
     model = Venue if revision.entity == "venue" else Meetup
-    return session.get(model, revision.entity_id)
+    return session.get(model, revision.entity_id, execution_options=WITH_DELETED)
 
 
 def _apply(session: Session, item: Venue | Meetup, field: str, value: Any) -> None:

@@ -30,7 +30,14 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    relationship,
+    with_loader_criteria,
+)
 
 from .extensions import db
 from .schedule import Change, Occurrence, Rule, Schedule, next_occurrences, occurrences
@@ -92,6 +99,16 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class SoftDeletable:
+    """Deleting hides a row from every query (see `_hide_deleted`) but keeps it restorable."""
+
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
 class Country(db.Model):
     __tablename__ = "countries"
 
@@ -139,7 +156,7 @@ class CoordinateSource(enum.StrEnum):
     MANUAL = "manual"
 
 
-class Venue(Timestamps, db.Model):
+class Venue(SoftDeletable, Timestamps, db.Model):
     __tablename__ = "venues"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,7 +239,7 @@ class Tag(db.Model):
     name: Mapped[str] = mapped_column(String(60))
 
 
-class Meetup(Timestamps, db.Model):
+class Meetup(SoftDeletable, Timestamps, db.Model):
     """A recurring series. Its schedule is an RRULE subset in local wall-clock time."""
 
     __tablename__ = "meetups"
@@ -408,6 +425,8 @@ class Revision(db.Model):
     reverts_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the field diff cannot say, such as which venue a duplicate was merged into.
+    summary: Mapped[str] = mapped_column(String(300), default="")
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
@@ -438,6 +457,31 @@ class Report(db.Model):
     resolution: Mapped[str] = mapped_column(String(500), default="")
 
     meetup: Mapped[Meetup] = relationship()
+
+
+# Execution option that lets a query see deleted venues and meetups (history, restore, slugs).
+INCLUDE_DELETED = "include_deleted"
+WITH_DELETED = {INCLUDE_DELETED: True}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _hide_deleted(state: ORMExecuteState) -> None:
+    """Deleted venues and meetups vanish from every page, feed, count and search at once.
+
+    One rule here rather than a filter in each query: a query written later cannot
+    forget it. Relationship and column loads inherit it from the query that loaded
+    their parent, so a deleted item fetched on purpose still shows its own links.
+    """
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get(INCLUDE_DELETED, False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(Venue, Venue.deleted_at.is_(None), include_aliases=True),
+            with_loader_criteria(Meetup, Meetup.deleted_at.is_(None), include_aliases=True),
+        )
 
 
 Index("ix_venues_coordinates", Venue.latitude, Venue.longitude)

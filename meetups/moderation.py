@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -13,7 +22,7 @@ from . import queries, venues
 from .accounts import moderator_required
 from .extensions import db
 from .forms import ReportForm, ResolveReportForm
-from .models import Meetup, MeetupStatus, Report, ReportKind, Revision, User
+from .models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, utcnow
 from .rate_limits import limit_reports
 
 bp = Blueprint("moderation", __name__)
@@ -46,7 +55,11 @@ def dashboard() -> str:
     return render_template(
         "moderation/dashboard.html",
         reports=db.session.scalars(
-            select(Report).where(Report.resolved_at.is_(None)).order_by(Report.id)
+            # The join hides reports on deleted meetups until someone restores them.
+            select(Report)
+            .join(Report.meetup)
+            .where(Report.resolved_at.is_(None))
+            .order_by(Report.id)
         ).all(),
         unreviewed=db.session.scalars(
             select(Revision).where(Revision.reviewed_at.is_(None)).order_by(Revision.id).limit(200)
@@ -78,6 +91,20 @@ def resolve(report_id: int) -> Response:
     found.resolution = form.resolution.data or ""
     db.session.commit()
     flash("Report resolved.")
+    return redirect(url_for(".dashboard"))
+
+
+@bp.post("/moderation/venues/merge")
+@moderator_required
+def merge_venues() -> Response:
+    """Merge a duplicate venue into the one to keep; each part stays undoable in the history."""
+    keep = queries.venue(request.form.get("keep", "")) or abort(404, "No venue to keep.")
+    duplicate = queries.venue(request.form.get("duplicate", "")) or abort(404, "No such duplicate.")
+    if keep.id == duplicate.id:
+        abort(400, "A venue cannot be merged into itself.")
+    moved = venues.merge(db.session, keep, duplicate, current_user, utcnow())
+    db.session.commit()
+    flash(f"Merged {duplicate.name} into {keep.name}: {moved} meetup(s) moved.")
     return redirect(url_for(".dashboard"))
 
 

@@ -93,8 +93,10 @@ def city(country_code: str, slug: str) -> str | Response:
 
 
 @bp.get("/m/<slug>/")
-def meetup(slug: str) -> str:
-    found = queries.meetup(slug) or abort(404)
+def meetup(slug: str) -> str | tuple[str, int]:
+    found = queries.meetup(slug, include_deleted=True) or abort(404)
+    if found.is_deleted:
+        return _deleted(found)
     return render_template(
         "meetup.html",
         meetup=found,
@@ -105,11 +107,13 @@ def meetup(slug: str) -> str:
 
 
 @bp.get("/v/<slug>/")
-def venue(slug: str) -> str | Response:
-    found = queries.venue(slug)
-    if found is None:
-        merged_into = queries.venue_redirect(slug) or abort(404)
-        return redirect(url_for(".venue", slug=merged_into), 301)
+def venue(slug: str) -> str | Response | tuple[str, int]:
+    found = queries.venue(slug, include_deleted=True)
+    if found is None or found.is_deleted:
+        merged_into = queries.venue_redirect(slug)
+        if merged_into:
+            return redirect(url_for(".venue", slug=merged_into), 301)
+        return _deleted(found) if found else abort(404)
     now = _now()
     return render_template(
         "venue.html",
@@ -118,6 +122,12 @@ def venue(slug: str) -> str | Response:
         unconfirmed={m.id for m in found.meetups if not _confirmed_recently(m)},
         markers=_markers([found]),
     )
+
+
+def _deleted(item: Meetup | Venue) -> tuple[str, int]:
+    """Gone, and saying so: 410 tells search engines and calendar apps to stop asking."""
+    revision = queries.deletion_of(item)
+    return render_template("deleted.html", item=item, revision=revision), 410
 
 
 def _confirmed_recently(meetup: Meetup) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .extensions import db
 from .geo import bounding_boxes, distance_km
 from .models import (
+    WITH_DELETED,
     City,
     CityName,
     Country,
@@ -95,12 +96,15 @@ def meetups_by_id(ids: set[int]) -> dict[int, Meetup]:
     return {meetup.id: meetup for meetup in found}
 
 
-def meetup(slug: str) -> Meetup | None:
-    return db.session.scalars(_meetups_with_details().where(Meetup.slug == slug)).unique().first()
+def meetup(slug: str, include_deleted: bool = False) -> Meetup | None:
+    """A meetup by address; a deleted one only when asked (to say it was deleted, or restore it)."""
+    query = _meetups_with_details().where(Meetup.slug == slug)
+    query = query.execution_options(include_deleted=include_deleted)
+    return db.session.scalars(query).unique().first()
 
 
-def venue(slug: str) -> Venue | None:
-    return db.session.scalar(
+def venue(slug: str, include_deleted: bool = False) -> Venue | None:
+    query = (
         select(Venue)
         .where(Venue.slug == slug)
         .options(
@@ -109,6 +113,7 @@ def venue(slug: str) -> Venue | None:
             selectinload(Venue.meetups).selectinload(Meetup.tags),
         )
     )
+    return db.session.scalar(query.execution_options(include_deleted=include_deleted))
 
 
 def _like_pattern(key: str) -> str:
@@ -221,6 +226,19 @@ def revisions(entity: str, entity_id: int) -> list[Revision]:
     )
 
 
+def deletion_of(item: Venue | Meetup) -> Revision | None:
+    """The revision that deleted this item (a delete, a merge or an undone restore)."""
+    entity = "venue" if isinstance(item, Venue) else "meetup"
+    return next(
+        (
+            revision
+            for revision in revisions(entity, item.id)
+            if (revision.changes.get("deleted_at") or [None, None])[1] is not None
+        ),
+        None,
+    )
+
+
 def recent_revisions(limit: int = 100) -> list[tuple[Revision, Venue | Meetup | None]]:
     """The latest changes across the directory, each with the item it changed (if it exists)."""
     found = list(
@@ -235,6 +253,7 @@ def recent_revisions(limit: int = 100) -> list[tuple[Revision, Venue | Meetup | 
     for entity, model in (("venue", Venue), ("meetup", Meetup)):
         ids = {r.entity_id for r in found if r.entity == entity}
         if ids:
-            for item in db.session.scalars(select(model).where(model.id.in_(ids))):
+            query = select(model).where(model.id.in_(ids)).execution_options(**WITH_DELETED)
+            for item in db.session.scalars(query):
                 items[entity, item.id] = item
     return [(revision, items.get((revision.entity, revision.entity_id))) for revision in found]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from difflib import SequenceMatcher
 from itertools import combinations
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from . import history
 from .geo import bounding_boxes, distance_km
-from .models import Meetup, MeetupChange, Venue, VenueRedirect
+from .models import Meetup, MeetupChange, User, Venue, VenueRedirect
 from .slugs import name_key
 
 NEARBY_KM = 0.15
@@ -68,27 +70,37 @@ def duplicate_pairs(session: Session) -> list[tuple[Venue, Venue]]:
     ]
 
 
-def merge(session: Session, keep: Venue, duplicate: Venue) -> int:
-    """Move everything from `duplicate` to `keep` and redirect its address; count moved meetups.
+def merge(session: Session, keep: Venue, duplicate: Venue, user: User | None, now: datetime) -> int:
+    """Move everything from `duplicate` to `keep`, then delete it; count moved meetups.
 
-    The caller commits, so a failure leaves nothing half-merged.
+    Its address redirects to `keep` from then on. Every meetup moved and both
+    venues get a revision, so each part can be undone like any edit. The caller
+    commits, so a failure leaves nothing half-merged.
     """
     if keep.id == duplicate.id:
         raise ValueError("A venue cannot be merged into itself.")
-    meetups = list(session.scalars(select(Meetup).where(Meetup.venue_id == duplicate.id)))
-    for meetup in meetups:
+    held = list(session.scalars(select(Meetup).where(Meetup.venue_id == duplicate.id)))
+    moved_dates = list(
+        session.scalars(select(MeetupChange).where(MeetupChange.venue_id == duplicate.id))
+    )
+    touched = {meetup.id: meetup for meetup in held}
+    touched.update({change.meetup.id: change.meetup for change in moved_dates})
+    before = {meetup_id: history.snapshot(meetup) for meetup_id, meetup in touched.items()}
+    before_keep, before_duplicate = history.snapshot(keep), history.snapshot(duplicate)
+    for meetup in held:
         meetup.venue = keep
-    for change in session.scalars(
-        select(MeetupChange).where(MeetupChange.venue_id == duplicate.id)
-    ):
+    for change in moved_dates:
         change.venue = keep
     keep.address = keep.address or duplicate.address
     keep.notes = keep.notes or duplicate.notes
+    duplicate.deleted_at = now
     session.execute(
         update(VenueRedirect).where(VenueRedirect.venue_id == duplicate.id).values(venue_id=keep.id)
     )
     session.add(VenueRedirect(old_slug=duplicate.slug, venue_id=keep.id))
-    session.flush()
-    session.delete(duplicate)
-    session.flush()
-    return len(meetups)
+    into = f"Merged {duplicate.name} (/v/{duplicate.slug}/) into {keep.name} (/v/{keep.slug}/)."
+    for meetup_id, meetup in touched.items():
+        history.record(session, meetup, "merge", user, before[meetup_id], summary=into)
+    history.record(session, keep, "merge", user, before_keep, summary=into)
+    history.record(session, duplicate, "merge", user, before_duplicate, summary=into)
+    return len(held)
