@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from geopy.adapters import AdapterHTTPError
+from geopy.adapters import AdapterHTTPError, URLLibAdapter
 from geopy.exc import GeocoderParseError, GeocoderTimedOut, GeocoderUnavailable, GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, get_geocoder_for_service
@@ -253,7 +253,10 @@ def _geopy_client(settings: GeocoderSettings) -> Any:
         "scheme": settings.scheme,
         "api_key": settings.api_key,
     }
-    return factory(**{name: value for name, value in offered.items() if value and name in accepted})
+    options = {name: value for name, value in offered.items() if value and name in accepted}
+    # geopy prefers `requests` when it happens to be installed, and that adapter retries and
+    # reports a timeout as "unavailable"; the standard library's behaves the same everywhere.
+    return factory(**options, adapter_factory=URLLibAdapter)
 
 
 def timezone_at(latitude: float, longitude: float, fallback: str) -> str:
