@@ -43,6 +43,8 @@ def gunicorn(log: Path) -> Iterator[Server]:
         sys.executable,
         "-m",
         "gunicorn",
+        # Not the production gunicorn.conf.py, which gunicorn reads from the current folder.
+        f"--config={PROJECT_ROOT / 'bench' / 'gunicorn_settings.py'}",
         f"--workers={WORKERS}",
         "--worker-class=sync",
         f"--bind=127.0.0.1:{port}",

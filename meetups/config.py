@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 ENV_PREFIX = "MEETUPS"
 
 # Secrets that must never reach production; `create_app` refuses them there.
@@ -29,9 +31,17 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     # How often calendar apps are asked to refresh a subscription.
     "FEED_REFRESH_HOURS": 12,
+    # How long a worker trusts its idea of the data version before asking the database
+    # again: other workers' edits show within this many seconds (its own at once).
+    "DATA_VERSION_SECONDS": 2.0,
+    # Public pages are served to cookie-less visitors from memory until the data changes,
+    # and at most this many seconds (so that "next dates" move on); 0 renders every time.
+    "PAGE_CACHE_SECONDS": 300,
+    "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
     # Memory for rendered feeds per worker, reused until their data changes.
     "FEED_CACHE_BYTES": 64 * 1024 * 1024,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Extra SQLAlchemy engine options, over those `engine_options` picks for the database.
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     # Map tiles, loaded only when a visitor presses "Show map"; empty hides maps.
     "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "MAP_ATTRIBUTION": "© OpenStreetMap contributors",
@@ -79,6 +89,10 @@ def load(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, An
     if test_config:
         config.update(test_config)
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config["DATABASE_URL"], instance_path)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(config["SQLALCHEMY_DATABASE_URI"]),
+        **config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     # Derived cookie flags, unless a configuration file sets one itself.
     config = {**cookie_settings(config["HTTPS"]), **config}
     check_geocoder(config)
@@ -156,6 +170,32 @@ def database_uri(url: str, instance_path: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+# Under the idle timeouts of most firewalls, NATs and poolers, so that no pooled
+# connection is old enough for one of them to have dropped it silently.
+POOL_RECYCLE_SECONDS = 1800
+# A database server that does not answer (host down, packets dropped) fails a
+# request, and /healthz, in seconds rather than after the kernel's minutes.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def engine_options(uri: str) -> dict[str, Any]:
+    """Pool options for a database server: connections survive its restarts.
+
+    A pooled connection to PostgreSQL dies when the server restarts or an admin ends
+    it; without a check its next request would be a 500. `pool_pre_ping` tests each
+    connection as it leaves the pool (one round trip) and replaces a dead one, and
+    `pool_recycle` retires old ones first. An SQLite file lives in our own process:
+    nothing can drop its connections, so it gets none of this.
+    """
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        return {}
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": POOL_RECYCLE_SECONDS}
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return options
 
 
 def _read_pyfile(path: Path) -> dict[str, Any]:

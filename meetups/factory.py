@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import config, versions
 from .extensions import csrf, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,25 +38,45 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cli,
         editing,
         feed_routes,
+        health,
         moderation,
+        page_cache,
         pages,
         rate_limits,
+        security,
         sequencing,
         templating,
         upcoming,
     )
 
     sequencing.register()
+    security.init_app(app)
     templating.init_app(app)
     rate_limits.init_app(app)
     accounts.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(editing.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(health.bp)
     feed_routes.init_app(app)
-    app.extensions["coming_dates"] = upcoming.ComingDates()
+    page_cache.init_app(app)
+    app.extensions["data_version"] = versions.DataVersion(app.config["DATA_VERSION_SECONDS"])
+    _watch_commits()
+    app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])
     cli.init_app(app)
     return app
+
+
+def _watch_commits() -> None:
+    """After this worker commits a change, its next request sees the new data at once."""
+    if not event.contains(Session, "after_flush", versions.note_writes):
+        event.listen(Session, "after_flush", versions.note_writes)
+        event.listen(Session, "after_commit", _data_changed)
+
+
+def _data_changed(session: Session) -> None:
+    if versions.wrote(session) and has_app_context():
+        current_app.extensions["data_version"].invalidate()
 
 
 def _trust_proxies(app: Flask) -> None:

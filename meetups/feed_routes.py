@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,6 +11,8 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request, ur
 
 from . import calendars, ical, queries
 from .extensions import db
+from .lru import BytesLRU
+from .versions import DataVersion
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -26,39 +27,20 @@ class Rendered:
     gzipped: bytes
 
 
-class RenderedFeeds:
-    """Rendered feeds by ETag, least recently used dropped first, bounded in bytes.
-
-    An ETag changes whenever a feed's data does, so entries never go stale.
-    """
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, Rendered] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, etag: str) -> Rendered | None:
-        with self._lock:
-            entry = self._entries.get(etag)
-            if entry is not None:
-                self._entries.move_to_end(etag)
-            return entry
-
-    def put(self, etag: str, body: bytes) -> Rendered:
-        entry = Rendered(body, gzip.compress(body, compresslevel=6, mtime=0))
-        with self._lock:
-            if etag not in self._entries:
-                self._entries[etag] = entry
-                self._size += len(entry.body) + len(entry.gzipped)
-            while self._size > self.max_bytes and len(self._entries) > 1:
-                _, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped.body) + len(dropped.gzipped)
-        return entry
+def _render_once(etag: str, render: Callable[[], bytes]) -> Rendered:
+    """The feed's bytes and their gzip, made once per ETag and kept while memory allows."""
+    cache: BytesLRU[Rendered] = current_app.extensions["rendered_feeds"]
+    found = cache.get(etag)
+    if found is None:
+        body = render()
+        found = cache.put(etag, Rendered(body, gzip.compress(body, compresslevel=6, mtime=0)))
+    return found
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["rendered_feeds"] = RenderedFeeds(app.config["FEED_CACHE_BYTES"])
+    app.extensions["rendered_feeds"] = BytesLRU[Rendered](
+        app.config["FEED_CACHE_BYTES"], size=lambda entry: len(entry.body) + len(entry.gzipped)
+    )
     app.register_blueprint(bp)
 
 
@@ -109,7 +91,10 @@ def occurrence(slug: str, day: str) -> Response:
 
 
 def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
-    found = calendars.find(db.session, kind, slugs)
+    data: DataVersion = current_app.extensions["data_version"]
+    found = data.memo(
+        db.session, ("feed", kind, slugs), lambda: calendars.find(db.session, kind, slugs)
+    )
     if found is None:
         merged_into = queries.venue_redirect(slugs[0]) if kind == "venue" else None
         if merged_into:
@@ -119,13 +104,14 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
             return _text("Volunteers deleted this from the directory.", 410)
         return _text("No feed at this address.", 404)
     site = site_settings()
-    version = calendars.version(db.session, found)
+    version = data.memo(
+        db.session, ("version", found.path), lambda: calendars.version(db.session, found)
+    )
     etag = version.etag(found, site)
     gzipped = "gzip" in request.accept_encodings
     if _not_modified(etag, version):
         return _with_validators(Response(status=304), etag, gzipped, version)
-    cache: RenderedFeeds = current_app.extensions["rendered_feeds"]
-    rendered = cache.get(etag) or cache.put(etag, calendars.render(db.session, found, site))
+    rendered = _render_once(etag, lambda: calendars.render(db.session, found, site))
     if gzipped:
         response = Response(rendered.gzipped, content_type=CALENDAR_TYPE)
         response.headers["Content-Encoding"] = "gzip"

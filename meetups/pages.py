@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from . import queries
+from . import page_cache, queries
 from .extensions import db
 from .geo import check_point
 from .models import Meetup, MeetupStatus, Venue
@@ -32,6 +32,7 @@ def _now() -> datetime:
 
 
 @bp.get("/")
+@page_cache.for_visitors
 def index() -> str:
     coming = current_app.extensions["coming_dates"].between(db.session, _now(), WEEK)
     shown = coming.dates[:HOME_DATES]
@@ -46,6 +47,7 @@ def index() -> str:
 
 
 @bp.get("/search")
+@page_cache.for_visitors
 def search() -> tuple[str, int] | str:
     text = request.args.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
@@ -65,6 +67,7 @@ def search() -> tuple[str, int] | str:
 
 
 @bp.get("/<string(length=2):country_code>/")
+@page_cache.for_visitors
 def country(country_code: str) -> str | Response:
     if country_code != country_code.lower():
         return redirect(url_for(".country", country_code=country_code.lower()), 301)
@@ -75,6 +78,7 @@ def country(country_code: str) -> str | Response:
 
 
 @bp.get("/<string(length=2):country_code>/<slug>/")
+@page_cache.for_visitors
 def city(country_code: str, slug: str) -> str | Response:
     if country_code != country_code.lower():
         return redirect(url_for(".city", country_code=country_code.lower(), slug=slug), 301)
@@ -93,6 +97,7 @@ def city(country_code: str, slug: str) -> str | Response:
 
 
 @bp.get("/m/<slug>/")
+@page_cache.for_visitors
 def meetup(slug: str) -> str | tuple[str, int]:
     found = queries.meetup(slug, include_deleted=True) or abort(404)
     if found.is_deleted:
@@ -107,6 +112,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
 
 
 @bp.get("/v/<slug>/")
+@page_cache.for_visitors
 def venue(slug: str) -> str | Response | tuple[str, int]:
     found = queries.venue(slug, include_deleted=True)
     if found is None or found.is_deleted:
@@ -157,6 +163,7 @@ def _next_happening(meetup: Meetup, now: datetime) -> Occurrence | None:
 
 
 @bp.get("/near")
+@page_cache.for_visitors
 def near() -> tuple[str, int] | str:
     """Meetups by distance from a point (from the browser) or a city typed in the box."""
     form = request.args

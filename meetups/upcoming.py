@@ -2,7 +2,7 @@
 
 Expanding every series on each request costs seconds at 10,000 meetups. Here
 the expansion reads plain rows (no ORM objects), and its result is kept per
-data version and ten-minute bucket, so most requests cost one small query.
+data version and ten-minute bucket, so most requests cost no query at all (see `versions`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import calendars
 from .models import Meetup, MeetupChange, MeetupStatus, stored_schedule
 from .schedule import Change, Occurrence, occurrences
+from .versions import DataVersion
 
 BUCKET = timedelta(minutes=10)
 
@@ -33,7 +33,8 @@ class Coming:
 class ComingDates:
     """Remembers the last expansion; a new data version or bucket replaces it."""
 
-    def __init__(self, keep: int = 200) -> None:
+    def __init__(self, data_version: DataVersion, keep: int = 200) -> None:
+        self.data_version = data_version
         self.keep = keep
         self._key: tuple | None = None
         self._value: Coming | None = None
@@ -42,7 +43,7 @@ class ComingDates:
     def between(self, session: Session, now: datetime, span: timedelta) -> Coming:
         seconds = BUCKET.total_seconds()
         bucket = datetime.fromtimestamp(now.timestamp() // seconds * seconds, now.tzinfo)
-        key = (calendars.version(session, calendars.ALL), bucket, span)
+        key = (self.data_version.current(session), bucket, span)
         with self._lock:
             if key != self._key:
                 self._value = _expand(session, bucket, bucket + span + BUCKET, self.keep)

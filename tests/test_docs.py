@@ -38,3 +38,14 @@ def test_every_command_is_documented(app):
 
     for command in ours:
         assert f"`{command}" in README, command
+
+
+def test_production_runs_gunicorn_with_the_config_file_and_documents_its_variables():
+    section = re.search(r"^## Running in production\n(.*?)^## ", README, re.S | re.M).group(1)
+    config = (ROOT / "gunicorn.conf.py").read_text(encoding="utf-8")
+
+    assert "gunicorn -c gunicorn.conf.py" in section
+    variables = set(re.findall(r'"(GUNICORN_[A-Z_]+)"', config))
+    assert variables
+    for variable in variables:
+        assert f"`{variable}`" in section, variable

@@ -1,0 +1,86 @@
+"""Security headers on every response: pages, feeds, static files, errors and /healthz.
+
+The Content-Security-Policy allows our own origin only, plus images from the map's
+tile server (`MAP_TILE_URL`): no inline script or style, no plugin, no framing, forms
+posting only to us. The templates hold no inline `<script>` code, `style=""` or
+`<style>`; Leaflet sets its styles through the CSSOM, which a policy does not govern.
+"""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+from flask.wrappers import Response
+
+# Sent on every response; `Content-Security-Policy` is built from the configuration.
+STATIC_HEADERS = {
+    # Browsers take our Content-Type at its word: a feed, a JSON answer or a file
+    # served as text is never run as script or rendered as HTML.
+    "X-Content-Type-Options": "nosniff",
+    # Other sites get our origin and nothing else, so neither a tile server nor a
+    # linked site learns which city a visitor looks at, nor where /near placed them
+    # (their coordinates are in its address). Not `no-referrer`: OpenStreetMap's tile
+    # policy requires a Referer from web pages and refuses tiles without one, and our
+    # own pages still see full addresses (same origin).
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    # For browsers older than CSP's frame-ancestors: no page of ours inside a frame.
+    "X-Frame-Options": "DENY",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
+
+
+def add_security_headers(response: Response) -> Response:
+    """Add the headers a view has not set itself."""
+    response.headers.setdefault(
+        "Content-Security-Policy", content_security_policy(current_app.config["MAP_TILE_URL"])
+    )
+    for name, value in STATIC_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@functools.lru_cache(maxsize=8)
+def content_security_policy(tile_url: str) -> str:
+    tiles = tile_source(tile_url)
+    directives = {
+        "default-src": "'self'",
+        "img-src": " ".join(filter(None, ["'self'", "data:", tiles])),
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def tile_source(tile_url: str) -> str:
+    """The CSP source of a Leaflet tile URL template: its scheme, host and port.
+
+    A `{s}` (subdomain) placeholder in the first label of the host becomes `*`, the
+    only wildcard CSP allows; a placeholder elsewhere in the host leaves the scheme
+    alone as the source. No tile URL, no source (maps are hidden).
+    """
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url)
+    scheme = f"{parts.scheme}:" if parts.scheme else ""
+    host = parts.hostname or ""
+    labels = host.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    try:
+        port = parts.port
+    except ValueError:  # a placeholder in the port
+        port, labels = None, ["{"]
+    if not host or any("{" in label for label in labels):
+        return scheme or "'self'"
+    host = f"[{host}]" if ":" in host else ".".join(labels)
+    origin = host + (f":{port}" if port else "")
+    return f"{scheme}//{origin}" if scheme else origin

@@ -1,0 +1,93 @@
+"""The directory's data version, per worker: has anything changed since we last looked?
+
+Conditional feed requests, cached pages and the coming-dates list all need to
+know whether the data changed, and asking costs an aggregate over every meetup
+and venue. Each worker asks at most once every `ttl` seconds, and again right
+after its own commits; other workers see an edit within `ttl` seconds. Work that
+depends only on the data (a feed's version, which feed an address names) is
+remembered until the version changes, so a steady stream of 304s costs no query.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import Meetup, Venue
+
+T = TypeVar("T")
+
+
+class DataVersion:
+    def __init__(
+        self, ttl: float, max_memos: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.max_memos = max_memos
+        self._clock = clock
+        self._value: tuple | None = None
+        self._expires = 0.0
+        self._memos: dict[Hashable, Any] = {}
+        self._memo_version: tuple | None = None
+        self._lock = threading.Lock()
+
+    def current(self, session: Session) -> tuple:
+        """A value that changes whenever a meetup or venue is added, edited or deleted."""
+        now = self._clock()
+        with self._lock:
+            if self._value is not None and now < self._expires:
+                return self._value
+        value = tuple(session.execute(_VERSION_QUERY).one())
+        with self._lock:
+            self._value, self._expires = value, now + self.ttl
+        return value
+
+    def invalidate(self) -> None:
+        """This worker just changed the data: look again on the next request."""
+        with self._lock:
+            self._value = None
+
+    def memo(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, remembered until the data version changes."""
+        version = self.current(session)
+        with self._lock:
+            if version != self._memo_version or len(self._memos) >= self.max_memos:
+                self._memos.clear()
+                self._memo_version = version
+            if key in self._memos:
+                return self._memos[key]
+        value = compute()
+        with self._lock:
+            if version == self._memo_version:
+                self._memos[key] = value
+        return value
+
+
+def note_writes(session: Session, flush_context: Any) -> None:
+    """Remember that this transaction wrote something (an `after_flush` listener)."""
+    session.info["wrote"] = True
+
+
+def wrote(session: Session) -> bool:
+    """Whether the transaction just committed wrote anything (for an `after_commit` listener)."""
+    return session.info.pop("wrote", False)
+
+
+# Soft deletes, restores, moves and edits all change updated_at; removals change counts.
+_VERSION_QUERY = select(
+    *(
+        select(aggregate).scalar_subquery()
+        for aggregate in (
+            func.count(Meetup.id),
+            func.max(Meetup.updated_at),
+            func.sum(Meetup.id),
+            func.count(Venue.id),
+            func.max(Venue.updated_at),
+        )
+    )
+)
