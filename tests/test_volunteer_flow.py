@@ -1,0 +1,200 @@
+"""The volunteers' whole loop in a real browser, through the forms people use, at phone width.
+
+A newcomer signs up, adds a venue and a weekly meetup, and cancels one date; the city
+page and the city's feed follow. A second volunteer changes the time; a moderator undoes
+it from the history. Two visitors report problems without an account; the moderator
+resolves the second one (so each report's form needs a label of its own). Only the
+moderator account and the city exist beforehand.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from urllib.request import urlopen
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from meetups.display import long_date
+from meetups.forms import WEEKDAY_NAMES
+from meetups.models import Role
+from tests.calendar_parsers import Window, read_with_icalendar
+from tests.conftest import PASSWORD, PHONE
+
+pytestmark = pytest.mark.browser
+
+WEEK = timedelta(days=7)
+NEW_PASSWORD = "a long passphrase for the tests"
+MEETUP = "Open Coffee Lumière"
+FEED = "/feeds/city/fr/paris.ics"
+
+
+def new_page(browser: Browser) -> Page:
+    """A fresh browser context: no cookie, nobody signed in."""
+    return browser.new_context(viewport=PHONE).new_page()
+
+
+def sign_up(page: Page, email: str, name: str) -> None:
+    """From any page: the header's sign-in link, then "Become a volunteer"; back where we were."""
+    page.get_by_role("link", name="Volunteer sign in").click()
+    page.get_by_role("link", name="Become a volunteer").click()
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Your name, as other volunteers will see it").fill(name)
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Password again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"Welcome, {name}! You can now add and edit meetups."
+    )
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.get_by_role("link", name="Volunteer sign in").click()
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def feed_starts(live_server: str, around: date) -> list[str]:
+    """The city feed's local start times, from a week before `around` to a week after."""
+    with urlopen(live_server + FEED) as response:
+        feed = response.read()
+    parsed = read_with_icalendar(feed, Window(around - WEEK, around + WEEK + timedelta(days=1)))
+    return [instance.local_start for instance in parsed.instances]
+
+
+def report_problem(page: Page, meetup_url: str, kind: str, details: str) -> None:
+    """As a visitor: the meetup page's report link, what is wrong, a few words."""
+    page.goto(meetup_url)
+    expect(page.get_by_role("link", name="Volunteer sign in")).to_be_visible()
+    page.get_by_role("link", name="Report a problem with this listing").click()
+    page.get_by_label(kind).check()
+    page.get_by_label("Details (optional)").fill(details)
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Thank you: a volunteer will check this listing."
+    )
+
+
+def test_volunteers_list_a_meetup_cancel_a_date_undo_an_edit_and_resolve_a_report(
+    browser, live_server, make_city, make_user
+):
+    make_city("Paris")
+    make_user("mod@example.org", "Mo Moderator", role=Role.MODERATOR)
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    cancelled = today + timedelta(days=1)  # the first date to come, whatever the hour
+    weekday = WEEKDAY_NAMES[cancelled.weekday()]
+
+    # A newcomer, reading the Paris page, becomes a volunteer and comes back to it.
+    volunteer = new_page(browser)
+    volunteer.goto(live_server + "/fr/paris/")
+    sign_up(volunteer, "val@example.org", "Val Newcomer")
+    expect(volunteer).to_have_url(live_server + "/fr/paris/")
+
+    # The venue: with the geocoder off, Check says it goes to the city centre; Save keeps it.
+    volunteer.get_by_role("link", name="Add a venue in Paris").click()
+    volunteer.get_by_label("Name", exact=True).fill("Café Lumière")
+    volunteer.get_by_label("Address").fill("12 rue de la Paix")
+    volunteer.get_by_label("Practical notes (wifi, power, quiet corner…)").fill("Wifi, sockets")
+    volunteer.get_by_role("button", name="Check").click()
+    expect(volunteer.get_by_role("region", name="Where we would put it")).to_contain_text(
+        "approximate: the centre of Paris"
+    )
+    volunteer.get_by_role("button", name="Save", exact=True).click()
+    expect(volunteer.get_by_role("heading", level=1)).to_have_text("Café Lumière")
+    expect(volunteer.get_by_text("(approximate: the centre of Paris)")).to_be_visible()
+
+    # The meetup, every week on the day of the first date to come, listed from four weeks ago.
+    volunteer.get_by_role("link", name="Add a meetup here").click()
+    volunteer.get_by_label("Name", exact=True).fill(MEETUP)
+    volunteer.get_by_label("Every week, or every few weeks").check()
+    volunteer.get_by_label(weekday, exact=True).check()
+    volunteer.get_by_label("Starts at (local time)").fill("08:30")
+    volunteer.get_by_label("Lasts (minutes)").fill("90")
+    volunteer.get_by_label("From", exact=True).fill((today - 4 * WEEK).isoformat())
+    volunteer.get_by_role("button", name="Save", exact=True).click()
+    expect(volunteer.get_by_role("heading", level=1)).to_have_text(MEETUP)
+    expect(volunteer.get_by_text(f"Every {weekday}, 08:30–10:00")).to_be_visible()
+    meetup_url = volunteer.url
+
+    # Cancel the first date to come from its own page.
+    next_dates = volunteer.get_by_role("region", name="Next dates")
+    first_row = next_dates.get_by_role("listitem").filter(has_text=long_date(cancelled))
+    first_row.get_by_role("link", name="Cancel or move").click()
+    expect(volunteer.get_by_role("heading", level=1)).to_have_text(
+        f"{MEETUP}: {long_date(cancelled)}"
+    )
+    volunteer.get_by_label("Cancel it").check()
+    volunteer.get_by_label("Note for people (optional)").fill("Closed for a private party")
+    volunteer.get_by_role("button", name="Save this date").click()
+    expect(volunteer.get_by_role("status")).to_contain_text("Date updated")
+    expect(first_row).to_contain_text("Cancelled: Closed for a private party")
+    expect(first_row.get_by_role("deletion")).to_contain_text(long_date(cancelled))
+
+    # The city page lists the meetup with the next date people can go to: a week later.
+    breadcrumbs = volunteer.get_by_role("navigation", name="Breadcrumbs")
+    breadcrumbs.get_by_role("link", name="Paris").click()
+    card = volunteer.get_by_role("listitem").filter(
+        has=volunteer.get_by_role("link", name=MEETUP, exact=True)
+    )
+    expect(card).to_contain_text(f"Next: {long_date(cancelled + WEEK)}, 08:30–10:00")
+    expect(card).not_to_contain_text(long_date(cancelled))
+
+    # The city feed leaves the cancelled date out and keeps the weeks either side.
+    assert feed_starts(live_server, cancelled) == [
+        f"{cancelled - WEEK}T08:30:00",
+        f"{cancelled + WEEK}T08:30:00",
+    ]
+
+    # A second volunteer, in another browser, signs up from the meetup page and moves it to 10:00.
+    editor = new_page(browser)
+    editor.goto(meetup_url)
+    sign_up(editor, "bea@example.org", "Bea Editor")
+    expect(editor).to_have_url(meetup_url)
+    editor.get_by_role("link", name="Edit", exact=True).click()
+    editor.get_by_label("Starts at (local time)").fill("10:00")
+    editor.get_by_role("button", name="Save", exact=True).click()
+    expect(editor.get_by_text(f"Every {weekday}, 10:00–11:30")).to_be_visible()
+    assert feed_starts(live_server, cancelled) == [
+        f"{cancelled - WEEK}T10:00:00",
+        f"{cancelled + WEEK}T10:00:00",
+    ]
+
+    # The moderator undoes that edit from the meetup's history: 08:30 again, on the page and feed.
+    moderator = new_page(browser)
+    moderator.goto(meetup_url)
+    sign_in(moderator, "mod@example.org", PASSWORD)
+    expect(moderator).to_have_url(meetup_url)
+    moderator.get_by_role("link", name="History").click()
+    edit_by_bea = moderator.get_by_role("listitem").filter(has_text="by Bea Editor")
+    expect(edit_by_bea).to_contain_text("start_time")
+    edit_by_bea.get_by_role("button", name="Undo this change").click()
+    expect(moderator.get_by_role("status")).to_have_text("Change undone.")
+    expect(moderator.get_by_text(f"Every {weekday}, 08:30–10:00")).to_be_visible()
+    assert feed_starts(live_server, cancelled) == [
+        f"{cancelled - WEEK}T08:30:00",
+        f"{cancelled + WEEK}T08:30:00",
+    ]
+
+    # Two visitors, signed in nowhere, report problems from the meetup page.
+    visitors = new_page(browser), new_page(browser)
+    report_problem(visitors[0], meetup_url, "The place is wrong", "Is it next door now?")
+    report_problem(visitors[1], meetup_url, "The day or time is wrong", "At 9, said the barista")
+
+    # The moderator resolves the one about the time; it leaves the open reports, the other stays.
+    moderator.goto(live_server + "/moderation/")
+    open_reports = moderator.get_by_role("region", name=re.compile(r"^Open reports"))
+    expect(open_reports.get_by_role("heading")).to_have_text("Open reports (2)")
+    report = open_reports.locator(".report").filter(has_text="said the barista")
+    expect(report).to_contain_text("wrong-time")
+    report.get_by_label("What was done (optional)").fill("Checked: still 08:30")
+    report.get_by_role("button", name="Resolve").click()
+    expect(moderator.get_by_role("status")).to_have_text("Report resolved.")
+    expect(open_reports.get_by_role("heading")).to_have_text("Open reports (1)")
+    expect(open_reports).not_to_contain_text("said the barista")
+    expect(open_reports).to_contain_text("Is it next door now?")
+
+    for page in (volunteer, editor, moderator, *visitors):
+        page.context.close()
