@@ -1,0 +1,214 @@
+"""Who may use which route: every route of the app × anonymous, volunteer and moderator.
+
+The table must name every route the app has (a new route without a row fails
+`test_the_table_covers_every_route`), so no page ships without someone deciding
+who may use it. Permissions do not depend on the database engine: SQLite only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from meetups import edits, history
+from meetups.extensions import db
+from meetups.models import Report, ReportKind, Role, utcnow
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+ALLOWED, SIGN_IN, FORBIDDEN = "allowed", "sign in first", "forbidden"
+ROLES = ("anonymous", "volunteer", "moderator")
+EVERYONE = dict.fromkeys(ROLES, ALLOWED)
+VOLUNTEERS = {"anonymous": SIGN_IN, "volunteer": ALLOWED, "moderator": ALLOWED}
+# Also "someone else's revision or deletion", which only its author or a moderator may undo.
+MODERATORS = {"anonymous": SIGN_IN, "volunteer": FORBIDDEN, "moderator": ALLOWED}
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    rule: str
+    url: str
+    expected: dict[str, str]
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+def next_thursday() -> date:
+    today = date.today()
+    return today + timedelta(days=(3 - today.weekday()) % 7 or 7)
+
+
+MEETUP_FORM = {
+    "name": "Open Coffee",
+    "pattern": "weekly",
+    "weekdays": ["3"],
+    "interval": "1",
+    "week_of_month": "1",
+    "start_time": "08:30",
+    "duration_minutes": "90",
+    "first_date": "2026-01-01",
+}
+VENUE_FORM = {"name": "Bar Neuf", "address": "3 Rue Neuve", "action": "save"}
+
+CASES = [
+    Case("GET", "/", "/", EVERYONE),
+    Case("GET", "/search", "/search?q=paris", EVERYONE),
+    Case("GET", "/near", "/near?q=paris", EVERYONE),
+    Case("GET", "/<string(length=2):country_code>/", "/fr/", EVERYONE),
+    Case("GET", "/<string(length=2):country_code>/<slug>/", "/fr/paris/", EVERYONE),
+    Case("GET", "/m/<slug>/", "/m/open-coffee/", EVERYONE),
+    Case("GET", "/v/<slug>/", "/v/cafe-central-paris/", EVERYONE),
+    Case("GET", "/m/<slug>/history", "/m/open-coffee/history", EVERYONE),
+    Case("GET", "/v/<slug>/history", "/v/cafe-central-paris/history", EVERYONE),
+    Case("GET", "/changes", "/changes", EVERYONE),
+    Case("GET", "/changes.atom", "/changes.atom", EVERYONE),
+    Case("GET", "/feeds/all.ics", "/feeds/all.ics", EVERYONE),
+    Case("GET", "/feeds/<kind>/<slug>.ics", "/feeds/meetup/open-coffee.ics", EVERYONE),
+    Case("GET", "/feeds/city/<country_code>/<slug>.ics", "/feeds/city/fr/paris.ics", EVERYONE),
+    Case("GET", "/feeds/meetup/<slug>/<day>.ics", "/feeds/meetup/open-coffee/{day}.ics", EVERYONE),
+    Case("GET", "/healthz", "/healthz", EVERYONE),
+    Case("GET", "/m/<slug>/report", "/m/open-coffee/report", EVERYONE),
+    Case("POST", "/m/<slug>/report", "/m/open-coffee/report", EVERYONE, {"kind": "wrong-time"}),
+    Case("GET", "/account/sign-up", "/account/sign-up", EVERYONE),
+    Case(
+        "POST",
+        "/account/sign-up",
+        "/account/sign-up",
+        EVERYONE,
+        {
+            "email": "new@example.org",
+            "display_name": "Newcomer",
+            "password": "a long enough passphrase",
+            "confirm": "a long enough passphrase",
+        },
+    ),
+    Case("GET", "/account/sign-in", "/account/sign-in", EVERYONE),
+    Case("POST", "/account/sign-in", "/account/sign-in", EVERYONE, {"email": "x@example.org"}),
+    # Signing out when not signed in does nothing, harmlessly.
+    Case("POST", "/account/sign-out", "/account/sign-out", EVERYONE),
+    Case("GET", "/account/", "/account/", VOLUNTEERS),
+    Case("POST", "/account/password", "/account/password", VOLUNTEERS),
+    Case("GET", "/venues/new", "/venues/new?city={city}", VOLUNTEERS),
+    Case("POST", "/venues/new", "/venues/new?city={city}", VOLUNTEERS, VENUE_FORM),
+    Case("GET", "/v/<slug>/edit", "/v/cafe-central-paris/edit", VOLUNTEERS),
+    Case("POST", "/v/<slug>/edit", "/v/cafe-central-paris/edit", VOLUNTEERS, VENUE_FORM),
+    Case("GET", "/meetups/new", "/meetups/new?venue=cafe-central-paris", VOLUNTEERS),
+    Case(
+        "POST",
+        "/meetups/new",
+        "/meetups/new?venue=cafe-central-paris",
+        VOLUNTEERS,
+        MEETUP_FORM,
+    ),
+    Case("GET", "/m/<slug>/edit", "/m/open-coffee/edit", VOLUNTEERS),
+    Case("POST", "/m/<slug>/edit", "/m/open-coffee/edit", VOLUNTEERS, MEETUP_FORM),
+    Case("GET", "/m/<slug>/dates/<day>", "/m/open-coffee/dates/{day}", VOLUNTEERS),
+    Case(
+        "POST",
+        "/m/<slug>/dates/<day>",
+        "/m/open-coffee/dates/{day}",
+        VOLUNTEERS,
+        {"action": "cancel"},
+    ),
+    Case("POST", "/m/<slug>/confirm", "/m/open-coffee/confirm", VOLUNTEERS),
+    Case("POST", "/m/<slug>/status", "/m/open-coffee/status", VOLUNTEERS, {"status": "paused"}),
+    Case("POST", "/<any(m, v):kind>/<slug>/delete", "/v/bar-bis-paris/delete", VOLUNTEERS),
+    Case("POST", "/<any(m, v):kind>/<slug>/restore", "/m/old-coffee/restore", MODERATORS),
+    Case(
+        "POST",
+        "/revisions/<int:revision_id>/revert",
+        "/revisions/{revision}/revert",
+        MODERATORS,
+    ),
+    Case("GET", "/moderation/", "/moderation/", MODERATORS),
+    Case(
+        "POST",
+        "/moderation/revisions/<int:revision_id>/reviewed",
+        "/moderation/revisions/{revision}/reviewed",
+        MODERATORS,
+    ),
+    Case(
+        "POST",
+        "/moderation/reports/<int:report_id>/resolve",
+        "/moderation/reports/{report}/resolve",
+        MODERATORS,
+    ),
+    Case(
+        "POST",
+        "/moderation/users/<int:user_id>/reviewed",
+        "/moderation/users/{author}/reviewed",
+        MODERATORS,
+    ),
+    Case(
+        "POST",
+        "/moderation/venues/merge",
+        "/moderation/venues/merge",
+        MODERATORS,
+        {"keep": "cafe-central-paris", "duplicate": "bar-bis-paris"},
+    ),
+]
+
+
+@pytest.fixture
+def directory(make_user, make_venue, make_meetup) -> dict[str, int | str]:
+    """A meetup with an edit by someone else, a meetup they deleted, a report, an empty venue."""
+    author = make_user("author@example.org", "Author")
+    make_user()
+    make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+    meetup = make_meetup("Open Coffee")
+    before = history.snapshot(meetup)
+    meetup.name = "Open Coffee!"
+    revision = history.record(db.session, meetup, "edit", author, before)
+    edits.delete(db.session, make_meetup("Old Coffee"), author, utcnow())
+    report = Report(meetup=meetup, kind=ReportKind.OTHER, message="Closed in August?")
+    db.session.add(report)
+    make_venue("Bar Bis", address="2 Rue Bis")
+    db.session.commit()
+    return {
+        "city": meetup.venue.city_id,
+        "revision": revision.id,
+        "report": report.id,
+        "author": author.id,
+        "day": next_thursday().isoformat(),
+    }
+
+
+def outcome(response) -> str:
+    assert response.status_code < 500, response.text
+    if response.status_code == 403:
+        return FORBIDDEN
+    if response.status_code == 302 and "/account/sign-in" in response.headers["Location"]:
+        return SIGN_IN
+    return ALLOWED
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_who_may_use_each_route(client, auth, directory, case, role):
+    if role == "volunteer":
+        auth.sign_in()
+    elif role == "moderator":
+        auth.sign_in("mod@example.org")
+    url = case.url.format(**directory)
+
+    response = client.get(url) if case.method == "GET" else auth.post(url, case.data)
+
+    assert outcome(response) == case.expected[role]
+
+
+def test_the_table_covers_every_route(app):
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+    assert routes == {(case.method, case.rule) for case in CASES}
