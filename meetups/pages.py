@@ -20,6 +20,8 @@ bp = Blueprint("pages", __name__)
 
 NEXT_DATES = 8
 HOME_DATES = 30
+# The home page names the busiest cities; the rest are a country or a search away.
+HOME_CITIES = 24
 WEEK = timedelta(days=7)
 MAX_QUERY_LENGTH = 100
 DEFAULT_RADIUS_KM = 5.0
@@ -40,7 +42,7 @@ def index() -> str:
     return render_template(
         "index.html",
         countries=queries.countries_with_meetups(),
-        cities=queries.cities_with_meetups(),
+        cities=queries.cities_with_meetups(busiest=HOME_CITIES),
         this_week=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
         more_this_week=len(coming.dates) > HOME_DATES,
     )
@@ -55,14 +57,14 @@ def search() -> tuple[str, int] | str:
         return render_template("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
     if not text:
         return render_template("search.html", query=text)
-    counts = {city.id: count for city, count in queries.cities_with_meetups()}
+    cities = queries.search_cities(text)
     return render_template(
         "search.html",
         query=text,
-        cities=queries.search_cities(text),
+        cities=cities,
         venues=queries.search_venues(text),
         meetups=queries.search_meetups(text),
-        counts=counts,
+        counts=queries.meetup_counts(city.id for city in cities),
     )
 
 

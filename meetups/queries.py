@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
@@ -52,19 +53,40 @@ def countries_with_meetups() -> list[tuple[Country, int, int]]:
     return [(country, cities, meetups) for country, cities, meetups in rows]
 
 
-def cities_with_meetups(country_code: str | None = None) -> list[tuple[City, int]]:
-    """(city, meetups) for cities with listed meetups, by name."""
+def cities_with_meetups(
+    country_code: str | None = None, busiest: int | None = None
+) -> list[tuple[City, int]]:
+    """(city, meetups) for cities with listed meetups: by name, or the `busiest` few first."""
+    count = func.count(Meetup.id)
     query = (
-        select(City, func.count(Meetup.id))
+        select(City, count)
         .join(Venue, Venue.city_id == City.id)
         .join(Meetup, Meetup.venue_id == Venue.id)
         .where(Meetup.status.in_(LISTED))
         .group_by(City.id)
-        .order_by(City.name)
+        .options(joinedload(City.country))
     )
     if country_code:
         query = query.where(City.country_code == country_code)
-    return [(city, count) for city, count in db.session.execute(query)]
+    if busiest:
+        query = query.order_by(count.desc(), City.name).limit(busiest)
+    else:
+        query = query.order_by(City.name)
+    return [(city, meetups) for city, meetups in db.session.execute(query)]
+
+
+def meetup_counts(city_ids: Iterable[int]) -> dict[int, int]:
+    """Listed meetups per city, for the few cities a page shows."""
+    ids = set(city_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Venue.city_id, func.count(Meetup.id))
+        .join(Meetup, Meetup.venue_id == Venue.id)
+        .where(Venue.city_id.in_(ids), Meetup.status.in_(LISTED))
+        .group_by(Venue.city_id)
+    )
+    return {city_id: count for city_id, count in rows}
 
 
 def country(code: str) -> Country | None:

@@ -41,8 +41,22 @@ def test_home_lists_countries_and_cities_with_counts(client, make_city, make_ven
     }
     assert countries == {"France": "2 meetups in 1 city", "Germany": "1 meetup in 1 city"}
     cities = [li.a["href"] for li in soup.select("#cities + ul li")]
-    assert cities == ["/de/berlin/", "/fr/lille/"]
+    assert cities == ["/fr/lille/", "/de/berlin/"]
     assert soup.select_one("form.city-search")["action"] == "/search"
+
+
+def test_home_names_only_the_busiest_cities(
+    client, make_city, make_venue, make_meetup, monkeypatch
+):
+    monkeypatch.setattr("meetups.pages.HOME_CITIES", 2)
+    for name, meetups in (("Lille", 1), ("Lyon", 3), ("Nantes", 2)):
+        venue = make_venue("Café", city=make_city(name), slug=f"cafe-{name.lower()}")
+        for number in range(meetups):
+            make_meetup(f"{name} Coffee {number}", venue=venue)
+
+    soup = page(client, "/")
+
+    assert [text_of(li.a) for li in soup.select("#cities + ul li")] == ["Lyon", "Nantes"]
 
 
 def test_home_lists_what_happens_in_the_next_seven_days(client, make_meetup):
