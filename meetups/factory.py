@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         security,
         sequencing,
         templating,
+        travel,
         upcoming,
     )
 
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     rate_limits.init_app(app)
     accounts.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(travel.bp)
     app.register_blueprint(editing.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(health.bp)

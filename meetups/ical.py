@@ -123,23 +123,37 @@ def build_calendar(info: CalendarInfo, series: Iterable[SeriesRecord]) -> bytes:
 def build_occurrence_event(
     info: CalendarInfo, series: SeriesRecord, occurrence: Occurrence
 ) -> bytes:
-    """One date as a stand-alone event, for "add this date to my calendar".
+    """One date as a stand-alone event, for "add this date to my calendar"."""
+    return build_occurrences(info, [(series, occurrence)])
 
-    Its UID is the date plus the series UID: stable, and distinct from the
-    series so that importing it never replaces a subscribed series.
+
+def build_occurrences(
+    info: CalendarInfo, dated: Iterable[tuple[SeriesRecord, Occurrence]], subscribable: bool = False
+) -> bytes:
+    """Single dates as stand-alone events (one date, or a traveller's trip).
+
+    Each UID is the date plus the series UID: stable, the same in every such
+    file, and distinct from the series so that it never replaces a subscribed one.
     """
-    zone = series.schedule.timezone
-    uid = f"{occurrence.original_date:%Y%m%d}-{series.uid}"
-    lines = [
-        *_calendar_header(info),
-        *_vtimezone_lines(zone, occurrence.start.year, HORIZON_YEAR),
-        "BEGIN:VEVENT",
-        *_common_properties(series, uid),
-        f"STATUS:{'CANCELLED' if occurrence.cancelled else 'CONFIRMED'}",
-        *_occurrence_properties(series, occurrence),
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
+    dated = sorted(dated, key=lambda pair: (pair[1].start, pair[0].uid))
+    earliest: dict[str, int] = {}
+    for series, occurrence in dated:
+        zone = series.schedule.timezone
+        earliest[zone] = min(earliest.get(zone, occurrence.start.year), occurrence.start.year)
+    lines = _calendar_header(info)
+    if subscribable:
+        lines.extend(_subscription_properties(info))
+    for zone in sorted(earliest):
+        lines.extend(_vtimezone_lines(zone, earliest[zone], HORIZON_YEAR))
+    for series, occurrence in dated:
+        lines += [
+            "BEGIN:VEVENT",
+            *_common_properties(series, f"{occurrence.original_date:%Y%m%d}-{series.uid}"),
+            f"STATUS:{'CANCELLED' if occurrence.cancelled else 'CONFIRMED'}",
+            *_occurrence_properties(series, occurrence),
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
     return _serialize(lines)
 
 

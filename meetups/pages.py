@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from . import page_cache, queries
+from .agenda import DateRange, RangeError, agenda
 from .extensions import db
 from .geo import check_point
 from .models import Meetup, MeetupStatus, Venue
@@ -22,6 +23,8 @@ NEXT_DATES = 8
 HOME_DATES = 30
 # The home page names the busiest cities; the rest are a country or a search away.
 HOME_CITIES = 24
+# A country's dates beyond these are a city page away.
+COUNTRY_DATES = 300
 WEEK = timedelta(days=7)
 MAX_QUERY_LENGTH = 100
 DEFAULT_RADIUS_KM = 5.0
@@ -70,24 +73,37 @@ def search() -> tuple[str, int] | str:
 
 @bp.get("/<string(length=2):country_code>/")
 @page_cache.for_visitors
-def country(country_code: str) -> str | Response:
+def country(country_code: str) -> str | Response | tuple[str, int]:
     if country_code != country_code.lower():
         return redirect(url_for(".country", country_code=country_code.lower()), 301)
     found = queries.country(country_code) or abort(404)
-    return render_template(
-        "country.html", country=found, cities=queries.cities_with_meetups(found.code)
+    dates, error = _date_range(_now().date())
+    entries = []
+    if dates:
+        entries = agenda(queries.meetups_in_country(found.code, dates), dates.first, dates.last)
+    page = render_template(
+        "country.html",
+        country=found,
+        cities=queries.cities_with_meetups(found.code),
+        dates=dates,
+        entries=entries[:COUNTRY_DATES],
+        more_dates=len(entries) - COUNTRY_DATES,
+        places=_places(entry.meetup for entry in entries[:COUNTRY_DATES]),
+        range_error=error,
     )
+    return (page, 400) if error else page
 
 
 @bp.get("/<string(length=2):country_code>/<slug>/")
 @page_cache.for_visitors
-def city(country_code: str, slug: str) -> str | Response:
+def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     if country_code != country_code.lower():
         return redirect(url_for(".city", country_code=country_code.lower(), slug=slug), 301)
     found = queries.city(country_code, slug) or abort(404)
     meetups = queries.meetups_in_city(found.id)
     now = _now()
-    return render_template(
+    dates, error = _date_range(now.astimezone(ZoneInfo(found.timezone)).date())
+    page = render_template(
         "city.html",
         city=found,
         listed=[m for m in meetups if m.status != MeetupStatus.ENDED],
@@ -95,7 +111,25 @@ def city(country_code: str, slug: str) -> str | Response:
         next_dates={m.id: _next_happening(m, now) for m in meetups},
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
+        dates=dates,
+        entries=agenda(meetups, dates.first, dates.last) if dates else [],
+        places=_places(meetups),
+        range_error=error,
     )
+    return (page, 400) if error else page
+
+
+def _date_range(today: date) -> tuple[DateRange | None, str | None]:
+    """The dates asked for with `?from=&to=` (this week by default), or why they cannot be."""
+    try:
+        return DateRange.parse(request.args.get("from"), request.args.get("to"), today=today), None
+    except RangeError as error:
+        return None, str(error)
+
+
+def _places(meetups: Iterable[Meetup]) -> dict[int, Venue]:
+    """The venues dates were moved to, by id, for saying where a moved date happens."""
+    return {c.venue_id: c.venue for m in meetups for c in m.changes if c.venue is not None}
 
 
 @bp.get("/m/<slug>/")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .agenda import DateRange
 from .extensions import db
 from .geo import bounding_boxes, distance_km
 from .models import (
@@ -105,6 +107,21 @@ def meetups_in_city(city_id: int) -> list[Meetup]:
             _meetups_with_details()
             .join(Meetup.venue)
             .where(Venue.city_id == city_id)
+            .order_by(Meetup.name)
+        ).unique()
+    )
+
+
+def meetups_in_country(country_code: str, dates: DateRange) -> list[Meetup]:
+    """Listed meetups of a country whose series may have dates in `dates` (the schedule decides)."""
+    margin = timedelta(days=2)
+    return list(
+        db.session.scalars(
+            _meetups_with_details()
+            .join(Meetup.venue)
+            .join(Venue.city)
+            .where(City.country_code == country_code.upper(), Meetup.status.in_(LISTED))
+            .where(Meetup.first_date <= dates.last + margin)
             .order_by(Meetup.name)
         ).unique()
     )

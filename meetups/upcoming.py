@@ -31,24 +31,27 @@ class Coming:
 
 
 class ComingDates:
-    """Remembers the last expansion; a new data version or bucket replaces it."""
+    """Remembers the expansions (one per span asked) until the data version or bucket moves."""
 
     def __init__(self, data_version: DataVersion, keep: int = 200) -> None:
         self.data_version = data_version
         self.keep = keep
-        self._key: tuple | None = None
-        self._value: Coming | None = None
+        self._moment: tuple | None = None
+        self._by_span: dict[timedelta, Coming] = {}
         self._lock = threading.Lock()
 
     def between(self, session: Session, now: datetime, span: timedelta) -> Coming:
         seconds = BUCKET.total_seconds()
         bucket = datetime.fromtimestamp(now.timestamp() // seconds * seconds, now.tzinfo)
-        key = (self.data_version.current(session), bucket, span)
+        moment = (self.data_version.current(session), bucket)
         with self._lock:
-            if key != self._key:
-                self._value = _expand(session, bucket, bucket + span + BUCKET, self.keep)
-                self._key = key
-            value = self._value
+            if moment != self._moment:
+                self._by_span.clear()
+                self._moment = moment
+            value = self._by_span.get(span)
+            if value is None:
+                value = _expand(session, bucket, bucket + span + BUCKET, self.keep)
+                self._by_span[span] = value
         dates = tuple((i, o) for i, o in value.dates if now <= o.start < now + span)
         return Coming(dates, value.total)
 

@@ -1,0 +1,88 @@
+"""Dated agendas: which meetup happens when, between two local days. No Flask.
+
+A traveller's "from Tuesday to Thursday" means those days wherever each
+meetup is, so each series is read in its own zone's local days. Cancelled
+dates are left out; moved ones count on the day and at the place they went to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, time, timedelta
+from typing import Any
+
+from .schedule import Occurrence, local_datetime, occurrences
+
+# The longest range a page or the API lists at once.
+MAX_DAYS = 92
+
+
+class RangeError(ValueError):
+    """A date range nobody can list; the message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @classmethod
+    def parse(cls, first: str | None, last: str | None, *, today: date, days: int = 7) -> DateRange:
+        """From `?from=&to=`; missing ends default to `days` days from today."""
+        start = _parse_day(first, "from") if first else today
+        end = _parse_day(last, "to") if last else start + timedelta(days=days - 1)
+        if end < start:
+            raise RangeError("The end date is before the start date.")
+        found = cls(start, end)
+        if found.days > MAX_DAYS:
+            raise RangeError(f"Please choose at most {MAX_DAYS} days at a time.")
+        return found
+
+
+@dataclass(frozen=True)
+class Entry:
+    meetup: Any
+    occurrence: Occurrence
+
+
+def local_dates(
+    meetup: Any, first: date, last: date, include_cancelled: bool = False
+) -> list[Occurrence]:
+    """A series' dates whose local start day is from `first` to `last`, in its own zone.
+
+    A paused or ended series keeps the dates it had before; one with no day
+    recorded for its pause or end has no date that can be trusted.
+    """
+    series_end = meetup.last_date
+    if not meetup.ever_happens or (str(meetup.status) != "active" and series_end is None):
+        return []
+    schedule = replace(meetup.schedule, end_date=series_end)
+    start = local_datetime(first, time(0), schedule.zone)
+    end = local_datetime(last + timedelta(days=1), time(0), schedule.zone)
+    found = occurrences(
+        schedule, meetup.schedule_changes, start=start, end=end, include_cancelled=include_cancelled
+    )
+    return [item for item in found if first <= item.start.date() <= last]
+
+
+def agenda(meetups: Iterable[Any], first: date, last: date) -> list[Entry]:
+    """Every date the meetups have from `first` to `last`, soonest first."""
+    entries = [
+        Entry(meetup, occurrence)
+        for meetup in meetups
+        for occurrence in local_dates(meetup, first, last)
+    ]
+    return sorted(entries, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
+
+
+def _parse_day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        shown = text.strip()[:20]
+        raise RangeError(f"“{shown}” is not a date: use YYYY-MM-DD for “{name}”.") from None
