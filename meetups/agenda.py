@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Any
 
-from .schedule import Occurrence, local_datetime, occurrences
+from .schedule import Occurrence, is_supported_day, local_datetime, occurrences
 
 # The longest range a page or the API lists at once.
 MAX_DAYS = 92
@@ -35,7 +35,12 @@ class DateRange:
     def parse(cls, first: str | None, last: str | None, *, today: date, days: int = 7) -> DateRange:
         """From `?from=&to=`; missing ends default to `days` days from today."""
         start = _parse_day(first, "from") if first else today
-        end = _parse_day(last, "to") if last else start + timedelta(days=days - 1)
+        if last:
+            end = _parse_day(last, "to")
+        elif is_supported_day(start + timedelta(days=days - 1)):
+            end = start + timedelta(days=days - 1)
+        else:
+            end = start
         if end < start:
             raise RangeError("The end date is before the start date.")
         found = cls(start, end)
@@ -81,8 +86,11 @@ def agenda(meetups: Iterable[Any], first: date, last: date) -> list[Entry]:
 
 
 def _parse_day(text: str, name: str) -> date:
+    shown = text.strip()[:20]
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        shown = text.strip()[:20]
         raise RangeError(f"“{shown}” is not a date: use YYYY-MM-DD for “{name}”.") from None
+    if not is_supported_day(day):
+        raise RangeError(f"“{shown}” is too far from today: choose a date between 1900 and 2999.")
+    return day

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from .agenda import Entry, agenda
+from .schedule import is_supported_day
 
 MAX_LEGS = 10
 MAX_DAYS = 90
@@ -86,4 +87,6 @@ def _leg(
         return f"give the arrival and departure in {city.name} as dates (YYYY-MM-DD)."
     if leave < arrive:
         return f"you leave {city.name} before you arrive."
+    if not (is_supported_day(arrive) and is_supported_day(leave)):
+        return "choose dates between 1900 and 2999."
     return Leg(city, arrive, leave)
