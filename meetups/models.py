@@ -40,7 +40,15 @@ from sqlalchemy.orm import (
 )
 
 from .extensions import db
-from .schedule import Change, Occurrence, Rule, Schedule, next_occurrences, occurrences
+from .schedule import (
+    Change,
+    Occurrence,
+    Rule,
+    Schedule,
+    is_supported_day,
+    next_occurrences,
+    occurrences,
+)
 from .slugs import name_key, slugify
 
 
@@ -317,6 +325,8 @@ class Meetup(SoftDeletable, Timestamps, db.Model):
 
     def occurrence_on(self, original_date: date) -> Occurrence | None:
         """The date the rule gives on `original_date`, where it went if moved; None if none."""
+        if not is_supported_day(original_date):
+            return None  # no series reaches it, and the days around it may not exist
         change = next((c for c in self.changes if c.original_date == original_date), None)
         target = (change.new_date if change and change.new_date else None) or original_date
         zone = ZoneInfo(self.timezone)

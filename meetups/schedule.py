@@ -42,6 +42,11 @@ PHRASES = {
 
 # Open-ended series stop here so that date arithmetic never overflows.
 _LAST_COMPUTABLE_DAY = date.max - timedelta(weeks=2 * MAX_INTERVAL)
+# The days a series, a moved date or a question about dates may name: far wider than any
+# meetup's, yet far enough from Python's limits (years 1 and 9999) that a few days or a
+# UTC offset either side, and a zone's history from that year on, can always be computed.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 _BYDAY_ITEM = re.compile(r"([+-]?[0-9]{1,2})?([A-Z]{2})")
 _INTERVAL = re.compile(r"[0-9]{1,3}")
 
@@ -185,6 +190,9 @@ class Schedule:
         _load_zone(self.timezone)
         _check_wall_clock(self.start_time)
         _check_duration(self.duration)
+        _check_day(self.first_date, "The first date")
+        if self.end_date is not None:
+            _check_day(self.end_date, "The end date")
         if self.end_date is not None and self.end_date < self.first_date:
             raise ScheduleError("The end date cannot be before the first date.")
 
@@ -204,6 +212,16 @@ def _load_zone(key: str) -> ZoneInfo:
 def _check_wall_clock(at: time) -> None:
     if at.tzinfo is not None:
         raise ScheduleError("Start times are local wall-clock times, without a zone.")
+
+
+def is_supported_day(day: date) -> bool:
+    """Whether a day lies within FIRST_DAY and LAST_DAY, where every computation is safe."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def _check_day(day: date, what: str) -> None:
+    if not is_supported_day(day):
+        raise ScheduleError(f"{what} must be between {FIRST_DAY.year} and {LAST_DAY.year}.")
 
 
 def _check_duration(duration: timedelta) -> None:
@@ -347,6 +365,8 @@ def validate_change(schedule: Schedule, change: Change) -> None:
         if change.has_move:
             raise ScheduleError("A cancelled date cannot also be moved.")
         return
+    if change.new_date is not None:
+        _check_day(change.new_date, "The new day")
     if change.new_start_time is not None:
         _check_wall_clock(change.new_start_time)
     if change.new_duration is not None:
