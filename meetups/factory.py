@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import (
         accounts,
+        api,
         cli,
         editing,
         feed_routes,
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(editing.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
     feed_routes.init_app(app)
     page_cache.init_app(app)
     app.extensions["data_version"] = versions.DataVersion(app.config["DATA_VERSION_SECONDS"])

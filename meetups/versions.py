@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Meetup, Venue
+from .models import City, Meetup, Venue
 
 T = TypeVar("T")
 
@@ -79,6 +79,7 @@ def wrote(session: Session) -> bool:
 
 
 # Soft deletes, restores, moves and edits all change updated_at; removals change counts.
+# Volunteers' edits touch the venue or meetup they change (a date or a tag, its meetup).
 _VERSION_QUERY = select(
     *(
         select(aggregate).scalar_subquery()
@@ -88,6 +89,9 @@ _VERSION_QUERY = select(
             func.sum(Meetup.id),
             func.count(Venue.id),
             func.max(Venue.updated_at),
+            # A reloaded gazetteer (cities added, renamed or resized) changes pages too.
+            func.count(City.id),
+            func.sum(City.population),
         )
     )
 )
