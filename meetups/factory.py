@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         page_cache,
         pages,
         rate_limits,
+        search_engines,
         security,
         sequencing,
         templating,
@@ -63,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     feed_routes.init_app(app)
+    search_engines.init_app(app)
     page_cache.init_app(app)
     app.extensions["data_version"] = versions.DataVersion(app.config["DATA_VERSION_SECONDS"])
     _watch_commits()

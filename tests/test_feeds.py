@@ -12,8 +12,8 @@ from bs4 import BeautifulSoup
 
 from meetups import calendars
 from meetups.extensions import db
-from meetups.versions import DataVersion
 from meetups.models import Meetup, MeetupChange, MeetupStatus, Tag, Venue
+from meetups.versions import DataVersion
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 

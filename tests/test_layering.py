@@ -16,6 +16,8 @@ PURE_MODULES = [
     "meetups.ical",
     "meetups.geo",
     "meetups.subscribe",
+    "meetups.structured_data",
+    "meetups.sitemap",
 ]
 
 

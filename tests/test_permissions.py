@@ -74,6 +74,10 @@ CASES = [
     Case("GET", "/feeds/city/<country_code>/<slug>.ics", "/feeds/city/fr/paris.ics", EVERYONE),
     Case("GET", "/feeds/meetup/<slug>/<day>.ics", "/feeds/meetup/open-coffee/{day}.ics", EVERYONE),
     Case("GET", "/healthz", "/healthz", EVERYONE),
+    Case("GET", "/robots.txt", "/robots.txt", EVERYONE),
+    Case("GET", "/sitemap.xml", "/sitemap.xml", EVERYONE),
+    # One file holds this small directory, so there is no part 1: a 404, for everyone.
+    Case("GET", "/sitemap-<int(min=1):number>.xml", "/sitemap-1.xml", EVERYONE),
     Case("GET", "/dates", "/dates?when=today", EVERYONE),
     Case("GET", "/trip", "/trip?city=fr/paris&arrive={day}&leave={day}", EVERYONE),
     Case("GET", "/trip.ics", "/trip.ics?city=fr/paris&arrive={day}&leave={day}", EVERYONE),
