@@ -40,14 +40,27 @@ def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Tar
         Target("floor (bare Flask route)", FLOOR_PATH),
         Target("home page", "/"),
         Target("city page", f"/{sample.country}/{sample.city}/", min_ratio=0.5),
+        # A cookie skips the visitors' page cache: what a volunteer (or a cache miss) costs.
+        Target("city page, rendered", f"/{sample.country}/{sample.city}/", _RENDER),
         Target("meetup page", f"/m/{sample.meetup}/", min_ratio=0.5),
+        Target("meetup page, rendered", f"/m/{sample.meetup}/", _RENDER),
         Target("city feed, full", city_feed, min_ratio=0.5),
         Target("city feed, 304", city_feed, _if_none_match(city_feed_etag), 304, 0.8),
         Target("all feed, cached", all_feed),
         Target("all feed, 304", all_feed, _if_none_match(all_feed_etag), 304, 0.8),
         Target("near search, 5 km", f"/near?q={sample.city}&km=5"),
-        # Next: trip planner, JSON API.
+        Target("trip planner, 2 weeks", _trip(sample)),
+        Target("trip feed, 2 weeks", _trip(sample).replace("/trip?", "/trip.ics?")),
+        # Next: JSON API.
     ]
+
+
+_RENDER = {"Cookie": "bench=1"}
+
+
+def _trip(sample: Sample) -> str:
+    city = f"{sample.country}/{sample.city}"
+    return f"/trip?city={city}&arrive=2027-03-01&leave=2027-03-14"
 
 
 def _if_none_match(etag: str) -> dict[str, str]:
