@@ -94,12 +94,9 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
 
     target = directory or PROJECT_ROOT / "feeds"
     site = site_settings()
+    renderer = calendars.FeedRenderer(db.session, site)
     items = [
-        export.ExportItem(
-            feed.path,
-            version.etag(feed, site),
-            lambda f=feed: calendars.render(db.session, f, site),
-        )
+        export.ExportItem(feed.path, version.etag(feed, site), lambda f=feed: renderer.render(f))
         for feed, version in calendars.all_feeds(db.session)
     ]
     try:

@@ -93,31 +93,32 @@ class SeriesRecord:
     last_modified: datetime
 
 
-class _RenderedSeries(NamedTuple):
-    """A series' content lines, and the earliest day its VTIMEZONE must cover."""
+class RenderedSeries(NamedTuple):
+    """A series' VEVENTs as bytes, ready to go into any feed that holds it, and the
+    zone and earliest day its VTIMEZONE must cover there."""
 
-    lines: list[str]
+    uid: str
+    body: bytes
     zone: str
     earliest: date
 
 
 def build_calendar(info: CalendarInfo, series: Iterable[SeriesRecord]) -> bytes:
     """A subscribable feed: one master VEVENT per series (by UID), plus overrides."""
-    rendered = [
-        item
-        for record in sorted(series, key=lambda record: record.uid)
-        if (item := _render_series(record)) is not None
-    ]
+    return assemble_calendar(info, filter(None, map(render_series, series)))
+
+
+def assemble_calendar(info: CalendarInfo, rendered: Iterable[RenderedSeries]) -> bytes:
+    """A feed from series rendered beforehand: a series in many feeds is rendered once."""
+    ordered = sorted(rendered, key=lambda item: item.uid)
     earliest: dict[str, date] = {}
-    for item in rendered:
+    for item in ordered:
         earliest[item.zone] = min(earliest.get(item.zone, item.earliest), item.earliest)
-    lines = [*_calendar_header(info), *_subscription_properties(info)]
-    for zone in sorted(earliest):
-        lines.extend(_vtimezone_lines(zone, earliest[zone].year, HORIZON_YEAR))
-    for item in rendered:
-        lines.extend(item.lines)
-    lines.append("END:VCALENDAR")
-    return _serialize(lines)
+    parts = [_serialize([*_calendar_header(info), *_subscription_properties(info)])]
+    parts += [_vtimezone_bytes(zone, earliest[zone].year) for zone in sorted(earliest)]
+    parts += [item.body for item in ordered]
+    parts.append(_serialize(["END:VCALENDAR"]))
+    return b"".join(parts)
 
 
 def build_occurrence_event(
@@ -183,7 +184,7 @@ def _subscription_properties(info: CalendarInfo) -> list[str]:
 # Events
 
 
-def _render_series(series: SeriesRecord) -> _RenderedSeries | None:
+def render_series(series: SeriesRecord) -> RenderedSeries | None:
     """The master VEVENT and its overrides; None for a series with no date at all."""
     schedule = series.schedule
     first = first_occurrence_date(schedule)
@@ -196,24 +197,29 @@ def _render_series(series: SeriesRecord) -> _RenderedSeries | None:
     for occurrence in overrides:
         lines.extend(_override_event(series, occurrence))
     earliest = min([first, *(item.start.date() for item in overrides)])
-    return _RenderedSeries(lines, schedule.timezone, earliest)
+    return RenderedSeries(series.uid, _serialize(lines), schedule.timezone, earliest)
 
 
 def _exceptions(schedule: Schedule, changes: tuple[Change, ...]) -> list[Occurrence]:
     """The occurrences that changes cancel or move, by original date.
 
     The schedule module decides what a change means; a change whose original
-    date is not an occurrence of the series does not come back from it.
+    date is not an occurrence of the series does not come back from it. Each
+    change is looked for only around its own days: one window spanning all of
+    them would expand every date between changes years or centuries apart.
     """
-    if not changes:
-        return []
-    days = [day for change in changes for day in (change.original_date, change.new_date) if day]
-    # Two days of margin either side cover any UTC offset.
-    start = datetime.combine(min(days) - timedelta(days=2), time(), UTC)
-    end = datetime.combine(max(days) + timedelta(days=3), time(), UTC)
-    found = occurrences(schedule, changes, start=start, end=end, include_cancelled=True)
-    changed = (item for item in found if item.cancelled or item.moved)
-    return sorted(changed, key=lambda item: item.original_date)
+    found: dict[date, Occurrence] = {}
+    for change in changes:
+        for day in {change.original_date, change.new_date or change.original_date}:
+            # Two days of margin either side cover any UTC offset.
+            start = datetime.combine(day - timedelta(days=2), time(), UTC)
+            end = datetime.combine(day + timedelta(days=3), time(), UTC)
+            for item in occurrences(
+                schedule, (change,), start=start, end=end, include_cancelled=True
+            ):
+                if item.original_date == change.original_date and (item.cancelled or item.moved):
+                    found[item.original_date] = item
+    return sorted(found.values(), key=lambda item: item.original_date)
 
 
 def _master_event(series: SeriesRecord, first: date, cancelled: list[date]) -> list[str]:
@@ -357,6 +363,11 @@ class _Transition(NamedTuple):
     @property
     def kind(self) -> tuple[bool, timedelta, timedelta, str]:
         return (self.is_daylight, self.offset_from, self.offset_to, self.name)
+
+
+@lru_cache(maxsize=2048)
+def _vtimezone_bytes(zone: str, first_year: int) -> bytes:
+    return _serialize(_vtimezone_lines(zone, first_year, HORIZON_YEAR))
 
 
 @lru_cache(maxsize=2048)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 
 from meetups import calendars, export
 from meetups.extensions import db
-from meetups.models import Meetup
+from meetups.models import Meetup, MeetupStatus
 
 FEEDS = {
     "all.ics",
@@ -59,6 +59,35 @@ def test_export_writes_every_feed_with_the_bytes_the_live_route_serves(
     assert "10 written, 0 unchanged, 0 removed" in output
 
 
+def test_the_batch_renderer_gives_every_feed_the_bytes_the_live_route_serves(
+    app, client, make_city, make_venue, make_meetup, tmp_path
+):
+    """Moved and cancelled dates, pauses, series that never happen, tags, deletions."""
+    paris = make_city("Paris")
+    lyon = make_city("Lyon", latitude=45.76, longitude=4.83)
+    cafe, annex = make_venue("Café X", city=paris), make_venue("Annexe", city=paris)
+    make_meetup(
+        "Open Coffee Paris",
+        venue=cafe,
+        tags=["startups", "tech"],
+        changes=[
+            {"original_date": date(2026, 12, 3), "cancelled": True},
+            {"original_date": date(2026, 12, 10), "new_start_time": time(18), "venue_id": annex.id},
+        ],
+    )
+    make_meetup("Paused", venue=annex, status=MeetupStatus.PAUSED, status_since=date(2026, 6, 1))
+    make_meetup("Never", venue=annex, status=MeetupStatus.ENDED, status_since=date(2023, 1, 1))
+    make_meetup("Lyon Coffee", venue=make_venue("Bouchon", city=lyon), tags=["tech"])
+    make_meetup("Gone", venue=cafe, deleted_at=datetime(2026, 11, 1, tzinfo=UTC))
+
+    run_export(app, tmp_path)
+
+    written = files_in(tmp_path)
+    assert "meetup/gone.ics" not in written and "meetup/never.ics" in written
+    for path, body in written.items():
+        assert client.get(f"/feeds/{path}").data == body, path
+
+
 def test_a_second_export_touches_nothing(app, directory, tmp_path):
     run_export(app, tmp_path)
     stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.ics")}
@@ -77,13 +106,13 @@ def test_after_one_edit_only_the_feeds_holding_it_are_rendered_and_written(
     meetup.start_time = time(8)
     db.session.commit()
     rendered: list[str] = []
-    original_render = calendars.render
+    original_render = calendars.FeedRenderer.render
 
-    def counting_render(session, feed, site):
+    def counting_render(self, feed):
         rendered.append(feed.path)
-        return original_render(session, feed, site)
+        return original_render(self, feed)
 
-    monkeypatch.setattr("meetups.calendars.render", counting_render)
+    monkeypatch.setattr("meetups.calendars.FeedRenderer.render", counting_render)
     output = run_export(app, tmp_path)
 
     changed = {"all.ics", "country/de.ics", "city/de/berlin.ics", "venue/kaffee-berlin.ics"}
