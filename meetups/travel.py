@@ -101,7 +101,7 @@ def soon() -> str | tuple[str, int]:
 
 def find_city(text: str) -> City | None:
     """A city from its address ("fr/paris") or as people type it ("Paris", "Paris, France")."""
-    canonical = CANONICAL_CITY.match(text)
+    canonical = CANONICAL_CITY.match(text.strip().lower())
     if canonical:
         return queries.city(*canonical.groups())
     name, _, country = (part.strip() for part in text.partition(","))

@@ -202,7 +202,7 @@ def test_the_trip_lists_leg_by_leg_what_the_schedule_module_gives(client, two_ci
 
 def test_a_trip_typed_with_city_names_gets_a_stable_address(client, two_cities):
     response = client.get(
-        "/trip?city=Paris&arrive=2026-12-01&leave=2026-12-10"
+        "/trip?city=FR/Paris&arrive=2026-12-01&leave=2026-12-10"
         "&city=Berlin,+Germany&arrive=2026-12-10&leave=2026-12-21"
     )
 
