@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import City, Meetup, Venue
+from .stamps import stamp_sum
 
 T = TypeVar("T")
 
@@ -87,8 +88,11 @@ _VERSION_QUERY = select(
             func.count(Meetup.id),
             func.max(Meetup.updated_at),
             func.sum(Meetup.id),
+            # Changes with every committed edit, whatever the order of commits (see stamps).
+            stamp_sum(Meetup.updated_at),
             func.count(Venue.id),
             func.max(Venue.updated_at),
+            stamp_sum(Venue.updated_at),
             # A reloaded gazetteer (cities added, renamed or resized) changes pages too.
             func.count(City.id),
             func.sum(City.population),
