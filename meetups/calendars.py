@@ -12,7 +12,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -101,45 +101,123 @@ class FeedRenderer:
     """Renders many feeds from one load of the directory, each series once (for the export).
 
     A meetup is in about six feeds (everything, its country, city, venue, itself,
-    its tags): loading and rendering it once for all of them, and assembling each
-    feed from those pieces, gives the same bytes as `render` for a fraction of the work.
-    The load waits for the first feed asked, so an export with nothing to do does none.
+    its tags): rendering it once for all of them, and assembling each feed from
+    those pieces, gives the same bytes as `render` for a fraction of the work.
+
+    `cache` (a plain dict the caller may keep between runs, as the export does)
+    holds each series' rendered bytes under a key that changes whenever they
+    would: the next run loads and renders only the meetups edited since. Nothing
+    is loaded until the first feed is asked for, so an export with nothing to do
+    does no work.
     """
 
-    def __init__(self, session: Session, site: SiteSettings) -> None:
+    def __init__(
+        self, session: Session, site: SiteSettings, cache: dict[str, list] | None = None
+    ) -> None:
         self.session = session
         self.site = site
+        self.cache = {} if cache is None else cache
         self._members: dict[tuple[str, tuple[str, ...]], list[ical.RenderedSeries]] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether any feed was asked for, so that `cache` may hold new renderings."""
+        return self._members is not None
 
     def render(self, feed: Feed) -> bytes:
         members = self._load().get((feed.kind, feed.slugs), [])
         return ical.assemble_calendar(_info(feed, self.site), members)
 
     def _load(self) -> dict[tuple[str, tuple[str, ...]], list[ical.RenderedSeries]]:
-        if self._members is None:
-            self._members = defaultdict(list)
-            meetups = self.session.scalars(_with_details(select(Meetup))).unique()
-            for meetup in meetups:
-                rendered = meetup.ever_happens and ical.render_series(
-                    series_record(meetup, self.site)
-                )
-                if rendered:
-                    for key in _feeds_holding(meetup):
-                        self._members[key].append(rendered)
+        if self._members is not None:
+            return self._members
+        rows = self.session.execute(_MEMBERSHIP).all()
+        tags: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for meetup_id, slug, name in self.session.execute(_TAGS):
+            tags[meetup_id].append((slug, name))
+        keys = {str(row.id): _series_key(row, tags[row.id]) for row in rows}
+        stale = [int(i) for i, key in keys.items() if self.cache.get(i, [None])[0] != key]
+        for meetup in self._meetups(stale):
+            rendered = meetup.ever_happens and ical.render_series(series_record(meetup, self.site))
+            self.cache[str(meetup.id)] = _cache_entry(keys[str(meetup.id)], rendered or None)
+        for gone in set(self.cache) - set(keys):
+            del self.cache[gone]
+        self._members = defaultdict(list)
+        for row in rows:
+            rendered = _from_cache(self.cache[str(row.id)])
+            if rendered is not None:
+                for feed in _feeds_holding(row, [slug for slug, _ in tags[row.id]]):
+                    self._members[feed].append(rendered)
         return self._members
 
+    def _meetups(self, ids: list[int]) -> Iterator[Meetup]:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            yield from self.session.scalars(
+                _with_details(select(Meetup).where(Meetup.id.in_(chunk)))
+            ).unique()
 
-def _feeds_holding(meetup: Meetup) -> Iterator[tuple[str, tuple[str, ...]]]:
+
+# What decides which feeds hold a meetup and whether its rendered bytes still hold:
+# the meetup's own stamp and sequence (edits of its dates and of the venues its dates
+# use touch them, see `sequencing`), its venue's and city's names, and its tags.
+_MEMBERSHIP = (
+    select(
+        Meetup.id,
+        Meetup.slug,
+        Meetup.updated_at,
+        Meetup.sequence,
+        Venue.slug.label("venue_slug"),
+        Venue.updated_at.label("venue_updated_at"),
+        City.country_code,
+        City.slug.label("city_slug"),
+        City.name.label("city_name"),
+    )
+    .join(Venue, Meetup.venue_id == Venue.id)
+    .join(City, Venue.city_id == City.id)
+    .order_by(Meetup.id)
+)
+_TAGS = select(meetup_tags.c.meetup_id, Tag.slug, Tag.name).join(
+    Tag, Tag.id == meetup_tags.c.tag_id
+)
+
+
+def _series_key(row: Any, tags: list[tuple[str, str]]) -> str:
+    parts = (
+        FEED_FORMAT,
+        row.updated_at.isoformat(),
+        row.sequence,
+        row.venue_updated_at.isoformat(),
+        row.city_name,
+        *sorted(name for _, name in tags),
+    )
+    return "|".join(map(str, parts))
+
+
+def _cache_entry(key: str, rendered: ical.RenderedSeries | None) -> list:
+    if rendered is None:
+        return [key, None]
+    body = rendered.body.decode()
+    return [key, rendered.uid, body, rendered.zone, rendered.earliest.isoformat()]
+
+
+def _from_cache(entry: list) -> ical.RenderedSeries | None:
+    if entry[1] is None:
+        return None
+    _, uid, body, zone, earliest = entry
+    return ical.RenderedSeries(uid, body.encode(), zone, date.fromisoformat(earliest))
+
+
+def _feeds_holding(row: Any, tag_slugs: list[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
     """The (kind, slugs) of every feed a meetup is in: the in-memory twin of `_condition`."""
-    city = meetup.venue.city
-    country = city.country_code.lower()
+    country = row.country_code.lower()
     yield "all", ()
     yield "country", (country,)
-    yield "city", (country, city.slug)
-    yield "venue", (meetup.venue.slug,)
-    yield "meetup", (meetup.slug,)
-    for tag in meetup.tags:
-        yield "tag", (tag.slug,)
+    yield "city", (country, row.city_slug)
+    yield "venue", (row.venue_slug,)
+    yield "meetup", (row.slug,)
+    for slug in tag_slugs:
+        yield "tag", (slug,)
 
 
 def _info(feed: Feed, site: SiteSettings) -> ical.CalendarInfo:

@@ -94,13 +94,21 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
 
     target = directory or PROJECT_ROOT / "feeds"
     site = site_settings()
-    renderer = calendars.FeedRenderer(db.session, site)
+    # Series rendered by the last run, if it ran with these settings: only edits re-render.
+    state = export.read_state(target, export.SERIES_CACHE)
+    settings = [calendars.FEED_FORMAT, site.base_url, site.domain, site.name, str(site.refresh)]
+    cache = state.get("series", {}) if state.get("settings") == settings else {}
+    renderer = calendars.FeedRenderer(db.session, site, cache)
     items = [
         export.ExportItem(feed.path, version.etag(feed, site), lambda f=feed: renderer.render(f))
         for feed, version in calendars.all_feeds(db.session)
     ]
     try:
         report = export.export(target, items)
+        if renderer.loaded:
+            export.write_state(
+                target, export.SERIES_CACHE, {"settings": settings, "series": renderer.cache}
+            )
     except export.ExportError as error:
         raise click.ClickException(str(error)) from error
     if not quiet:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = ".etags.json"
+# The export's own memory of rendered series (see calendars.FeedRenderer), beside the manifest.
+SERIES_CACHE = ".series.json"
 TEMPORARY_SUFFIX = ".partial"
 
 
@@ -49,23 +51,23 @@ def export(directory: Path, items: Iterable[ExportItem]) -> ExportReport:
 
 def _export(directory: Path, items: Iterable[ExportItem]) -> ExportReport:
     directory.mkdir(parents=True, exist_ok=True)
-    _remove_partial_files(directory)
+    existing = _feeds_on_disk(directory)
     known = _read_manifest(directory)
     manifest: dict[str, str] = {}
     report = ExportReport()
     for item in items:
         target = directory / item.path
         manifest[item.path] = item.etag
-        if known.get(item.path) == item.etag and target.is_file():
+        if known.get(item.path) == item.etag and item.path in existing:
             report.unchanged += 1
             continue
         body = item.render()
-        if target.is_file() and target.read_bytes() == body:
+        if item.path in existing and target.read_bytes() == body:
             report.unchanged += 1
             continue
         write_atomically(target, body)
         report.written.append(item.path)
-    report.removed = _remove_stale(directory, set(manifest))
+    report.removed = _remove_stale(directory, existing - set(manifest))
     write_atomically(directory / MANIFEST, json.dumps(manifest, sort_keys=True).encode())
     return report
 
@@ -89,28 +91,49 @@ def write_atomically(target: Path, body: bytes) -> None:
         raise
 
 
-def _read_manifest(directory: Path) -> dict[str, str]:
+def read_state(directory: Path, name: str) -> dict:
+    """A JSON object the export keeps in `directory`; empty when missing or unreadable."""
     try:
-        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+        data = json.loads((directory / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def _remove_partial_files(directory: Path) -> None:
-    """Leftovers of an export that was killed mid-write."""
-    for leftover in directory.rglob(f".*{TEMPORARY_SUFFIX}"):
-        leftover.unlink(missing_ok=True)
+def write_state(directory: Path, name: str, data: dict) -> None:
+    try:
+        write_atomically(directory / name, json.dumps(data, sort_keys=True).encode())
+    except OSError as error:
+        raise ExportError(
+            f"Cannot write {name} in {directory}: {error.strerror or error}"
+        ) from error
 
 
-def _remove_stale(directory: Path, keep: set[str]) -> list[str]:
-    removed = []
-    for file in sorted(directory.rglob("*.ics")):
-        relative = file.relative_to(directory).as_posix()
-        if relative not in keep:
-            file.unlink()
-            removed.append(relative)
-    for folder in sorted((p for p in directory.rglob("*") if p.is_dir()), reverse=True):
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-    return removed
+def _read_manifest(directory: Path) -> dict[str, str]:
+    return read_state(directory, MANIFEST)
+
+
+def _feeds_on_disk(directory: Path) -> set[str]:
+    """The feed files already there (relative paths), once leftovers of a killed run are gone."""
+    found = set()
+    root = str(directory)
+    for folder, _, files in os.walk(root):
+        prefix = folder[len(root) + 1 :].replace(os.sep, "/")
+        for name in files:
+            if name.startswith(".") and name.endswith(TEMPORARY_SUFFIX):
+                os.unlink(os.path.join(folder, name))
+            elif name.endswith(".ics"):
+                found.add(f"{prefix}/{name}" if prefix else name)
+    return found
+
+
+def _remove_stale(directory: Path, stale: set[str]) -> list[str]:
+    """Remove feeds that no longer exist, and the folders they leave empty."""
+    for relative in stale:
+        (directory / relative).unlink()
+        for folder in (directory / relative).parents:
+            if folder == directory:
+                break
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+    return sorted(stale)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from meetups import calendars, export
+from meetups import calendars, export, ical
 from meetups.extensions import db
 from meetups.models import Meetup, MeetupStatus
 
@@ -119,6 +119,57 @@ def test_after_one_edit_only_the_feeds_holding_it_are_rendered_and_written(
     changed |= {"meetup/berlin-coffee.ics"}
     assert set(rendered) == changed
     assert {line.split()[1] for line in output.splitlines() if line.startswith("wrote")} == changed
+
+
+def count_series_renders(monkeypatch) -> list[str]:
+    rendered: list[str] = []
+    original = ical.render_series
+
+    def counting(series):
+        rendered.append(series.uid)
+        return original(series)
+
+    monkeypatch.setattr("meetups.ical.render_series", counting)
+    return rendered
+
+
+def test_the_next_export_renders_only_the_series_edited_since(
+    app, client, directory, tmp_path, monkeypatch
+):
+    run_export(app, tmp_path)
+    meetup = db.session.scalar(db.select(Meetup).filter_by(slug="berlin-coffee"))
+    meetup.start_time = time(8)
+    db.session.commit()
+    rendered = count_series_renders(monkeypatch)
+
+    run_export(app, tmp_path)
+
+    assert rendered == [f"meetup-{meetup.id}@meetups.test"]
+    for path, body in files_in(tmp_path).items():
+        assert client.get(f"/feeds/{path}").data == body, path
+
+
+@pytest.mark.parametrize("damage", ["other settings", "corrupt", "missing"])
+def test_a_series_cache_that_cannot_be_trusted_is_rebuilt(
+    app, client, directory, tmp_path, monkeypatch, damage
+):
+    run_export(app, tmp_path)
+    cache = tmp_path / export.SERIES_CACHE
+    if damage == "other settings":
+        app.config["SITE_NAME"] = "Another name"
+    elif damage == "corrupt":
+        cache.write_text('{"settings": [', encoding="utf-8")
+    else:
+        cache.unlink()
+    db.session.scalar(db.select(Meetup).filter_by(slug="berlin-coffee")).start_time = time(8)
+    db.session.commit()
+    rendered = count_series_renders(monkeypatch)
+
+    run_export(app, tmp_path)
+
+    assert len(rendered) == 2
+    for path, body in files_in(tmp_path).items():
+        assert client.get(f"/feeds/{path}").data == body, path
 
 
 def test_feeds_that_no_longer_exist_are_removed(app, directory, tmp_path):
