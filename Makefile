@@ -6,10 +6,14 @@ FLASK := $(BIN)/flask --app meetups
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup-data lint format bench clean
+.PHONY: run test setup-data lint format bench clean messages
+
+# The interface's translations: .po files are committed, the compiled .mo files are not.
+CATALOGUES := $(wildcard meetups/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
 ## Set up, migrate, load cities and demo data if empty, and serve on http://127.0.0.1:5000
-run: $(VENV)/.installed-run
+run: $(VENV)/.installed-run $(COMPILED)
 	FLASK_DEBUG=1 $(MAKE) --no-print-directory setup-data
 	FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -20,7 +24,7 @@ setup-data: $(VENV)/.installed-run
 	$(FLASK) seed-demo
 
 ## Set up everything the tests need, then lint and run the whole suite
-test: $(VENV)/.installed-dev node_modules/.installed chromium
+test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -54,6 +58,18 @@ $(VENV)/.installed-run: $(VENV)/.created pyproject.toml
 $(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
+
+# Compile a language's messages whenever its .po file changes (after the install that brings pybabel).
+meetups/translations/%/LC_MESSAGES/messages.mo: meetups/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed-run
+	$(BIN)/pybabel compile --domain messages --directory meetups/translations --locale $*
+
+## After changing words in templates or code: extract them, and update every language's .po
+messages: $(VENV)/.installed-run
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword lazy_gettext \
+		--no-location --sort-output --width 100 --project meetups \
+		--copyright-holder "Meetups contributors" --output-file meetups/translations/messages.pot .
+	$(BIN)/pybabel update --input-file meetups/translations/messages.pot \
+		--output-dir meetups/translations --no-fuzzy-matching --width 100 --ignore-obsolete
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

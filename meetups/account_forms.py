@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from . import passwords, volunteers
+from .i18n import translate
 from .models import User
 
 
@@ -18,35 +21,35 @@ def _strip(value: str | None) -> str | None:
 
 def _plausible_email(form: FlaskForm, field: EmailField) -> None:
     if not volunteers.plausible_email(field.data or ""):
-        raise ValidationError("Enter an email address like name@example.org.")
+        raise ValidationError(gettext("Enter an email address like name@example.org."))
 
 
 def _check_new_password(password: str, *, email: str, display_name: str) -> None:
     problem = passwords.password_problem(password, email=email, display_name=display_name)
     if problem:
-        raise ValidationError(problem)
+        raise ValidationError(translate(problem))
 
 
 class SignUpForm(FlaskForm):
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[_strip],
-        validators=[DataRequired("Enter your email address."), _plausible_email],
+        validators=[DataRequired(_l("Enter your email address.")), _plausible_email],
     )
     display_name = StringField(
-        "Your name, as other volunteers will see it",
+        _l("Your name, as other volunteers will see it"),
         filters=[_strip],
         validators=[
-            DataRequired("Enter a name."),
-            Length(max=80, message="Use at most 80 characters."),
+            DataRequired(_l("Enter a name.")),
+            Length(max=80, message=_l("Use at most 80 characters.")),
         ],
     )
-    password = PasswordField("Password", validators=[DataRequired("Choose a password.")])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Choose a password."))])
     confirm = PasswordField(
-        "Password again",
+        _l("Password again"),
         validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The two passwords are not the same."),
+            DataRequired(_l("Type the password again.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
         ],
     )
     next = HiddenField()
@@ -58,24 +61,26 @@ class SignUpForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", filters=[_strip], validators=[DataRequired("Enter your email.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
-    remember = BooleanField("Keep me signed in on this device")
+    email = EmailField(
+        _l("Email"), filters=[_strip], validators=[DataRequired(_l("Enter your email."))]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
     new_password = PasswordField(
-        "New password", validators=[DataRequired("Choose a new password.")]
+        _l("New password"), validators=[DataRequired(_l("Choose a new password."))]
     )
     confirm = PasswordField(
-        "New password again",
+        _l("New password again"),
         validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("new_password", "The two new passwords are not the same."),
+            DataRequired(_l("Type the new password again.")),
+            EqualTo("new_password", _l("The two new passwords are not the same.")),
         ],
     )
 
@@ -85,9 +90,9 @@ class ChangePasswordForm(FlaskForm):
 
     def validate_current_password(self, field: PasswordField) -> None:
         if not passwords.password_matches(self.user.password_hash, field.data):
-            raise ValidationError("This is not your current password.")
+            raise ValidationError(gettext("This is not your current password."))
 
     def validate_new_password(self, field: PasswordField) -> None:
         if field.data == self.current_password.data:
-            raise ValidationError("Choose a password different from your current one.")
+            raise ValidationError(gettext("Choose a password different from your current one."))
         _check_new_password(field.data, email=self.user.email, display_name=self.user.display_name)

@@ -12,6 +12,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -27,10 +29,10 @@ from .redirects import safe_next
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 # The same words for an unknown email, a wrong password and a locked account.
-SIGN_IN_REFUSED = (
+SIGN_IN_REFUSED = _l(
     "Wrong email or password. After 5 wrong tries in a row, an account is locked for 15 minutes."
 )
-EMAIL_TAKEN = (
+EMAIL_TAKEN = _l(
     "An account with this email already exists. Sign in instead; if you forgot its "
     "password, a moderator can reset it."
 )
@@ -39,7 +41,9 @@ EMAIL_TAKEN = (
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = _l("Please sign in to continue.")
+    # Flashed in the visitor's language; the session keeps plain text.
+    login_manager.localize_callback = str
     login_manager.user_loader(_load_user)
     app.register_blueprint(bp)
     app.register_error_handler(CSRFError, _form_expired)
@@ -51,7 +55,7 @@ def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_moderator:
-            abort(403, "Only moderators can do this.")
+            abort(403, gettext("Only moderators can do this."))
         return view(*args, **kwargs)
 
     return login_required(guarded)
@@ -72,10 +76,14 @@ def sign_up() -> str | Response | tuple[str, int]:
             db.session.commit()
         except (volunteers.EmailTaken, IntegrityError):
             db.session.rollback()
-            form.email.errors.append(EMAIL_TAKEN)
+            form.email.errors.append(str(EMAIL_TAKEN))
         else:
             login_user(user)
-            flash(f"Welcome, {user.display_name}! You can now add and edit meetups.")
+            flash(
+                gettext(
+                    "Welcome, %(name)s! You can now add and edit meetups.", name=user.display_name
+                )
+            )
             return _go_on(form.next.data)
     return _form_page("account/sign_up.html", form=form)
 
@@ -90,14 +98,14 @@ def sign_in() -> str | Response | tuple[str, int]:
         if user is not None:
             login_user(user, remember=form.remember.data)
             return _go_on(form.next.data)
-        form.form_errors.append(SIGN_IN_REFUSED)
+        form.form_errors.append(str(SIGN_IN_REFUSED))
     return _form_page("account/sign_in.html", form=form)
 
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
     logout_user()
-    flash("You are signed out.")
+    flash(gettext("You are signed out."))
     return redirect(url_for("pages.index"), 303)
 
 
@@ -116,7 +124,7 @@ def change_password() -> Response | tuple[str, int]:
         return _form_page("account/account.html", form=form)
     volunteers.set_password(_me(), form.new_password.data)
     db.session.commit()
-    flash("Your password is changed.")
+    flash(gettext("Your password is changed."))
     return redirect(url_for(".account"), 303)
 
 
@@ -140,7 +148,7 @@ def _load_user(user_id: str) -> User | None:
 
 def _form_expired(error: CSRFError) -> tuple[str, int]:
     """A form left open for hours, or posted from another site: say how to recover."""
-    error.description = (
+    error.description = gettext(
         "This form has expired or did not come from this site, so nothing was changed. "
         "Go back, reload the page and send it again."
     )

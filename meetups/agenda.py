@@ -13,6 +13,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from .schedule import Occurrence, is_supported_day, local_datetime, occurrences
+from .texts import N_
 
 # The longest range a page or the API lists at once.
 MAX_DAYS = 92
@@ -42,10 +43,10 @@ class DateRange:
         else:
             end = start
         if end < start:
-            raise RangeError("The end date is before the start date.")
+            raise RangeError(N_("The end date is before the start date."))
         found = cls(start, end)
         if found.days > MAX_DAYS:
-            raise RangeError(f"Please choose at most {MAX_DAYS} days at a time.")
+            raise RangeError(N_("Please choose at most %(days)d days at a time.", days=MAX_DAYS))
         return found
 
 
@@ -90,7 +91,14 @@ def _parse_day(text: str, name: str) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise RangeError(f"“{shown}” is not a date: use YYYY-MM-DD for “{name}”.") from None
+        raise RangeError(
+            N_("“%(text)s” is not a date: use YYYY-MM-DD for “%(name)s”.", text=shown, name=name)
+        ) from None
     if not is_supported_day(day):
-        raise RangeError(f"“{shown}” is too far from today: choose a date between 1900 and 2999.")
+        raise RangeError(
+            N_(
+                "“%(text)s” is too far from today: choose a date between 1900 and 2999.",
+                text=shown,
+            )
+        )
     return day

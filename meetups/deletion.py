@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .models import Meetup, MeetupChange, Venue, VenueRedirect
+from .texts import N_
 
 
 class Refused(Exception):
@@ -19,22 +20,27 @@ class Refused(Exception):
 
 def check_delete(session: Session, item: Venue | Meetup) -> None:
     if item.is_deleted:
-        raise Refused(f"{item.name} is already deleted.")
+        raise Refused(N_("%(name)s is already deleted.", name=item.name))
     if isinstance(item, Venue) and _venue_in_use(session, item):
         raise Refused(
-            f"Meetups still take place at {item.name}: "
-            "move or delete them (and any dates moved there) first."
+            N_(
+                "Meetups still take place at %(name)s: "
+                "move or delete them (and any dates moved there) first.",
+                name=item.name,
+            )
         )
 
 
 def check_restore(session: Session, item: Venue | Meetup) -> None:
     if not item.is_deleted:
-        raise Refused(f"{item.name} is not deleted.")
+        raise Refused(N_("%(name)s is not deleted.", name=item.name))
     if isinstance(item, Meetup):
         venue_ids = {item.venue_id} | {c.venue_id for c in item.changes if c.venue_id}
         live = session.scalar(select(func.count(Venue.id)).where(Venue.id.in_(venue_ids)))
         if live < len(venue_ids):
-            raise Refused(f"A venue of {item.name} is deleted: restore the venue first.")
+            raise Refused(
+                N_("A venue of %(name)s is deleted: restore the venue first.", name=item.name)
+            )
 
 
 def forget_redirects(session: Session, venue: Venue) -> None:

@@ -1,13 +1,26 @@
-"""How dates, times and zones are written on pages (English, 24-hour clock)."""
+"""How dates, times and zones are written on pages, in a given language (24-hour clock).
+
+Pure: the web layer passes the visitor's language ("en", "fr") in.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
-def long_date(day: date) -> str:
+# Weekday, day, month, year in every language: "Thursday 3 December 2026",
+# "jeudi 3 décembre 2026" (CLDR pattern letters, see babel.dates).
+LONG_DATE = "EEEE d MMMM y"
+
+
+def long_date(day: date, language: str = "en") -> str:
     """ "Thursday 3 December 2026": unambiguous for travellers from any country."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    if language == "en":
+        # The same words as babel's, without its cost on pages listing hundreds of dates.
+        return f"{day:%A} {day.day} {day:%B %Y}"
+    return format_date(day, LONG_DATE, locale=language)
 
 
 def time_range(start: datetime, end: datetime) -> str:
@@ -29,10 +42,16 @@ def zone_abbreviation(moment: datetime) -> str:
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
-def distance(km: float) -> str:
-    """ "350 m" close by, "2.4 km" further, "27 km" far: the precision people use."""
+def distance(km: float, language: str = "en") -> str:
+    """ "350 m" close by, "2.4 km" further, "27 km" far: the precision people use.
+
+    In French, "2,4 km": the decimal sign follows the language.
+    """
     if km < 1:
         return f"{round(km * 1000, -1):.0f} m"
     if km < 10:
-        return f"{km:.1f} km"
+        text = f"{km:.1f}"
+        if language != "en":
+            text = format_decimal(float(text), "0.0", locale=language)
+        return f"{text} km"
     return f"{km:.0f} km"

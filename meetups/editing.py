@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -14,6 +15,7 @@ from . import atom, deletion, edits, history, locating, queries
 from .extensions import db
 from .forms import DateChangeForm, MeetupForm, VenueForm
 from .geocode import Location
+from .i18n import translate
 from .models import (
     WITH_DELETED,
     City,
@@ -62,7 +64,7 @@ def new_venue() -> str | Response | tuple[str, int]:
     db.session.add(venue)
     history.record(db.session, venue, "create", current_user, {})
     db.session.commit()
-    flash("Venue added. Now add the meetup held there.")
+    flash(gettext("Venue added. Now add the meetup held there."))
     return redirect(url_for("pages.venue", slug=venue.slug))
 
 
@@ -83,7 +85,10 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
         return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
     history.record(db.session, venue, "edit", current_user, before)
     db.session.commit()
-    flash("Saved." + (f" Position approximate: {placed.error}." if placed.error else ""))
+    if placed.error:
+        flash(gettext("Saved. Position approximate: %(reason)s.", reason=translate(placed.error)))
+    else:
+        flash(gettext("Saved."))
     return redirect(url_for("pages.venue", slug=venue.slug))
 
 
@@ -101,7 +106,7 @@ def new_meetup() -> str | Response | tuple[str, int]:
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 400
     meetup = edits.create_meetup(db.session, venue, fields, current_user)
     db.session.commit()
-    flash("Meetup added. Thank you!")
+    flash(gettext("Meetup added. Thank you!"))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
 
 
@@ -120,11 +125,13 @@ def edit_meetup(slug: str) -> str | Response | tuple[str, int]:
         edits.update_meetup(db.session, meetup, fields, current_user, form.version.data or "")
     except edits.EditConflict as conflict:
         db.session.rollback()
-        form.form_errors.append(f"{conflict} Compare below, then save again.")
+        form.form_errors.append(
+            gettext("%(problem)s Compare below, then save again.", problem=translate(conflict))
+        )
         form.version.data = edits.version_token(meetup)
         return _edit_page(form, meetup, 409, current=meetup)
     db.session.commit()
-    flash("Saved.")
+    flash(gettext("Saved."))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
 
 
@@ -136,7 +143,10 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
     original = _date_or_400(day)
     occurrence = meetup.occurrence_on(original)
     if occurrence is None and not any(c.original_date == original for c in meetup.changes):
-        abort(404, f"{meetup.name} has no date on {original.isoformat()}.")
+        abort(
+            404,
+            gettext("%(name)s has no date on %(day)s.", name=meetup.name, day=original.isoformat()),
+        )
     form = DateChangeForm()
     page = {"form": form, "meetup": meetup, "original": original, "occurrence": occurrence}
     if request.method == "GET":
@@ -148,10 +158,10 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
         edits.change_date(db.session, meetup, original, change, current_user)
     except (ScheduleError, ValueError) as error:
         db.session.rollback()
-        form.form_errors.append(str(error))
+        form.form_errors.append(translate(error))
         return render_template("edit/date.html", **page), 400
     db.session.commit()
-    flash("Date updated: the calendars of subscribers will follow.")
+    flash(gettext("Date updated: the calendars of subscribers will follow."))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
 
 
@@ -162,7 +172,7 @@ def confirm(slug: str) -> Response:
     meetup = queries.meetup(slug) or abort(404)
     edits.confirm(db.session, meetup, current_user, datetime.now(ZoneInfo(meetup.timezone)).date())
     db.session.commit()
-    flash("Thank you: marked as still happening today.")
+    flash(gettext("Thank you: marked as still happening today."))
     return redirect(url_for("pages.meetup", slug=slug))
 
 
@@ -174,10 +184,10 @@ def set_status(slug: str) -> Response:
     try:
         status = MeetupStatus(request.form.get("status", ""))
     except ValueError:
-        abort(400, "Choose active, paused or ended.")
+        abort(400, gettext("Choose active, paused or ended."))
     edits.set_status(db.session, meetup, status, current_user)
     db.session.commit()
-    flash(f"The meetup is now {status.value}.")
+    flash(str(_STATUS_NOW[status]))
     return redirect(url_for("pages.meetup", slug=slug))
 
 
@@ -191,10 +201,10 @@ def delete(kind: str, slug: str) -> Response:
         edits.delete(db.session, item, current_user, utcnow())
     except deletion.Refused as refused:
         db.session.rollback()
-        flash(f"Not deleted. {refused}")
+        flash(gettext("Not deleted. %(reason)s", reason=translate(refused)))
         return redirect(url_for(_PAGES[kind], slug=slug))
     db.session.commit()
-    flash(f"{item.name} is deleted. Its page shows how to restore it.")
+    flash(gettext("%(name)s is deleted. Its page shows how to restore it.", name=item.name))
     return redirect(url_for(_PAGES[kind], slug=slug))
 
 
@@ -207,15 +217,15 @@ def restore(kind: str, slug: str) -> Response:
     deleted_by = queries.deletion_of(item)
     mine = deleted_by is not None and deleted_by.user_id == current_user.id
     if not (current_user.is_moderator or mine):
-        abort(403, "Only moderators can restore what someone else deleted.")
+        abort(403, gettext("Only moderators can restore what someone else deleted."))
     try:
         edits.restore(db.session, item, current_user)
     except deletion.Refused as refused:
         db.session.rollback()
-        flash(f"Not restored. {refused}")
+        flash(gettext("Not restored. %(reason)s", reason=translate(refused)))
         return redirect(url_for(_PAGES[kind], slug=slug))
     db.session.commit()
-    flash(f"{item.name} is back in the directory.")
+    flash(gettext("%(name)s is back in the directory.", name=item.name))
     return redirect(url_for(_PAGES[kind], slug=slug))
 
 
@@ -264,15 +274,15 @@ def recent_changes_feed() -> Response:
 def revert(revision_id: int) -> Response | tuple[str, int]:
     revision = db.session.get(Revision, revision_id) or abort(404)
     if not (current_user.is_moderator or revision.user_id == current_user.id):
-        abort(403, "Only moderators can undo other people's changes.")
+        abort(403, gettext("Only moderators can undo other people's changes."))
     try:
         history.revert(db.session, revision, current_user)
     except history.RevertConflict as conflict:
         db.session.rollback()
-        flash(f"Not undone. {conflict}")
+        flash(gettext("Not undone. %(reason)s", reason=translate(conflict)))
         return redirect(request.referrer or url_for(".recent_changes"))
     db.session.commit()
-    flash("Change undone.")
+    flash(gettext("Change undone."))
     return redirect(_page_of(revision))
 
 
@@ -297,7 +307,7 @@ def _placed(form: VenueForm, venue: Venue) -> Location | None:
     try:
         manual = form.manual_coordinates()
     except ValueError as error:
-        form.latitude.errors = [*form.latitude.errors, str(error)]
+        form.latitude.errors = [*form.latitude.errors, translate(error)]
         return None
     address_changed = venue.address != (form.address.data or "").strip()
     venue.name = form.name.data.strip()
@@ -311,7 +321,7 @@ def _placed(form: VenueForm, venue: Venue) -> Location | None:
             db.session, venue, locating.shared_geocoder(settings), manual=manual, now=utcnow()
         )
     except ValueError as error:
-        form.latitude.errors = [*form.latitude.errors, str(error)]
+        form.latitude.errors = [*form.latitude.errors, translate(error)]
         return None
 
 
@@ -321,6 +331,11 @@ def _preview(venue: Venue) -> dict[str, object]:
 
 
 _PAGES = {"m": "pages.meetup", "v": "pages.venue"}
+_STATUS_NOW = {
+    MeetupStatus.ACTIVE: lazy_gettext("The meetup is now active."),
+    MeetupStatus.PAUSED: lazy_gettext("The meetup is now paused."),
+    MeetupStatus.ENDED: lazy_gettext("The meetup is now ended."),
+}
 
 
 def _item(kind: str, slug: str, include_deleted: bool = False) -> Meetup | Venue:
@@ -359,7 +374,7 @@ def _fields(form: MeetupForm, timezone: str) -> edits.MeetupFields | None:
     try:
         schedule = form.schedule(timezone)
     except ScheduleError as error:
-        form.weekdays.errors = [*form.weekdays.errors, str(error)]
+        form.weekdays.errors = [*form.weekdays.errors, translate(error)]
         return None
     return edits.MeetupFields(
         name=form.name.data,
@@ -389,7 +404,12 @@ def _date_change(form: DateChangeForm) -> edits.DateChange | None:
     if form.venue.data:
         venue = queries.venue(form.venue.data.strip().strip("/").removeprefix("v/"))
         if venue is None:
-            raise ValueError(f"No venue at “{form.venue.data}”: paste its address on this site.")
+            raise ValueError(
+                gettext(
+                    "No venue at “%(address)s”: paste its address on this site.",
+                    address=form.venue.data,
+                )
+            )
         venue_id = venue.id
     return edits.DateChange(
         new_date=form.new_date.data,
@@ -404,7 +424,7 @@ def _date_or_400(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        abort(400, f"“{text[:20]}” is not a date (YYYY-MM-DD).")
+        abort(400, gettext("“%(text)s” is not a date (YYYY-MM-DD).", text=text[:20]))
 
 
 def _page_of(revision: Revision) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import deletion, history
@@ -25,6 +25,7 @@ from .models import (
 )
 from .schedule import Change, Schedule, validate_change
 from .slugs import unique_slug
+from .texts import N_
 
 
 class EditConflict(Exception):
@@ -76,8 +77,9 @@ def update_meetup(
     session: Session, meetup: Meetup, fields: MeetupFields, user: User, seen_version: str
 ) -> Revision | None:
     """Save the form over the meetup, unless someone else saved it in the meantime."""
+    _lock(session, meetup)
     if seen_version != version_token(meetup):
-        raise EditConflict("Someone else saved this meetup after you opened it.")
+        raise EditConflict(N_("Someone else saved this meetup after you opened it."))
     before = history.snapshot(meetup)
     schedule = replace(fields.schedule, timezone=meetup.timezone)
     _apply(session, meetup, replace(fields, schedule=schedule))
@@ -88,6 +90,7 @@ def change_date(
     session: Session, meetup: Meetup, original: date, change: DateChange | None, user: User
 ) -> Revision | None:
     """Cancel, move or (with None) restore one date of the series."""
+    _lock(session, meetup)
     existing = next((c for c in meetup.changes if c.original_date == original), None)
     before = history.snapshot(meetup)
     if change is None:
@@ -136,6 +139,22 @@ def restore(session: Session, item: Venue | Meetup, user: User | None) -> Revisi
     if isinstance(item, Venue):
         deletion.forget_redirects(session, item)
     return history.record(session, item, "restore", user, before)
+
+
+def _lock(session: Session, meetup: Meetup) -> None:
+    """Wait for any other save of this meetup to end, then read it afresh, as saved.
+
+    Two volunteers' saves run at once: without this, both would check the version
+    the editor saw (or take the date's "before") from what they read before either
+    wrote, and the second would overwrite the first unseen. Writing the row (to its
+    own value) takes its lock on PostgreSQL and the write lock on SQLite until commit.
+    """
+    unchanged = {"updated_at": Meetup.updated_at}
+    session.execute(
+        update(Meetup).where(Meetup.id == meetup.id).values(unchanged),
+        execution_options={"synchronize_session": False},
+    )
+    session.expire_all()
 
 
 def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:

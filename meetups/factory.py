@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         editing,
         feed_routes,
         health,
+        i18n,
         moderation,
         page_cache,
         pages,
@@ -53,6 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     sequencing.register()
+    # First, so that every later hook, error page included, speaks the request's language.
+    i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     rate_limits.init_app(app)

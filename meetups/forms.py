@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -30,12 +32,25 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .schedule import Rule, Schedule, ScheduleError
+from .texts import N_
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAYS = [SelectChoice(day, name) for day, name in enumerate(WEEKDAY_NAMES)]
+# Labels are translated when the form is shown, in the visitor's language.
+WEEKDAYS = [
+    SelectChoice(0, _l("Monday")),
+    SelectChoice(1, _l("Tuesday")),
+    SelectChoice(2, _l("Wednesday")),
+    SelectChoice(3, _l("Thursday")),
+    SelectChoice(4, _l("Friday")),
+    SelectChoice(5, _l("Saturday")),
+    SelectChoice(6, _l("Sunday")),
+]
 WEEKS_OF_MONTH = [
-    SelectChoice(week, name)
-    for week, name in ((1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last"))
+    SelectChoice(1, _l("First")),
+    SelectChoice(2, _l("Second")),
+    SelectChoice(3, _l("Third")),
+    SelectChoice(4, _l("Fourth")),
+    SelectChoice(-1, _l("Last")),
 ]
 MAX_LINKS = 3
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -52,40 +67,44 @@ class CheckboxesField(SelectMultipleField):
 def few_links(form: FlaskForm, field: StringField) -> None:
     """Spam is mostly links; a real description rarely needs more than a few."""
     if len(LINK.findall(field.data or "")) > MAX_LINKS:
-        raise ValidationError(f"Please keep to at most {MAX_LINKS} links.")
+        raise ValidationError(gettext("Please keep to at most %(count)d links.", count=MAX_LINKS))
 
 
 class MeetupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description (Markdown)", validators=[Length(max=5000), few_links])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description (Markdown)"), validators=[Length(max=5000), few_links]
+    )
     pattern = RadioField(
-        "How often",
+        _l("How often"),
         choices=[
-            SelectChoice("weekly", "Every week, or every few weeks"),
-            SelectChoice("monthly", "Once a month"),
+            SelectChoice("weekly", _l("Every week, or every few weeks")),
+            SelectChoice("monthly", _l("Once a month")),
         ],
         default="weekly",
     )
-    weekdays = CheckboxesField("On", choices=WEEKDAYS, coerce=int)
+    weekdays = CheckboxesField(_l("On"), choices=WEEKDAYS, coerce=int)
     interval = IntegerField(
-        "Every how many weeks", default=1, validators=[NumberRange(min=1, max=12)]
+        _l("Every how many weeks"), default=1, validators=[NumberRange(min=1, max=12)]
     )
-    week_of_month = SelectField("Which week of the month", choices=WEEKS_OF_MONTH, coerce=int)
-    start_time = TimeField("Starts at (local time)", validators=[InputRequired()])
+    week_of_month = SelectField(_l("Which week of the month"), choices=WEEKS_OF_MONTH, coerce=int)
+    start_time = TimeField(_l("Starts at (local time)"), validators=[InputRequired()])
     duration_minutes = IntegerField(
-        "Lasts (minutes)", default=120, validators=[NumberRange(min=15, max=24 * 60)]
+        _l("Lasts (minutes)"), default=120, validators=[NumberRange(min=15, max=24 * 60)]
     )
-    first_date = DateField("From", validators=[InputRequired()])
-    end_date = DateField("Until (optional)", validators=[Optional()])
-    tags = StringField("Topics (comma-separated)", validators=[Length(max=200)])
-    languages = StringField("Languages (codes, e.g. fr, en)", validators=[Length(max=60)])
-    url = StringField("Website", validators=[Optional(), URL(), Length(max=500)])
+    first_date = DateField(_l("From"), validators=[InputRequired()])
+    end_date = DateField(_l("Until (optional)"), validators=[Optional()])
+    tags = StringField(_l("Topics (comma-separated)"), validators=[Length(max=200)])
+    languages = StringField(_l("Languages (codes, e.g. fr, en)"), validators=[Length(max=60)])
+    url = StringField(_l("Website"), validators=[Optional(), URL(), Length(max=500)])
     version = HiddenField()
 
     def validate_languages(self, field: StringField) -> None:
         codes = self.language_codes()
         if any(not LANGUAGE.match(code) for code in codes):
-            raise ValidationError("Use two- or three-letter language codes, e.g. “fr, en”.")
+            raise ValidationError(
+                gettext("Use two- or three-letter language codes, e.g. “fr, en”.")
+            )
 
     def language_codes(self) -> list[str]:
         return [c.strip().lower() for c in (self.languages.data or "").split(",") if c.strip()]
@@ -98,10 +117,12 @@ class MeetupForm(FlaskForm):
         """The schedule the volunteer picked; raises ScheduleError with a readable message."""
         weekdays = tuple(self.weekdays.data or ())
         if not weekdays:
-            raise ScheduleError("Pick the day(s) of the week.")
+            raise ScheduleError(N_("Pick the day(s) of the week."))
         if self.pattern.data == "monthly":
             if len(weekdays) != 1:
-                raise ScheduleError("A monthly meetup happens on one day of the week: pick one.")
+                raise ScheduleError(
+                    N_("A monthly meetup happens on one day of the week: pick one.")
+                )
             return Rule("MONTHLY", weekdays, week_of_month=self.week_of_month.data)
         return Rule("WEEKLY", weekdays, interval=self.interval.data or 1)
 
@@ -120,57 +141,57 @@ class DateChangeForm(FlaskForm):
     """Cancel one date, or move it to another time, day or venue."""
 
     action = RadioField(
-        "This date",
+        _l("This date"),
         choices=[
-            SelectChoice("cancel", "Cancel it"),
-            SelectChoice("move", "Move it"),
-            SelectChoice("restore", "As usual"),
+            SelectChoice("cancel", _l("Cancel it")),
+            SelectChoice("move", _l("Move it")),
+            SelectChoice("restore", _l("As usual")),
         ],
         default="cancel",
     )
-    new_date = DateField("New day (optional)", validators=[Optional()])
-    new_start_time = TimeField("New start time (optional)", validators=[Optional()])
+    new_date = DateField(_l("New day (optional)"), validators=[Optional()])
+    new_start_time = TimeField(_l("New start time (optional)"), validators=[Optional()])
     new_duration_minutes = IntegerField(
-        "New length in minutes (optional)",
+        _l("New length in minutes (optional)"),
         validators=[Optional(), NumberRange(min=15, max=24 * 60)],
     )
     venue = StringField(
-        "Other venue (its address on this site, optional)", validators=[Length(max=200)]
+        _l("Other venue (its address on this site, optional)"), validators=[Length(max=200)]
     )
-    note = StringField("Note for people (optional)", validators=[Length(max=500), few_links])
+    note = StringField(_l("Note for people (optional)"), validators=[Length(max=500), few_links])
 
 
 class ReportForm(FlaskForm):
     """Anyone can say a listing is wrong; the hidden field catches form-filling robots."""
 
     kind = RadioField(
-        "What is wrong?",
+        _l("What is wrong?"),
         choices=[
-            SelectChoice("no-longer-happens", "It no longer happens"),
-            SelectChoice("wrong-time", "The day or time is wrong"),
-            SelectChoice("wrong-place", "The place is wrong"),
-            SelectChoice("other", "Something else"),
+            SelectChoice("no-longer-happens", _l("It no longer happens")),
+            SelectChoice("wrong-time", _l("The day or time is wrong")),
+            SelectChoice("wrong-place", _l("The place is wrong")),
+            SelectChoice("other", _l("Something else")),
         ],
-        validators=[DataRequired(message="Pick what is wrong.")],
+        validators=[DataRequired(message=_l("Pick what is wrong."))],
     )
-    message = TextAreaField("Details (optional)", validators=[Length(max=2000), few_links])
-    website = StringField("Leave this empty", validators=[Length(max=0, message="")])
+    message = TextAreaField(_l("Details (optional)"), validators=[Length(max=2000), few_links])
+    website = StringField(_l("Leave this empty"), validators=[Length(max=0, message="")])
 
 
 class ResolveReportForm(FlaskForm):
-    resolution = StringField("What was done (optional)", validators=[Length(max=500)])
+    resolution = StringField(_l("What was done (optional)"), validators=[Length(max=500)])
 
 
 class VenueForm(FlaskForm):
     """A place: its address is geocoded; coordinates typed here win over the geocoder."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    address = StringField("Address", validators=[Length(max=300)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
     notes = TextAreaField(
-        "Practical notes (wifi, power, quiet corner…)", validators=[Length(max=2000), few_links]
+        _l("Practical notes (wifi, power, quiet corner…)"), validators=[Length(max=2000), few_links]
     )
-    latitude = StringField("Latitude (optional, e.g. 48.8566)", validators=[Length(max=30)])
-    longitude = StringField("Longitude (optional, e.g. 2.3522)", validators=[Length(max=30)])
+    latitude = StringField(_l("Latitude (optional, e.g. 48.8566)"), validators=[Length(max=30)])
+    longitude = StringField(_l("Longitude (optional, e.g. 2.3522)"), validators=[Length(max=30)])
 
     def manual_coordinates(self) -> tuple[float, float] | None:
         """Typed coordinates, or None; ValueError with a readable message when half-typed."""
@@ -178,8 +199,10 @@ class VenueForm(FlaskForm):
         if not lat and not lon:
             return None
         if not lat or not lon:
-            raise ValueError("Type both latitude and longitude, or neither.")
+            raise ValueError(gettext("Type both latitude and longitude, or neither."))
         try:
             return float(lat.replace(",", ".")), float(lon.replace(",", "."))
         except ValueError:
-            raise ValueError("Latitude and longitude must be numbers, e.g. 48.8566.") from None
+            raise ValueError(
+                gettext("Latitude and longitude must be numbers, e.g. 48.8566.")
+            ) from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .texts import N_
+
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
 
@@ -26,9 +28,9 @@ class Box:
 def check_point(latitude: float, longitude: float) -> None:
     """Refuse coordinates no place has, with a message a person can act on."""
     if not (math.isfinite(latitude) and -90 <= latitude <= 90):
-        raise ValueError("Latitude must be a number between -90 and 90.")
+        raise ValueError(N_("Latitude must be a number between -90 and 90."))
     if not (math.isfinite(longitude) and -180 <= longitude <= 180):
-        raise ValueError("Longitude must be a number between -180 and 180.")
+        raise ValueError(N_("Longitude must be a number between -180 and 180."))
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

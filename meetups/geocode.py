@@ -26,6 +26,7 @@ from timezonefinder import TimezoneFinder
 
 from .geo import check_point
 from .slugs import name_key
+from .texts import N_
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +35,11 @@ Source = Literal["geocoder", "gazetteer", "manual"]
 # The length of GeocodeAnswer.query_key.
 MAX_KEY_LENGTH = 500
 
-NOT_FOUND = "no place found for this address"
-NO_ADDRESS = "no address to look up"
-DISABLED = "geocoding is turned off"
-UNREADABLE = "the geocoder's answer could not be read"
-UNREACHABLE = "the geocoder could not be reached"
+NOT_FOUND = N_("no place found for this address")
+NO_ADDRESS = N_("no address to look up")
+DISABLED = N_("geocoding is turned off")
+UNREADABLE = N_("the geocoder's answer could not be read")
+UNREACHABLE = N_("the geocoder could not be reached")
 
 # What geopy's parsers raise on a JSON body of the wrong shape (e.g. `[{}]`, `"text"`).
 _WRONG_SHAPE = (ValueError, TypeError, KeyError, IndexError, AttributeError)
@@ -226,14 +227,14 @@ def failure_message(error: Exception, timeout: float) -> str:
     """A short reason a volunteer can read, from whatever geopy raised."""
     cause = error.__cause__
     if isinstance(cause, AdapterHTTPError):
-        return f"the geocoder answered with an error (HTTP {cause.status_code})"
+        return N_("the geocoder answered with an error (HTTP %(status)s)", status=cause.status_code)
     if isinstance(error, GeocoderTimedOut):
-        return f"the geocoder did not answer in {timeout:g} s"
+        return N_("the geocoder did not answer in %(seconds)g s", seconds=timeout)
     if isinstance(error, GeocoderUnavailable) or isinstance(error.__context__, OSError):
         return UNREACHABLE
     if isinstance(error, (GeocoderParseError, *_WRONG_SHAPE)):
         return UNREADABLE
-    return f"the geocoder failed ({error})"
+    return N_("the geocoder failed (%(error)s)", error=str(error))
 
 
 def _from_answer(answer: Answer, city: CityCentre) -> Location:

@@ -25,6 +25,7 @@ from .models import (
     tags_named,
     utcnow,
 )
+from .texts import N_
 
 VENUE_FIELDS = (
     "name",
@@ -119,12 +120,15 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     """Put back what `revision` changed, recorded as a revision of its own."""
     item = _load(session, revision)
     if item is None:
-        raise RevertConflict("This venue or meetup no longer exists.")
+        raise RevertConflict(N_("This venue or meetup no longer exists."))
     current = snapshot(item)
     conflicts = [f for f, (_, after) in revision.changes.items() if current.get(f) != after]
     if conflicts:
         raise RevertConflict(
-            "Changed again since this revision: " + ", ".join(_label(f) for f in conflicts)
+            N_(
+                "Changed again since this revision: %(fields)s",
+                fields=", ".join(_label(f) for f in conflicts),
+            )
         )
     if "deleted_at" in revision.changes:
         _check_deletion_undone(session, item, restoring=revision.changes["deleted_at"][0] is None)
@@ -139,7 +143,7 @@ def _check_deletion_undone(session: Session, item: Venue | Meetup, restoring: bo
     try:
         (deletion.check_restore if restoring else deletion.check_delete)(session, item)
     except deletion.Refused as refused:
-        raise RevertConflict(str(refused)) from refused
+        raise RevertConflict(*refused.args) from refused
     if restoring and isinstance(item, Venue):
         deletion.forget_redirects(session, item)
 

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -44,7 +45,7 @@ def report(slug: str) -> str | Response | tuple[str, int]:
         Report(meetup=meetup, kind=ReportKind(form.kind.data), message=form.message.data or "")
     )
     db.session.commit()
-    flash("Thank you: a volunteer will check this listing.")
+    flash(gettext("Thank you: a volunteer will check this listing."))
     return redirect(url_for("pages.meetup", slug=slug))
 
 
@@ -85,12 +86,12 @@ def resolve(report_id: int) -> Response:
     found = db.session.get(Report, report_id) or abort(404)
     form = ResolveReportForm()
     if not form.validate():
-        abort(400, "The note is too long (500 characters at most).")
+        abort(400, gettext("The note is too long (500 characters at most)."))
     found.resolved_at = datetime.now(UTC)
     found.resolved_by_id = current_user.id
     found.resolution = form.resolution.data or ""
     db.session.commit()
-    flash("Report resolved.")
+    flash(gettext("Report resolved."))
     return redirect(url_for(".dashboard"))
 
 
@@ -98,13 +99,23 @@ def resolve(report_id: int) -> Response:
 @moderator_required
 def merge_venues() -> Response:
     """Merge a duplicate venue into the one to keep; each part stays undoable in the history."""
-    keep = queries.venue(request.form.get("keep", "")) or abort(404, "No venue to keep.")
-    duplicate = queries.venue(request.form.get("duplicate", "")) or abort(404, "No such duplicate.")
+    keep = queries.venue(request.form.get("keep", "")) or abort(404, gettext("No venue to keep."))
+    duplicate = queries.venue(request.form.get("duplicate", "")) or abort(
+        404, gettext("No such duplicate.")
+    )
     if keep.id == duplicate.id:
-        abort(400, "A venue cannot be merged into itself.")
+        abort(400, gettext("A venue cannot be merged into itself."))
     moved = venues.merge(db.session, keep, duplicate, current_user, utcnow())
     db.session.commit()
-    flash(f"Merged {duplicate.name} into {keep.name}: {moved} meetup(s) moved.")
+    flash(
+        ngettext(
+            "Merged %(duplicate)s into %(keep)s: %(num)d meetup moved.",
+            "Merged %(duplicate)s into %(keep)s: %(num)d meetups moved.",
+            moved,
+            duplicate=duplicate.name,
+            keep=keep.name,
+        )
+    )
     return redirect(url_for(".dashboard"))
 
 
@@ -125,5 +136,5 @@ def trust_user(user_id: int) -> Response:
     user = db.session.get(User, user_id) or abort(404)
     user.reviewed = True
     db.session.commit()
-    flash(f"{user.display_name}'s edits no longer wait for review.")
+    flash(gettext("%(name)s's edits no longer wait for review.", name=user.display_name))
     return redirect(url_for(".dashboard"))

@@ -1,10 +1,12 @@
 """Whole public pages for visitors, kept until the data changes or the clock moves on.
 
 Visitors carry no cookie, so every one of them gets the same page: render it
-once per data version (see `versions`) and time bucket, and serve those bytes
-to everyone until then. The bucket keeps "next dates" and "unconfirmed since"
-current. Volunteers (who have a session cookie) always get a fresh page, with
-their own buttons and messages, and see their edits at once.
+once per data version (see `versions`), time bucket and language, and serve
+those bytes to everyone who asks in that language until then (the language
+comes from `?lang=` or `Accept-Language`, see `i18n`). The bucket keeps "next
+dates" and "unconfirmed since" current. Volunteers (who have a session cookie)
+always get a fresh page, with their own buttons and messages, and see their
+edits at once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask import Flask, current_app, make_response, request, session
 from werkzeug.wrappers import Response
 
 from .extensions import db
+from .i18n import language
 from .lru import BytesLRU
 from .versions import DataVersion
 
@@ -37,7 +40,8 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
         data: DataVersion = current_app.extensions["data_version"]
         pages: BytesLRU[bytes] = current_app.extensions["pages"]
         bucket = int(time.time() // seconds)
-        key = (request.full_path, data.current(db.session), bucket)
+        # The same address is a French page for one visitor and an English one for another.
+        key = (request.full_path, language(), data.current(db.session), bucket)
         body = pages.get(key)
         if body is not None:
             return Response(body, content_type="text/html; charset=utf-8")

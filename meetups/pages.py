@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from . import page_cache, queries
 from .agenda import DateRange, RangeError, agenda
 from .extensions import db
 from .geo import check_point
+from .i18n import translate
 from .models import Meetup, MeetupStatus, Venue
 from .schedule import Occurrence
 
@@ -56,7 +58,9 @@ def index() -> str:
 def search() -> tuple[str, int] | str:
     text = request.args.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
-        message = f"Please search with at most {MAX_QUERY_LENGTH} characters."
+        message = gettext(
+            "Please search with at most %(count)d characters.", count=MAX_QUERY_LENGTH
+        )
         return render_template("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
     if not text:
         return render_template("search.html", query=text)
@@ -124,7 +128,7 @@ def _date_range(today: date) -> tuple[DateRange | None, str | None]:
     try:
         return DateRange.parse(request.args.get("from"), request.args.get("to"), today=today), None
     except RangeError as error:
-        return None, str(error)
+        return None, translate(error)
 
 
 def _places(meetups: Iterable[Meetup]) -> dict[int, Venue]:
@@ -209,7 +213,7 @@ def near() -> tuple[str, int] | str:
         point = _point_from(form)
         radius = _radius_from(form)
     except ValueError as error:
-        return render_template("near.html", form=form, error=str(error), radius=None), 400
+        return render_template("near.html", form=form, error=translate(error), radius=None), 400
     latitude, longitude, place = point
     found = queries.meetups_near(latitude, longitude, radius)
     now = _now()
@@ -226,33 +230,58 @@ def near() -> tuple[str, int] | str:
 
 def _point_from(form: Mapping[str, str]) -> tuple[float, float, str]:
     if form.get("lat") or form.get("lon"):
-        latitude = _number(form.get("lat", ""), "Latitude")
-        longitude = _number(form.get("lon", ""), "Longitude")
+        latitude = _number(form.get("lat", ""), "latitude")
+        longitude = _number(form.get("lon", ""), "longitude")
         check_point(latitude, longitude)
         return latitude, longitude, f"{latitude:.4f}, {longitude:.4f}"
     text = form.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
-        raise ValueError(f"Please type at most {MAX_QUERY_LENGTH} characters.")
+        raise ValueError(
+            gettext("Please type at most %(count)d characters.", count=MAX_QUERY_LENGTH)
+        )
     cities = queries.search_cities(text, limit=1)
     if not cities:
-        raise ValueError(f"No city called “{text}”. Try its name in English or its own language.")
+        raise ValueError(
+            gettext(
+                "No city called “%(name)s”. Try its name in English or its own language.", name=text
+            )
+        )
     city = cities[0]
     return city.latitude, city.longitude, f"{city.name}, {city.country.name}"
 
 
 def _radius_from(form: Mapping[str, str]) -> float:
     text = form.get("km", "").strip()
-    radius = _number(text, "Distance") if text else DEFAULT_RADIUS_KM
+    radius = _number(text, "distance") if text else DEFAULT_RADIUS_KM
     if not MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM:
-        raise ValueError(f"Distance must be between {MIN_RADIUS_KM} and {MAX_RADIUS_KM:g} km.")
+        raise ValueError(
+            gettext(
+                "Distance must be between %(least)s and %(most)s km.",
+                least=f"{MIN_RADIUS_KM:g}",
+                most=f"{MAX_RADIUS_KM:g}",
+            )
+        )
     return radius
 
 
-def _number(text: str, label: str) -> float:
+def _number(text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{label} must be a number, not “{text[:20]}”.") from None
+        raise ValueError(str(_NOT_A_NUMBER[what]) % {"text": text[:20]}) from None
     if not math.isfinite(value):
-        raise ValueError(f"{label} must be a finite number.")
+        raise ValueError(str(_NOT_FINITE[what]))
     return value
+
+
+# Whole sentences per field, so that each language can phrase them its own way.
+_NOT_A_NUMBER = {
+    "latitude": lazy_gettext("Latitude must be a number, not “%(text)s”."),
+    "longitude": lazy_gettext("Longitude must be a number, not “%(text)s”."),
+    "distance": lazy_gettext("Distance must be a number, not “%(text)s”."),
+}
+_NOT_FINITE = {
+    "latitude": lazy_gettext("Latitude must be a finite number."),
+    "longitude": lazy_gettext("Longitude must be a finite number."),
+    "distance": lazy_gettext("Distance must be a finite number."),
+}

@@ -11,6 +11,8 @@ from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .texts import N_
+
 MIN_LENGTH = 10
 # Long passphrases are welcome; megabytes are not worth hashing.
 MAX_LENGTH = 1000
@@ -37,9 +39,9 @@ def _throwaway_hash() -> str:
 def password_problem(password: str, *, email: str, display_name: str) -> str | None:
     """Why a new password would be too easy to guess, or None when it will do."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return N_("Use at least %(count)d characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return N_("Use at most %(count)d characters.", count=MAX_LENGTH)
     if password.strip().casefold() in {email.strip().casefold(), display_name.strip().casefold()}:
-        return "Do not use your email address or your name as your password."
+        return N_("Do not use your email address or your name as your password.")
     return None

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, render_template
 from flask.wrappers import Response
+from flask_babel import gettext
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -74,8 +75,9 @@ limit_reports = limiter.shared_limit(
 
 def _too_many_requests(error: RateLimitExceeded) -> tuple[str, int]:
     """Say what happened and that waiting is the fix; the Retry-After header says how long."""
-    error.description = (
-        f"This was tried too often from here in a short time (the limit is {error.description}). "
-        "Nothing was changed. Please wait a while, then try again."
+    error.description = gettext(
+        "This was tried too often from here in a short time (the limit is %(limit)s). "
+        "Nothing was changed. Please wait a while, then try again.",
+        limit=error.description,
     )
     return render_template("error.html", error=error, code=429), 429

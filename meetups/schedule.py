@@ -51,8 +51,22 @@ _BYDAY_ITEM = re.compile(r"([+-]?[0-9]{1,2})?([A-Z]{2})")
 _INTERVAL = re.compile(r"[0-9]{1,3}")
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation (pybabel's default keyword) and returns it unchanged."""
+    return message
+
+
 class ScheduleError(ValueError):
-    """A schedule or change that cannot be honoured; the message is for people."""
+    """A schedule or change that cannot be honoured; the message is for people.
+
+    The message is English; `msgid` and `params` let the web layer say it in the
+    visitor's language (`msgid % params` is the English text).
+    """
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.msgid = message
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -76,11 +90,13 @@ class Rule:
         if self.freq not in ("WEEKLY", "MONTHLY"):
             raise ScheduleError(f"Only weekly and monthly schedules exist, not {self.freq!r}.")
         if not weekdays:
-            raise ScheduleError("Pick at least one day of the week.")
+            raise ScheduleError(N_("Pick at least one day of the week."))
         if any(day not in range(7) for day in weekdays):
-            raise ScheduleError("Days of the week are numbered 0 (Monday) to 6 (Sunday).")
+            raise ScheduleError(N_("Days of the week are numbered 0 (Monday) to 6 (Sunday)."))
         if not isinstance(self.interval, int) or self.interval not in range(1, MAX_INTERVAL + 1):
-            raise ScheduleError(f"The interval must be between 1 and {MAX_INTERVAL} weeks.")
+            raise ScheduleError(
+                N_("The interval must be between 1 and %(max)d weeks."), max=MAX_INTERVAL
+            )
         if self.freq == "WEEKLY":
             self._check_weekly()
         else:
@@ -88,15 +104,17 @@ class Rule:
 
     def _check_weekly(self) -> None:
         if self.week_of_month is not None:
-            raise ScheduleError("A weekly schedule cannot name a week of the month.")
+            raise ScheduleError(N_("A weekly schedule cannot name a week of the month."))
 
     def _check_monthly(self) -> None:
         if len(self.weekdays) != 1:
-            raise ScheduleError("A monthly schedule happens on exactly one day of the week.")
+            raise ScheduleError(N_("A monthly schedule happens on exactly one day of the week."))
         if self.week_of_month not in WEEKS_OF_MONTH:
-            raise ScheduleError("A monthly schedule is on the first to fourth, or the last, week.")
+            raise ScheduleError(
+                N_("A monthly schedule is on the first to fourth, or the last, week.")
+            )
         if self.interval != 1:
-            raise ScheduleError("A monthly schedule happens every month.")
+            raise ScheduleError(N_("A monthly schedule happens every month."))
 
     def to_rrule(self) -> str:
         """The RRULE value (no prefix, DTSTART or UNTIL) in one canonical spelling.
@@ -190,11 +208,11 @@ class Schedule:
         _load_zone(self.timezone)
         _check_wall_clock(self.start_time)
         _check_duration(self.duration)
-        _check_day(self.first_date, "The first date")
+        _check_day(self.first_date, N_("The first date must be between %(first)d and %(last)d."))
         if self.end_date is not None:
-            _check_day(self.end_date, "The end date")
+            _check_day(self.end_date, N_("The end date must be between %(first)d and %(last)d."))
         if self.end_date is not None and self.end_date < self.first_date:
-            raise ScheduleError("The end date cannot be before the first date.")
+            raise ScheduleError(N_("The end date cannot be before the first date."))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -211,7 +229,7 @@ def _load_zone(key: str) -> ZoneInfo:
 
 def _check_wall_clock(at: time) -> None:
     if at.tzinfo is not None:
-        raise ScheduleError("Start times are local wall-clock times, without a zone.")
+        raise ScheduleError(N_("Start times are local wall-clock times, without a zone."))
 
 
 def is_supported_day(day: date) -> bool:
@@ -219,14 +237,15 @@ def is_supported_day(day: date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-def _check_day(day: date, what: str) -> None:
+def _check_day(day: date, message: str) -> None:
+    """`message` names the day and takes the first and last years, e.g. N_("The first date…")."""
     if not is_supported_day(day):
-        raise ScheduleError(f"{what} must be between {FIRST_DAY.year} and {LAST_DAY.year}.")
+        raise ScheduleError(message, first=FIRST_DAY.year, last=LAST_DAY.year)
 
 
 def _check_duration(duration: timedelta) -> None:
     if not timedelta(0) < duration <= MAX_DURATION:
-        raise ScheduleError("A meetup lasts more than zero and at most 24 hours.")
+        raise ScheduleError(N_("A meetup lasts more than zero and at most 24 hours."))
 
 
 @dataclass(frozen=True)
@@ -360,19 +379,21 @@ def next_occurrences(
 def validate_change(schedule: Schedule, change: Change) -> None:
     """Refuse a change that could not be shown or exported as the volunteer meant it."""
     if not _is_rule_day(schedule, change.original_date):
-        raise ScheduleError(f"{change.original_date.isoformat()} is not a date of this meetup.")
+        raise ScheduleError(
+            N_("%(day)s is not a date of this meetup."), day=change.original_date.isoformat()
+        )
     if change.cancelled:
         if change.has_move:
-            raise ScheduleError("A cancelled date cannot also be moved.")
+            raise ScheduleError(N_("A cancelled date cannot also be moved."))
         return
     if change.new_date is not None:
-        _check_day(change.new_date, "The new day")
+        _check_day(change.new_date, N_("The new day must be between %(first)d and %(last)d."))
     if change.new_start_time is not None:
         _check_wall_clock(change.new_start_time)
     if change.new_duration is not None:
         _check_duration(change.new_duration)
     if not _changes_something(schedule, change):
-        raise ScheduleError("This change keeps the same date, time, duration and place.")
+        raise ScheduleError(N_("This change keeps the same date, time, duration and place."))
 
 
 def describe(schedule: Schedule) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from markupsafe import Markup
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from . import sitemap, structured_data
 from .extensions import db
+from .i18n import LANGUAGES, chosen_language
 from .markup import markdown_to_text
 from .models import City, Meetup, Venue
 from .queries import LISTED
@@ -60,6 +61,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["json_ld"] = lambda data: Markup(structured_data.script_json(data))
     app.jinja_env.globals.update(
         canonical_url=canonical_url,
+        canonical_with_query=canonical_with_query,
+        language_versions=language_versions,
         meetup_event=meetup_event,
         breadcrumb_list=breadcrumb_list,
         website_data=website_data,
@@ -74,13 +77,43 @@ def site_url() -> str:
 
 
 def canonical_url(**args: str | None) -> str:
-    """This page's public address: its route from BASE_URL, with only the query `args` given."""
+    """This page's public address: its route from BASE_URL, with only the query `args` given.
+
+    A language the address names (`?lang=fr`) is kept: that page is the French one. A
+    language chosen by the browser's Accept-Language is not: the address is the same.
+    """
+    query = {name: value for name, value in args.items() if value}
+    chosen = chosen_language()
+    if chosen:
+        query["lang"] = chosen
+    encoded = urlencode(query)
+    return site_url() + _page_path() + (f"?{encoded}" if encoded else "")
+
+
+def canonical_with_query(query: str) -> str:
+    """This page's public address with a query the view already made canonical."""
+    return site_url() + _page_path() + (f"?{query}" if query else "")
+
+
+def _page_path() -> str:
     if request.endpoint is None or request.url_rule is None:
-        path = request.path
-    else:
-        path = url_for(request.endpoint, **(request.view_args or {}))
-    query = urlencode({name: value for name, value in args.items() if value})
-    return site_url() + path + (f"?{query}" if query else "")
+        return request.path
+    # lang=None: the query is the caller's to write, `lang` included.
+    return url_for(request.endpoint, **(request.view_args or {}), lang=None)
+
+
+def language_versions(url: str) -> list[tuple[str, str]]:
+    """`(hreflang, address)` of a page in each language, and the one that follows the browser."""
+    if isinstance(url, Markup):  # a template block, already escaped for HTML
+        url = url.unescape()
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+
+    def version(code: str | None) -> str:
+        pairs = query + ([("lang", code)] if code else [])
+        return urlunsplit(parts._replace(query=urlencode(pairs, safe="/")))
+
+    return [(code, version(code)) for code in LANGUAGES] + [("x-default", version(None))]
 
 
 def breadcrumb_list(*crumbs: tuple[str, str]) -> dict[str, Any]:

@@ -8,22 +8,23 @@ from flask import Flask, current_app, render_template
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from . import display, queries
+from . import display, i18n, queries
 from .calendars import Feed
 from .extensions import db
 from .markup import render_markdown
-from .schedule import describe
 from .subscribe import SubscriptionLinks, subscription_links
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        long_date=display.long_date,
+        # Words and dates in the visitor's language (see `i18n`); times are 24-hour everywhere.
+        long_date=i18n.long_date,
         zone_abbreviation=display.zone_abbreviation,
-        distance=display.distance,
+        distance=i18n.distance,
         tile_host=lambda url: urlsplit(url).netloc,
         markdown=lambda text: Markup(render_markdown(text)),
-        describe_schedule=describe,
+        describe_schedule=i18n.describe_schedule,
+        translate=i18n.translate,
     )
     app.jinja_env.globals.update(
         time_range=display.time_range,

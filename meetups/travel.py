@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from . import calendars, ical, page_cache, queries, trips
 from .extensions import db
 from .feed_routes import CALENDAR_TYPE, site_settings
+from .i18n import chosen_language
 from .models import City
 from .subscribe import subscription_links
 
@@ -34,9 +36,11 @@ def trip() -> str | Response | tuple[str, int]:
     except trips.TripError as error:
         return render_template("trip.html", rows=_padded(rows), errors=error.messages), 400
     canonical = _query(legs)
-    if request.query_string.decode() != canonical:
+    # The page's own address keeps a language chosen in it; the feed's needs none.
+    page_query = canonical + (f"&lang={chosen_language()}" if chosen_language() else "")
+    if request.query_string.decode() != page_query:
         # Names typed by people become stable addresses, so a shared trip means the same later.
-        return redirect(f"{url_for('.trip')}?{canonical}")
+        return redirect(f"{url_for('.trip', lang=None)}?{page_query}")
     plans = trips.plan(legs, lambda city: queries.meetups_in_city(city.id))
     feed_url = f"{current_app.config['BASE_URL'].rstrip('/')}{url_for('.trip_feed')}?{canonical}"
     return render_template(
@@ -50,7 +54,7 @@ def trip() -> str | Response | tuple[str, int]:
             for change in entry.meetup.changes
             if change.venue is not None
         },
-        links=subscription_links(feed_url, "My trip"),
+        links=subscription_links(feed_url, gettext("My trip")),
     )
 
 
@@ -86,7 +90,8 @@ def soon() -> str | tuple[str, int]:
     when = request.args.get("when", "week")
     span = SOON.get(when)
     if span is None:
-        return render_template("soon.html", error="Choose today or this week.", when=None), 400
+        error = gettext("Choose today or this week.")
+        return render_template("soon.html", error=error, when=None), 400
     now = datetime.now(UTC)
     coming = current_app.extensions["coming_dates"].between(db.session, now, span)
     shown = coming.dates[:SOON_DATES]

@@ -13,6 +13,7 @@ from typing import Any
 
 from .agenda import Entry, agenda
 from .schedule import is_supported_day
+from .texts import N_
 
 MAX_LEGS = 10
 MAX_DAYS = 90
@@ -46,22 +47,24 @@ def read_legs(
     typed = [tuple(part.strip() for part in row) for row in rows]
     typed = [row for row in typed if any(row)]
     if not typed:
-        raise TripError(["Add at least one leg: a city, and when you arrive and leave."])
+        raise TripError([N_("Add at least one leg: a city, and when you arrive and leave.")])
     if len(typed) > MAX_LEGS:
-        raise TripError([f"A trip has at most {MAX_LEGS} legs."])
+        raise TripError([N_("A trip has at most %(legs)d legs.", legs=MAX_LEGS)])
     legs: list[Leg] = []
     problems: list[str] = []
     for number, (city_text, arrive_text, leave_text) in enumerate(typed, start=1):
         found = _leg(city_text, arrive_text, leave_text, find_city)
         if isinstance(found, str):
-            problems.append(f"Leg {number}: {found}")
+            problems.append(N_("Leg %(number)d: %(problem)s", number=number, problem=found))
         else:
             legs.append(found)
     if not problems:
         first = min(leg.arrive for leg in legs)
         last = max(leg.leave for leg in legs)
         if (last - first).days + 1 > MAX_DAYS:
-            problems.append(f"A trip spans at most {MAX_DAYS} days, from first arrival to last.")
+            problems.append(
+                N_("A trip spans at most %(days)d days, from first arrival to last.", days=MAX_DAYS)
+            )
     if problems:
         raise TripError(problems)
     return legs
@@ -76,17 +79,19 @@ def _leg(
     city_text: str, arrive_text: str, leave_text: str, find_city: Callable[[str], Any | None]
 ) -> Leg | str:
     if not city_text:
-        return "which city?"
+        return N_("which city?")
     city = find_city(city_text)
     if city is None:
-        return f"no city called “{city_text[:60]}” is known."
+        return N_("no city called “%(name)s” is known.", name=city_text[:60])
     try:
         arrive = date.fromisoformat(arrive_text)
         leave = date.fromisoformat(leave_text)
     except ValueError:
-        return f"give the arrival and departure in {city.name} as dates (YYYY-MM-DD)."
+        return N_(
+            "give the arrival and departure in %(city)s as dates (YYYY-MM-DD).", city=city.name
+        )
     if leave < arrive:
-        return f"you leave {city.name} before you arrive."
+        return N_("you leave %(city)s before you arrive.", city=city.name)
     if not (is_supported_day(arrive) and is_supported_day(leave)):
-        return "choose dates between 1900 and 2999."
+        return N_("choose dates between 1900 and 2999.")
     return Leg(city, arrive, leave)

@@ -13,6 +13,7 @@ from . import history
 from .geo import bounding_boxes, distance_km
 from .models import Meetup, MeetupChange, User, Venue, VenueRedirect
 from .slugs import name_key
+from .texts import N_
 
 NEARBY_KM = 0.15
 SIMILAR_NAMES = 0.75
@@ -78,7 +79,7 @@ def merge(session: Session, keep: Venue, duplicate: Venue, user: User | None, no
     commits, so a failure leaves nothing half-merged.
     """
     if keep.id == duplicate.id:
-        raise ValueError("A venue cannot be merged into itself.")
+        raise ValueError(N_("A venue cannot be merged into itself."))
     held = list(session.scalars(select(Meetup).where(Meetup.venue_id == duplicate.id)))
     moved_dates = list(
         session.scalars(select(MeetupChange).where(MeetupChange.venue_id == duplicate.id))

@@ -1,5 +1,6 @@
 // "Use my location": only with JavaScript, only when the visitor asks. The
-// position goes to our own /near page in the address bar, nowhere else.
+// position goes to our own /near page in the address bar, nowhere else. Its words
+// come from the page (data-* attributes), in the visitor's language.
 (function () {
   "use strict";
   var button = document.getElementById("near-me");
@@ -7,7 +8,7 @@
   button.hidden = false;
   button.addEventListener("click", function () {
     button.disabled = true;
-    button.textContent = "Finding you…";
+    button.textContent = button.getAttribute("data-finding") || "Finding you…";
     navigator.geolocation.getCurrentPosition(
       function (position) {
         var form = button.form;
@@ -23,7 +24,8 @@
       },
       function () {
         button.disabled = false;
-        button.textContent = "Location unavailable: type a city instead";
+        button.textContent =
+          button.getAttribute("data-unavailable") || "Location unavailable: type a city instead";
       },
       { enableHighAccuracy: false, timeout: 10000, maximumAge: 600000 }
     );

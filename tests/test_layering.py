@@ -18,6 +18,10 @@ PURE_MODULES = [
     "meetups.subscribe",
     "meetups.structured_data",
     "meetups.sitemap",
+    "meetups.texts",
+    "meetups.trips",
+    "meetups.agenda",
+    "meetups.passwords",
 ]
 
 
