@@ -27,12 +27,21 @@ class Rendered:
     gzipped: bytes
 
 
-def _render_once(etag: str, render: Callable[[], bytes]) -> Rendered:
-    """The feed's bytes and their gzip, made once per ETag and kept while memory allows."""
+def _render_once(
+    etag: str, render: Callable[[], bytes], unchanged: Callable[[], bool]
+) -> Rendered | None:
+    """The feed's bytes and their gzip, made once per ETag and kept while memory allows.
+
+    None when `unchanged()`, asked after rendering, says the data moved: an edit
+    committed meanwhile, or this worker's version was behind another worker's edit.
+    The bytes would then not be the ETag's, and would stay cached under it.
+    """
     cache: BytesLRU[Rendered] = current_app.extensions["rendered_feeds"]
     found = cache.get(etag)
     if found is None:
         body = render()
+        if not unchanged():
+            return None
         found = cache.put(etag, Rendered(body, gzip.compress(body, compresslevel=6, mtime=0)))
     return found
 
@@ -111,7 +120,22 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     gzipped = "gzip" in request.accept_encodings
     if _not_modified(etag, version):
         return _with_validators(Response(status=304), etag, gzipped, version)
-    rendered = _render_once(etag, lambda: calendars.render(db.session, found, site))
+    rendered = None
+    for _attempt in range(3):
+        rendered = _render_once(
+            etag,
+            lambda: calendars.render(db.session, found, site),
+            lambda shown=version: calendars.version(db.session, found) == shown,
+        )
+        if rendered is not None:
+            break
+        version = calendars.version(db.session, found)
+        etag = version.etag(found, site)
+    if rendered is None:  # edits keep landing: these bytes, but no ETag to keep them by
+        body = calendars.render(db.session, found, site)
+        response = Response(body, content_type=CALENDAR_TYPE)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     if gzipped:
         response = Response(rendered.gzipped, content_type=CALENDAR_TYPE)
         response.headers["Content-Encoding"] = "gzip"

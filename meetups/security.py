@@ -1,4 +1,5 @@
-"""Security headers on every response: pages, feeds, static files, errors and /healthz.
+"""Security headers on every response: pages, feeds, static files, errors and /healthz;
+and addresses or forms carrying NUL characters turned away before any view.
 
 The Content-Security-Policy allows our own origin only, plus images from the map's
 tile server (`MAP_TILE_URL`): no inline script or style, no plugin, no framing, forms
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app, request
 from flask.wrappers import Response
 
 # Sent on every response; `Content-Security-Policy` is built from the configuration.
@@ -31,7 +32,25 @@ STATIC_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+
+
+def refuse_nul_characters() -> None:
+    """No NUL character reaches a view: PostgreSQL refuses it in text, so it would end
+    in a 500 wherever a value goes into a query, and no slug, name or address has one.
+
+    An address or a form with one is refused (400); in a query string, which only
+    looks things up, it means nothing and is dropped (a search treats it as text).
+    """
+    fields = request.form.items(multi=True) if request.method == "POST" else ()
+    if "\x00" in request.path or any("\x00" in key + value for key, value in fields):
+        abort(400, "Addresses and forms cannot contain NUL characters.")
+    query = list(request.args.items(multi=True))
+    if any("\x00" in key + value for key, value in query):
+        request.args = request.parameter_storage_class(
+            (key.replace("\x00", ""), value.replace("\x00", "")) for key, value in query
+        )
 
 
 def add_security_headers(response: Response) -> Response:
