@@ -1,7 +1,6 @@
 """The routes driven under load, each with its goal relative to the floor.
 
-To benchmark a new route (near-a-point search, trip planner, the JSON API…),
-add one `Target` to the list in `targets`: the table, the JSON and the SQL
+To benchmark a new route, add one `Target` to the list in `targets`: the table, the JSON and the SQL
 count pick it up.
 """
 
@@ -51,7 +50,12 @@ def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Tar
         Target("near search, 5 km", f"/near?q={sample.city}&km=5"),
         Target("trip planner, 2 weeks", _trip(sample)),
         Target("trip feed, 2 weeks", _trip(sample).replace("/trip?", "/trip.ics?")),
-        # Next: JSON API.
+        Target("API: meetups in a country", f"/api/v1/meetups?country={sample.country}"),
+        Target(
+            "API: a month of occurrences in a city",
+            f"/api/v1/occurrences?country={sample.country}&city={sample.city}"
+            "&from=2027-03-01&to=2027-03-31",
+        ),
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,13 +28,17 @@ def directory(make_city, make_venue, make_meetup) -> None:
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize(
-    "path", ["/", "/fr/", "/fr/paris/", "/m/open-coffee-paris/", "/v/", "/search?q=par"]
+    "path",
+    ["/", "/fr/", "/fr/paris/", "/m/open-coffee-paris/", "/v/", "/search?q=par", "/trip", "/dates"],
 )
 def test_pages_fit_the_screen_and_load_nothing_from_elsewhere(
     browser, live_server, directory, tmp_path, viewport, path
 ):
     if path == "/v/":
         path = "/v/cafe-des-batisseurs-avec-un-nom-tres-long-pour-tester-paris/"
+    if path == "/trip":  # a planned trip, with its results and subscribe buttons
+        today = date.today()
+        path += f"?city=fr/paris&arrive={today}&leave={today + timedelta(days=30)}"
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     requested: list[str] = []
