@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 # One wrk thread is plenty for a few thousand requests a second, and leaves the
 # second core to the server.
@@ -66,7 +66,7 @@ def fetch(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, byte
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.netloc, timeout=REQUEST_TIMEOUT_SECONDS)
     try:
-        connection.request("GET", parts.path, headers=dict(headers or {}))
+        connection.request("GET", _target(parts), headers=dict(headers or {}))
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -152,7 +152,7 @@ def _drive_python(
         mine = latencies[index]
         while len(mine) < cap and (started := time.perf_counter()) < deadline:
             try:
-                connection.request("GET", parts.path, headers=dict(headers))
+                connection.request("GET", _target(parts), headers=dict(headers))
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == status
@@ -178,6 +178,11 @@ def _drive_python(
         p99_ms=_percentile(everything, 99) * 1e3,
         errors=sum(errors),
     )
+
+
+def _target(parts: SplitResult) -> str:
+    """The request target: the path with its query, which the routes' answers depend on."""
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def _percentile(ordered: list[float], percent: float) -> float:
