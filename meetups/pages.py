@@ -92,7 +92,7 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
         dates=dates,
         entries=entries[:COUNTRY_DATES],
         more_dates=len(entries) - COUNTRY_DATES,
-        places=_places(entry.meetup for entry in entries[:COUNTRY_DATES]),
+        places=moved_to_venues(entry.meetup for entry in entries[:COUNTRY_DATES]),
         range_error=error,
     )
     return (page, 400) if error else page
@@ -117,7 +117,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
         entries=agenda(meetups, dates.first, dates.last) if dates else [],
-        places=_places(meetups),
+        places=moved_to_venues(meetups),
         range_error=error,
     )
     return (page, 400) if error else page
@@ -131,7 +131,7 @@ def _date_range(today: date) -> tuple[DateRange | None, str | None]:
         return None, translate(error)
 
 
-def _places(meetups: Iterable[Meetup]) -> dict[int, Venue]:
+def moved_to_venues(meetups: Iterable[Meetup]) -> dict[int, Venue]:
     """The venues dates were moved to, by id, for saying where a moved date happens."""
     return {c.venue_id: c.venue for m in meetups for c in m.changes if c.venue is not None}
 

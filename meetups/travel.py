@@ -14,6 +14,7 @@ from .extensions import db
 from .feed_routes import CALENDAR_TYPE, site_settings
 from .i18n import chosen_language
 from .models import City
+from .pages import moved_to_venues
 from .subscribe import subscription_links
 
 bp = Blueprint("travel", __name__)
@@ -47,13 +48,7 @@ def trip() -> str | Response | tuple[str, int]:
         "trip.html",
         rows=_padded([_typed(leg) for leg in legs]),
         plans=plans,
-        places={
-            change.venue_id: change.venue
-            for plan in plans
-            for entry in plan.entries
-            for change in entry.meetup.changes
-            if change.venue is not None
-        },
+        places=moved_to_venues(entry.meetup for plan in plans for entry in plan.entries),
         links=subscription_links(feed_url, gettext("My trip")),
     )
 
