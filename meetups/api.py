@@ -12,9 +12,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
@@ -40,6 +40,7 @@ from .api_records import (
 from .api_schema import openapi_document
 from .extensions import db
 from .geo import check_point
+from .lru import BytesLRU
 from .pages import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
@@ -52,6 +53,18 @@ PAGING = ("page", "per_page")
 MEETUP_FILTERS = ("country", "city", "venue", "tag", "status")
 RADIUS_KM = (MIN_RADIUS_KM, DEFAULT_RADIUS_KM, MAX_RADIUS_KM)
 _HEADER_NAMES = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
+
+
+class Answer(NamedTuple):
+    body: bytes
+    link: str | None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["api_answers"] = BytesLRU[Answer](
+        app.config["API_CACHE_BYTES"], size=lambda answer: len(answer.body) + 200
+    )
+    app.register_blueprint(bp)
 
 
 def _links() -> Links:
@@ -82,9 +95,26 @@ def _etag() -> str:
 
 
 def _cached(build: Callable[[], Response]) -> Response:
-    """304 when the client's ETag still holds, without building the answer."""
+    """304 when the client's ETag still holds; otherwise the answer built once per ETag.
+
+    The ETag already names the data version, path and query, so an answer kept
+    under it is the one `build` would make again, until the data changes.
+    """
     etag = _etag()
-    response = Response(status=304) if request.if_none_match.contains_weak(etag) else build()
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        answers: BytesLRU[Answer] = current_app.extensions["api_answers"]
+        kept = answers.get(etag)
+        if kept is None:
+            built = build()
+            kept = Answer(built.get_data(), built.headers.get("Link"))
+            if built.status_code != 200:
+                return built
+            answers.put(etag, kept)
+        response = Response(kept.body, mimetype="application/json")
+        if kept.link:
+            response.headers["Link"] = kept.link
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
-from . import ical
+from . import feed_series, ical
 from .markup import markdown_to_text
-from .models import City, Country, Meetup, MeetupChange, Tag, Venue, meetup_tags
+from .models import City, Country, Meetup, Tag, Venue, meetup_tags
 from .stamps import stamp_sum
 
 # Part of every ETag: bump when the bytes of unchanged data would change.
@@ -89,135 +88,145 @@ def version(session: Session, feed: Feed) -> Version:
     return _version(row)
 
 
-def render(session: Session, feed: Feed, site: SiteSettings) -> bytes:
-    """The feed's bytes: a pure function of its meetups and the site settings."""
-    meetups = session.scalars(_with_details(select(Meetup).where(_condition(feed)))).unique()
-    return ical.build_calendar(
-        _info(feed, site), (series_record(m, site) for m in meetups if m.ever_happens)
+def render(
+    session: Session,
+    feed: Feed,
+    site: SiteSettings,
+    cache: feed_series.SeriesCache | None = None,
+) -> bytes:
+    """The feed's bytes: a pure function of its meetups and the site settings.
+
+    `cache` (a worker's) keeps each series' bytes, so after an edit only the
+    edited series is rendered again, whichever feeds hold it.
+    """
+    condition = _condition(feed)
+    rows = feed_series.members(session, condition)
+    tags = feed_series.tags_of(session, condition)
+    rendered = feed_series.rendered_series(
+        session, site, rows, tags, cache or feed_series.MemorySeriesCache(0), FEED_FORMAT
     )
+    return ical.assemble_calendar(_info(feed, site), filter(None, rendered.values()))
 
 
 class FeedRenderer:
-    """Renders many feeds from one load of the directory, each series once (for the export).
+    """Every feed of the directory from one load of it, each series rendered once (the export).
 
     A meetup is in about six feeds (everything, its country, city, venue, itself,
     its tags): rendering it once for all of them, and assembling each feed from
     those pieces, gives the same bytes as `render` for a fraction of the work.
 
-    `cache` (a plain dict the caller may keep between runs, as the export does)
-    holds each series' rendered bytes under a key that changes whenever they
-    would: the next run loads and renders only the meetups edited since. Nothing
-    is loaded until the first feed is asked for, so an export with nothing to do
-    does no work.
+    `cache` (which the export keeps between runs) holds each series' bytes under
+    a key that changes whenever they would, and `zones` the VTIMEZONEs: the next
+    run renders only the meetups edited since. Series are rendered only when the
+    first feed is asked for, so an export with nothing to do renders nothing.
     """
 
     def __init__(
-        self, session: Session, site: SiteSettings, cache: dict[str, list] | None = None
+        self,
+        session: Session,
+        site: SiteSettings,
+        cache: feed_series.JsonSeriesCache | None = None,
+        zones: dict[str, str] | None = None,
     ) -> None:
         self.session = session
         self.site = site
-        self.cache = {} if cache is None else cache
-        self._members: dict[tuple[str, tuple[str, ...]], list[ical.RenderedSeries]] | None = None
+        self.cache = feed_series.JsonSeriesCache() if cache is None else cache
+        self.zones = {} if zones is None else zones
+        self._rows = feed_series.members(session)
+        self._tags = feed_series.tags_of(session)
+        self._holding = _feeds_holding(self._rows, self._tags)
+        self._members: dict[FeedKey, list[ical.RenderedSeries]] | None = None
 
     @property
     def loaded(self) -> bool:
         """Whether any feed was asked for, so that `cache` may hold new renderings."""
         return self._members is not None
 
+    def feeds(self) -> list[tuple[Feed, Version]]:
+        """Every feed that exists and its version: what `find` and `version` would say."""
+        return _feeds_of(self._rows, self._holding)
+
     def render(self, feed: Feed) -> bytes:
         members = self._load().get((feed.kind, feed.slugs), [])
-        return ical.assemble_calendar(_info(feed, self.site), members)
+        return ical.assemble_calendar(_info(feed, self.site), members, self._vtimezone)
 
-    def _load(self) -> dict[tuple[str, tuple[str, ...]], list[ical.RenderedSeries]]:
+    def _load(self) -> dict[FeedKey, list[ical.RenderedSeries]]:
         if self._members is not None:
             return self._members
-        rows = self.session.execute(_MEMBERSHIP).all()
-        tags: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for meetup_id, slug, name in self.session.execute(_TAGS):
-            tags[meetup_id].append((slug, name))
-        keys = {str(row.id): _series_key(row, tags[row.id]) for row in rows}
-        stale = [int(i) for i, key in keys.items() if self.cache.get(i, [None])[0] != key]
-        for meetup in self._meetups(stale):
-            rendered = meetup.ever_happens and ical.render_series(series_record(meetup, self.site))
-            self.cache[str(meetup.id)] = _cache_entry(keys[str(meetup.id)], rendered or None)
-        for gone in set(self.cache) - set(keys):
-            del self.cache[gone]
+        rendered = feed_series.rendered_series(
+            self.session, self.site, self._rows, self._tags, self.cache, FEED_FORMAT
+        )
+        self.cache.keep_only(rendered)
         self._members = defaultdict(list)
-        for row in rows:
-            rendered = _from_cache(self.cache[str(row.id)])
-            if rendered is not None:
-                for feed in _feeds_holding(row, [slug for slug, _ in tags[row.id]]):
-                    self._members[feed].append(rendered)
+        for row, holding in zip(self._rows, self._holding, strict=True):
+            series = rendered[row.id]
+            if series is not None:
+                for where in holding:
+                    self._members[where[:2]].append(series)
         return self._members
 
-    def _meetups(self, ids: list[int]) -> Iterator[Meetup]:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            yield from self.session.scalars(
-                _with_details(select(Meetup).where(Meetup.id.in_(chunk)))
-            ).unique()
+    def _vtimezone(self, zone: str, first_year: int) -> bytes:
+        key = f"{zone} {first_year}"
+        if key not in self.zones:
+            self.zones[key] = ical.vtimezone(zone, first_year).decode()
+        return self.zones[key].encode()
 
 
-# What decides which feeds hold a meetup and whether its rendered bytes still hold:
-# the meetup's own stamp and sequence (edits of its dates and of the venues its dates
-# use touch them, see `sequencing`), its venue's and city's names, and its tags.
-_MEMBERSHIP = (
-    select(
-        Meetup.id,
-        Meetup.slug,
-        Meetup.updated_at,
-        Meetup.sequence,
-        Venue.slug.label("venue_slug"),
-        Venue.updated_at.label("venue_updated_at"),
-        City.country_code,
-        City.slug.label("city_slug"),
-        City.name.label("city_name"),
-    )
-    .join(Venue, Meetup.venue_id == Venue.id)
-    .join(City, Venue.city_id == City.id)
-    .order_by(Meetup.id)
-)
-_TAGS = select(meetup_tags.c.meetup_id, Tag.slug, Tag.name).join(
-    Tag, Tag.id == meetup_tags.c.tag_id
-)
+FeedKey = tuple[str, tuple[str, ...]]
 
 
-def _series_key(row: Any, tags: list[tuple[str, str]]) -> str:
-    parts = (
-        FEED_FORMAT,
-        row.updated_at.isoformat(),
-        row.sequence,
-        row.venue_updated_at.isoformat(),
-        row.city_name,
-        *sorted(name for _, name in tags),
-    )
-    return "|".join(map(str, parts))
+def _feeds_holding(
+    rows: list[Any], tags: dict[int, list[tuple[str, str]]]
+) -> list[list[tuple[str, tuple[str, ...], str]]]:
+    """Per row, the (kind, slugs, name) of every feed holding it: the twin of `_condition`.
+
+    Plain tuples: a directory's rows are in some 150,000 feed memberships.
+    """
+    holding = []
+    for row in rows:
+        code = row.country_code.lower()
+        feeds = [
+            ("all", (), ""),
+            ("country", (code,), row.country_name),
+            ("city", (code, row.city_slug), row.city_name),
+            ("venue", (row.venue_slug,), row.venue_name),
+            ("meetup", (row.slug,), row.name),
+        ]
+        feeds += [("tag", (slug,), name) for slug, name in tags.get(row.id, [])]
+        holding.append(feeds)
+    return holding
 
 
-def _cache_entry(key: str, rendered: ical.RenderedSeries | None) -> list:
-    if rendered is None:
-        return [key, None]
-    body = rendered.body.decode()
-    return [key, rendered.uid, body, rendered.zone, rendered.earliest.isoformat()]
+def _feeds_of(
+    rows: list[Any], holding: list[list[tuple[str, tuple[str, ...], str]]]
+) -> list[tuple[Feed, Version]]:
+    """Each feed's version summed up as the rows go by (20,000 feeds, 150,000 memberships)."""
+    totals: dict[FeedKey, list] = {}
+    for row, feeds in zip(rows, holding, strict=True):
+        for kind, slugs, name in feeds:
+            total = totals.get((kind, slugs))
+            if total is None:
+                totals[kind, slugs] = [name, 1, row.updated_at, row.id, row.stamp]
+            else:
+                total[1] += 1
+                total[2] = max(total[2], row.updated_at)
+                total[3] += row.id
+                total[4] += row.stamp
+    return [
+        (_titled(kind, slugs, name), Version(count, last, id_sum, stamp_sum))
+        for (kind, slugs), (name, count, last, id_sum, stamp_sum) in totals.items()
+    ]
 
 
-def _from_cache(entry: list) -> ical.RenderedSeries | None:
-    if entry[1] is None:
-        return None
-    _, uid, body, zone, earliest = entry
-    return ical.RenderedSeries(uid, body.encode(), zone, date.fromisoformat(earliest))
-
-
-def _feeds_holding(row: Any, tag_slugs: list[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """The (kind, slugs) of every feed a meetup is in: the in-memory twin of `_condition`."""
-    country = row.country_code.lower()
-    yield "all", ()
-    yield "country", (country,)
-    yield "city", (country, row.city_slug)
-    yield "venue", (row.venue_slug,)
-    yield "meetup", (row.slug,)
-    for slug in tag_slugs:
-        yield "tag", (slug,)
+def _titled(kind: str, slugs: tuple[str, ...], name: str) -> Feed:
+    """The feed as `find` names it."""
+    if kind == "all":
+        return ALL
+    if kind == "country":
+        return Feed("country", slugs, f"Meetups in {name}", f"/{slugs[0]}/")
+    if kind == "city":
+        return _city(slugs[0], slugs[1], name)
+    return {"venue": _venue, "meetup": _meetup, "tag": _tag}[kind](slugs[0], name)
 
 
 def _info(feed: Feed, site: SiteSettings) -> ical.CalendarInfo:
@@ -250,48 +259,15 @@ def series_record(meetup: Meetup, site: SiteSettings) -> ical.SeriesRecord:
 
 
 def place_of(venue: Venue) -> ical.Place:
-    address = ", ".join(part for part in (venue.address, venue.city.name) if part)
-    if venue.city.name in venue.address:
-        address = venue.address
-    return ical.Place(venue.name, address, venue.latitude, venue.longitude)
+    return feed_series.place(
+        venue.name, venue.address, venue.city.name, venue.latitude, venue.longitude
+    )
 
 
-def all_feeds(session: Session) -> Iterator[tuple[Feed, Version]]:
-    """Every feed that exists, with its version, in a handful of grouped queries."""
-    yield from _grouped(session, "all", (), lambda row: _all_feed(session))
-    yield from _grouped(
-        session,
-        "country",
-        (Country.code, Country.name),
-        lambda row: Feed(
-            "country", (row.code.lower(),), f"Meetups in {row.name}", f"/{row.code.lower()}/"
-        ),
-    )
-    yield from _grouped(
-        session,
-        "city",
-        (City.country_code, City.slug, City.name),
-        lambda row: _city(row.country_code, row.slug, row.name),
-    )
-    yield from _grouped(
-        session, "venue", (Venue.slug, Venue.name), lambda row: _venue(row.slug, row.name)
-    )
-    yield from _grouped(
-        session, "meetup", (Meetup.slug, Meetup.name), lambda row: _meetup(row.slug, row.name)
-    )
-    yield from _grouped(session, "tag", (Tag.slug, Tag.name), lambda row: _tag(row.slug, row.name))
-
-
-def _grouped(
-    session: Session, kind: str, columns: tuple, make_feed
-) -> Iterator[tuple[Feed, Version]]:
-    query = select(*columns, *_version_columns()).select_from(Meetup)
-    query = _join_for(kind, query)
-    if columns:
-        query = query.group_by(*columns)
-    for row in session.execute(query):
-        if row.count:
-            yield make_feed(row), _version(row)
+def all_feeds(session: Session) -> list[tuple[Feed, Version]]:
+    """Every feed that exists, with its version, from one load of the directory."""
+    rows = feed_series.members(session)
+    return _feeds_of(rows, _feeds_holding(rows, feed_series.tags_of(session)))
 
 
 def _version_columns() -> tuple:
@@ -309,20 +285,6 @@ def _version(row: Any) -> Version:
 
 def _aggregate(condition: ColumnElement[bool]) -> Select:
     return select(*_version_columns()).where(condition)
-
-
-def _join_for(kind: str, query: Select) -> Select:
-    if kind in ("country", "city", "venue"):
-        query = query.join(Venue, Meetup.venue_id == Venue.id)
-    if kind in ("country", "city"):
-        query = query.join(City, Venue.city_id == City.id)
-    if kind == "country":
-        query = query.join(Country, City.country_code == Country.code)
-    if kind == "tag":
-        query = query.join(meetup_tags, meetup_tags.c.meetup_id == Meetup.id).join(
-            Tag, Tag.id == meetup_tags.c.tag_id
-        )
-    return query
 
 
 def _condition(feed: Feed) -> ColumnElement[bool]:
@@ -344,14 +306,6 @@ def _condition(feed: Feed) -> ColumnElement[bool]:
     else:
         venues = venues.join(City).where(City.country_code == feed.slugs[0].upper())
     return Meetup.venue_id.in_(venues)
-
-
-def _with_details(query: Select) -> Select:
-    return query.order_by(Meetup.id).options(
-        joinedload(Meetup.venue, innerjoin=True).joinedload(Venue.city, innerjoin=True),
-        selectinload(Meetup.tags),
-        selectinload(Meetup.changes).joinedload(MeetupChange.venue).joinedload(Venue.city),
-    )
 
 
 ALL = Feed("all", (), "All meetups", "/")

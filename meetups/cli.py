@@ -9,7 +9,19 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from . import calendars, cities, demo, export, gazetteer, locating, passwords, venues, volunteers
+from . import (
+    calendars,
+    cities,
+    demo,
+    export,
+    feed_series,
+    gazetteer,
+    ical,
+    locating,
+    passwords,
+    venues,
+    volunteers,
+)
 from .extensions import db
 from .models import City, Meetup, Role, Venue, utcnow
 
@@ -94,20 +106,35 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
 
     target = directory or PROJECT_ROOT / "feeds"
     site = site_settings()
-    # Series rendered by the last run, if it ran with these settings: only edits re-render.
+    # Series and VTIMEZONEs made by the last run, if it ran with these settings and the
+    # same time zone data: only edits re-render.
     state = export.read_state(target, export.SERIES_CACHE)
-    settings = [calendars.FEED_FORMAT, site.base_url, site.domain, site.name, str(site.refresh)]
-    cache = state.get("series", {}) if state.get("settings") == settings else {}
-    renderer = calendars.FeedRenderer(db.session, site, cache)
+    settings = [
+        calendars.FEED_FORMAT,
+        site.base_url,
+        site.domain,
+        site.name,
+        str(site.refresh),
+        ical.tz_database_version(),
+    ]
+    kept = state if state.get("settings") == settings else {}
+    renderer = calendars.FeedRenderer(
+        db.session,
+        site,
+        feed_series.JsonSeriesCache(_dict(kept.get("series"))),
+        _dict(kept.get("zones")),
+    )
     items = [
         export.ExportItem(feed.path, version.etag(feed, site), lambda f=feed: renderer.render(f))
-        for feed, version in calendars.all_feeds(db.session)
+        for feed, version in renderer.feeds()
     ]
     try:
         report = export.export(target, items)
         if renderer.loaded:
             export.write_state(
-                target, export.SERIES_CACHE, {"settings": settings, "series": renderer.cache}
+                target,
+                export.SERIES_CACHE,
+                {"settings": settings, "series": renderer.cache.data, "zones": renderer.zones},
             )
     except export.ExportError as error:
         raise click.ClickException(str(error)) from error
@@ -120,6 +147,10 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
         f"{len(report.written)} written, {report.unchanged} unchanged, "
         f"{len(report.removed)} removed, in {target}."
     )
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 @click.command("duplicate-venues")

@@ -39,7 +39,12 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE_SECONDS": 300,
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
     # Memory for rendered feeds per worker, reused until their data changes.
-    "FEED_CACHE_BYTES": 64 * 1024 * 1024,
+    "FEED_CACHE_BYTES": 32 * 1024 * 1024,
+    # Memory for each meetup's rendered events per worker: a feed re-rendered after
+    # an edit renders only the edited meetups (about 700 bytes a meetup).
+    "SERIES_CACHE_BYTES": 16 * 1024 * 1024,
+    # Memory for JSON API answers per worker, kept until the data changes.
+    "API_CACHE_BYTES": 8 * 1024 * 1024,
     # Extra SQLAlchemy engine options, over those `engine_options` picks for the database.
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     # Map tiles, loaded only when a visitor presses "Show map"; empty hides maps.

@@ -65,7 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(editing.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(health.bp)
-    app.register_blueprint(api.bp)
+    api.init_app(app)
     feed_routes.init_app(app)
     search_engines.init_app(app)
     page_cache.init_app(app)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 
-from . import calendars, ical, queries
+from . import calendars, feed_series, ical, queries
 from .extensions import db
 from .lru import BytesLRU
 from .versions import DataVersion
@@ -49,6 +49,9 @@ def _render_once(
 def init_app(app: Flask) -> None:
     app.extensions["rendered_feeds"] = BytesLRU[Rendered](
         app.config["FEED_CACHE_BYTES"], size=lambda entry: len(entry.body) + len(entry.gzipped)
+    )
+    app.extensions["rendered_series"] = feed_series.MemorySeriesCache(
+        app.config["SERIES_CACHE_BYTES"]
     )
     app.register_blueprint(bp)
 
@@ -124,7 +127,7 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     for _attempt in range(3):
         rendered = _render_once(
             etag,
-            lambda: calendars.render(db.session, found, site),
+            lambda: calendars.render(db.session, found, site, _series_cache()),
             lambda shown=version: calendars.version(db.session, found) == shown,
         )
         if rendered is not None:
@@ -132,7 +135,7 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
         version = calendars.version(db.session, found)
         etag = version.etag(found, site)
     if rendered is None:  # edits keep landing: these bytes, but no ETag to keep them by
-        body = calendars.render(db.session, found, site)
+        body = calendars.render(db.session, found, site, _series_cache())
         response = Response(body, content_type=CALENDAR_TYPE)
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -142,6 +145,10 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     else:
         response = Response(rendered.body, content_type=CALENDAR_TYPE)
     return _with_validators(response, etag, gzipped, version)
+
+
+def _series_cache() -> feed_series.MemorySeriesCache:
+    return current_app.extensions["rendered_series"]
 
 
 def _not_modified(etag: str, version: calendars.Version) -> bool:

@@ -15,18 +15,20 @@ import inspect
 import logging
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geopy.adapters import AdapterHTTPError, URLLibAdapter
 from geopy.exc import GeocoderParseError, GeocoderTimedOut, GeocoderUnavailable, GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, get_geocoder_for_service
-from timezonefinder import TimezoneFinder
 
 from .geo import check_point
 from .slugs import name_key
 from .texts import N_
+
+if TYPE_CHECKING:
+    from timezonefinder import TimezoneFinder
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +278,10 @@ def timezone_at(latitude: float, longitude: float, fallback: str) -> str:
 
 @cache
 def _timezone_finder() -> TimezoneFinder:
-    """Created on first use (it maps its data files), then shared."""
+    """Imported and created on first use, then shared: it costs each worker some 20 MB,
+    and only workers that geocode an address need it."""
+    from timezonefinder import TimezoneFinder
+
     return TimezoneFinder()
 
 

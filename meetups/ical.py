@@ -17,11 +17,15 @@ simple enough to write, escape and fold directly.
 from __future__ import annotations
 
 import calendar
+import contextlib
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from importlib import metadata
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -108,14 +112,22 @@ def build_calendar(info: CalendarInfo, series: Iterable[SeriesRecord]) -> bytes:
     return assemble_calendar(info, filter(None, map(render_series, series)))
 
 
-def assemble_calendar(info: CalendarInfo, rendered: Iterable[RenderedSeries]) -> bytes:
-    """A feed from series rendered beforehand: a series in many feeds is rendered once."""
+def assemble_calendar(
+    info: CalendarInfo,
+    rendered: Iterable[RenderedSeries],
+    vtimezone: Callable[[str, int], bytes] | None = None,
+) -> bytes:
+    """A feed from series rendered beforehand: a series in many feeds is rendered once.
+
+    `vtimezone(zone, first_year)` may come from a store of VTIMEZONEs made earlier.
+    """
     ordered = sorted(rendered, key=lambda item: item.uid)
     earliest: dict[str, date] = {}
     for item in ordered:
         earliest[item.zone] = min(earliest.get(item.zone, item.earliest), item.earliest)
+    make_vtimezone = vtimezone or _vtimezone_bytes
     parts = [_serialize([*_calendar_header(info), *_subscription_properties(info)])]
-    parts += [_vtimezone_bytes(zone, earliest[zone].year) for zone in sorted(earliest)]
+    parts += [make_vtimezone(zone, earliest[zone].year) for zone in sorted(earliest)]
     parts += [item.body for item in ordered]
     parts.append(_serialize(["END:VCALENDAR"]))
     return b"".join(parts)
@@ -363,6 +375,26 @@ class _Transition(NamedTuple):
     @property
     def kind(self) -> tuple[bool, timedelta, timedelta, str]:
         return (self.is_daylight, self.offset_from, self.offset_to, self.name)
+
+
+def vtimezone(zone: str, first_year: int) -> bytes:
+    """The VTIMEZONE a feed holding `zone` from `first_year` on carries."""
+    return _vtimezone_bytes(zone, first_year)
+
+
+def tz_database_version() -> str:
+    """Which IANA time zone release this process reads: VTIMEZONEs depend on it.
+
+    zoneinfo reads the system's zones first (TZPATH), then the tzdata package.
+    """
+    versions = []
+    for folder in zoneinfo.TZPATH:
+        path = os.path.join(folder, "tzdata.zi")
+        with contextlib.suppress(OSError), open(path, encoding="utf-8") as stream:
+            versions.append(stream.readline().strip().removeprefix("# version "))
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        versions.append("tzdata " + metadata.version("tzdata"))
+    return ", ".join(versions) or "unknown"
 
 
 @lru_cache(maxsize=2048)

@@ -40,3 +40,11 @@ class BytesLRU(Generic[V]):
                 _, dropped = self._entries.popitem(last=False)
                 self._size -= self._size_of(dropped)
             return self._entries.get(key, value)
+
+    def replace(self, key: Hashable, value: V) -> V:
+        """Put `value` under `key` even if another value is there (whose key held no version)."""
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= self._size_of(old)
+        return self.put(key, value)

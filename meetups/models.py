@@ -81,6 +81,32 @@ def stored_schedule(row: Any) -> Schedule:
     )
 
 
+def stored_last_date(row: Any) -> date | None:
+    """The last date a meetup (or a plain row like it) runs: its end date, or the eve
+    of a pause or end."""
+    if row.status == MeetupStatus.ACTIVE or row.status_since is None:
+        return row.end_date
+    eve = row.status_since - timedelta(days=1)
+    return eve if row.end_date is None else min(eve, row.end_date)
+
+
+def stored_change(row: Any) -> Change:
+    """The Change of a date change, or of a plain row with the same column names."""
+    return Change(
+        original_date=row.original_date,
+        cancelled=row.cancelled,
+        new_date=row.new_date,
+        new_start_time=row.new_start_time,
+        new_duration=(
+            None
+            if row.new_duration_minutes is None
+            else timedelta(minutes=row.new_duration_minutes)
+        ),
+        venue_id=row.venue_id,
+        note=row.note,
+    )
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -297,11 +323,7 @@ class Meetup(SoftDeletable, Timestamps, db.Model):
 
     @property
     def last_date(self) -> date | None:
-        """The last date the series runs: its end date, or the eve of a pause or end."""
-        if self.status == MeetupStatus.ACTIVE or self.status_since is None:
-            return self.end_date
-        eve = self.status_since - timedelta(days=1)
-        return eve if self.end_date is None else min(eve, self.end_date)
+        return stored_last_date(self)
 
     @property
     def ever_happens(self) -> bool:
@@ -361,19 +383,7 @@ class MeetupChange(Timestamps, db.Model):
     venue: Mapped[Venue | None] = relationship()
 
     def as_change(self) -> Change:
-        return Change(
-            original_date=self.original_date,
-            cancelled=self.cancelled,
-            new_date=self.new_date,
-            new_start_time=self.new_start_time,
-            new_duration=(
-                None
-                if self.new_duration_minutes is None
-                else timedelta(minutes=self.new_duration_minutes)
-            ),
-            venue_id=self.venue_id,
-            note=self.note,
-        )
+        return stored_change(self)
 
 
 @event.listens_for(Venue, "before_insert")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from meetups.extensions import db
-from meetups.models import CoordinateSource, MeetupStatus, VenueRedirect
+from meetups.models import CoordinateSource, Meetup, MeetupStatus, VenueRedirect
 
 BASE = "https://meetups.example.org"
 API = "/api/v1"
@@ -426,6 +426,26 @@ def test_an_unchanged_answer_is_a_304_that_costs_no_query(
     assert answers[0].headers["Cache-Control"] == "public, max-age=300"
     assert get(client, f"{API}/meetups?country=de").headers["ETag"] != etag
     assert get(client, f"{url}&page=1").headers["ETag"] != etag
+
+
+def test_an_answer_is_built_once_and_kept_until_the_data_changes(client, count_queries, directory):
+    url = f"{API}/meetups?country=fr&per_page=1"
+    first = get(client, url)
+
+    again = []
+    queries = count_queries(lambda: again.append(client.get(url)))
+
+    assert queries == 0
+    assert again[0].data == first.data
+    assert again[0].headers["ETag"] == first.headers["ETag"]
+    assert again[0].headers["Link"] == first.headers["Link"]
+    every = f"{API}/meetups?country=fr&per_page=100"
+    get(client, every)
+    slug = first.get_json()["items"][0]["slug"]
+    db.session.scalar(db.select(Meetup).filter_by(slug=slug)).name = "Renamed Coffee"
+    db.session.commit()
+    renamed = get(client, every).get_json()["items"]
+    assert {item["slug"]: item["name"] for item in renamed}[slug] == "Renamed Coffee"
 
 
 @pytest.mark.parametrize(

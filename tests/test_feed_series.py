@@ -1,0 +1,127 @@
+"""Feeds rendered from flat rows, each series once per edit, agree with the meetups themselves."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from sqlalchemy import select
+
+from meetups import calendars, export, ical
+from meetups.extensions import db
+from meetups.feed_routes import site_settings
+from meetups.models import Meetup, MeetupStatus, Venue
+from tests.test_export import count_series_renders, run_export
+
+
+@pytest.fixture
+def directory(make_city, make_venue, make_meetup):
+    """Moved and cancelled dates, pauses, series that never happen, tags, a deletion."""
+    paris = make_city("Paris")
+    berlin = make_city("Berlin", "DE", "Germany", "Europe/Berlin", 52.52, 13.40)
+    cafe, annex = make_venue("Café X", city=paris), make_venue("Annexe", city=paris)
+    make_meetup(
+        "Open Coffee Paris",
+        venue=cafe,
+        description="Ask for **Anna** at the [bar](https://example.org).",
+        tags=["startups", "tech"],
+        changes=[
+            {"original_date": date(2026, 12, 3), "cancelled": True},
+            {"original_date": date(2026, 12, 10), "new_start_time": time(18), "venue_id": annex.id},
+        ],
+    )
+    make_meetup("Paused", venue=annex, status=MeetupStatus.PAUSED, status_since=date(2026, 6, 1))
+    make_meetup("Never", venue=annex, status=MeetupStatus.ENDED, status_since=date(2023, 1, 1))
+    make_meetup("Berlin Coffee", venue=make_venue("Kaffee", city=berlin), tags=["tech"])
+    make_meetup("Gone", venue=cafe, deleted_at=datetime(2026, 11, 1, tzinfo=UTC))
+
+
+def from_the_meetups_themselves(feed: calendars.Feed, site: calendars.SiteSettings) -> bytes:
+    """The feed built the slow, obvious way: ORM objects through `series_record`."""
+    meetups = db.session.scalars(select(Meetup).where(calendars._condition(feed)))
+    records = (calendars.series_record(m, site) for m in meetups if m.ever_happens)
+    return ical.build_calendar(calendars._info(feed, site), records)
+
+
+def test_every_feed_rendered_from_rows_has_the_bytes_built_from_the_meetups(app, directory):
+    with app.test_request_context():
+        site = site_settings()
+        feeds = calendars.all_feeds(db.session)
+        assert len(feeds) == 14  # all, 2 countries, 2 cities, 3 venues, 4 meetups, 2 tags
+        for feed, _ in feeds:
+            expected = from_the_meetups_themselves(feed, site)
+            assert calendars.render(db.session, feed, site) == expected, feed.path
+
+
+def test_the_versions_from_one_load_are_those_asked_feed_by_feed(app, directory):
+    feeds = calendars.all_feeds(db.session)
+
+    assert "meetup/gone.ics" not in {feed.path for feed, _ in feeds}
+    for feed, version in feeds:
+        assert calendars.find(db.session, feed.kind, feed.slugs) == feed
+        assert calendars.version(db.session, feed) == version, feed.path
+
+
+def test_after_an_edit_a_worker_renders_again_only_the_edited_series(
+    app, client, directory, monkeypatch
+):
+    before = client.get("/feeds/all.ics")
+    meetup = db.session.scalar(select(Meetup).filter_by(slug="berlin-coffee"))
+    meetup.start_time = time(8)
+    db.session.commit()
+    rendered = count_series_renders(monkeypatch)
+
+    after = client.get("/feeds/all.ics")
+
+    assert rendered == [f"meetup-{meetup.id}@meetups.test"]
+    assert after.data != before.data
+    with app.test_request_context():
+        assert after.data == from_the_meetups_themselves(calendars.ALL, site_settings())
+
+
+def test_a_worker_renders_again_the_series_whose_venue_was_renamed(app, client, directory):
+    client.get("/feeds/all.ics")
+    db.session.scalar(select(Venue).filter_by(slug="cafe-x-paris")).name = "Café Y"
+    db.session.commit()
+
+    after = client.get("/feeds/all.ics")
+
+    assert "Café Y".encode() in after.data
+    with app.test_request_context():
+        assert after.data == from_the_meetups_themselves(calendars.ALL, site_settings())
+
+
+def count_vtimezones(monkeypatch) -> list[str]:
+    made: list[str] = []
+    original = ical.vtimezone
+
+    def counting(zone, first_year):
+        made.append(zone)
+        return original(zone, first_year)
+
+    monkeypatch.setattr("meetups.ical.vtimezone", counting)
+    return made
+
+
+def test_the_export_keeps_its_vtimezones_until_the_time_zone_data_changes(
+    app, client, directory, tmp_path, monkeypatch
+):
+    made = count_vtimezones(monkeypatch)
+    run_export(app, tmp_path)
+    assert sorted(set(made)) == ["Europe/Berlin", "Europe/Paris"]
+    db.session.scalar(select(Meetup).filter_by(slug="berlin-coffee")).start_time = time(8)
+    db.session.commit()
+    made.clear()
+
+    run_export(app, tmp_path)
+    assert made == []
+
+    monkeypatch.setattr("meetups.ical.tz_database_version", lambda: "2099z")
+    rendered = count_series_renders(monkeypatch)
+    db.session.scalar(select(Meetup).filter_by(slug="berlin-coffee")).start_time = time(9)
+    db.session.commit()
+    run_export(app, tmp_path)
+    assert sorted(set(made)) == ["Europe/Berlin", "Europe/Paris"]
+    assert len(rendered) == 3  # every series that has dates, not only the edited one
+    state = export.read_state(tmp_path, export.SERIES_CACHE)
+    assert "2099z" in state["settings"]
