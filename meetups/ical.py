@@ -52,6 +52,8 @@ _ZONE_SCAN_STEP = 7 * 86400
 less than a week apart (checked against every zone, 1990–2040)."""
 _TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Anything `_text` would change: most names and summaries have none of it.
+_TEXT_SPECIALS = re.compile(r"[\\;,\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -577,6 +579,8 @@ def _rule_forms(onset: datetime) -> list[str]:
 
 def _text(value: str) -> str:
     """A TEXT value: escaped, newlines as \\n, control characters dropped."""
+    if _TEXT_SPECIALS.search(value) is None:
+        return value
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL_CHARACTERS.sub("", value).translate(_TEXT_ESCAPES)
 
