@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from . import volunteers
+from . import i18n, volunteers
 from .account_forms import ChangePasswordForm, SignInForm, SignUpForm
 from .extensions import db, login_manager
 from .models import User, utcnow
@@ -133,8 +133,10 @@ def _me() -> User:
 
 
 def _go_on(next_path: str | None) -> Response:
-    """After signing in or up: back where the volunteer was going, if that is on this site."""
-    return redirect(safe_next(next_path) or url_for(".account"), 303)
+    """After signing in or up: back where the volunteer was going, if that is on this site,
+    in the language they chose."""
+    target = safe_next(next_path)
+    return redirect(i18n.in_chosen_language(target) if target else url_for(".account"), 303)
 
 
 def _form_page(template: str, **context: Any) -> tuple[str, int]:

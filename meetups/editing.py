@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import atom, deletion, edits, history, locating, queries
+from . import atom, concurrency, deletion, edits, history, locating, queries
 from .extensions import db
 from .forms import DateChangeForm, MeetupForm, VenueForm
 from .geocode import Location
@@ -28,7 +27,6 @@ from .models import (
 )
 from .rate_limits import limit_edits
 from .schedule import ScheduleError
-from .slugs import unique_slug
 from .venues import possible_duplicates
 
 bp = Blueprint("editing", __name__)
@@ -60,10 +58,13 @@ def new_venue() -> str | Response | tuple[str, int]:
             "edit/venue.html", form=form, city=city, venue=None, preview=placed, **preview
         )
         return page, 400 if placed is None else 200
-    venue.slug = unique_slug(f"{venue.name} {city.name}", _venue_slug_taken, fallback="venue")
-    db.session.add(venue)
-    history.record(db.session, venue, "create", current_user, {})
-    db.session.commit()
+    try:
+        concurrency.commit_creation(
+            db.session, lambda: edits.create_venue(db.session, venue, current_user)
+        )
+    except concurrency.CreationConflict as conflict:
+        form.name.errors = [*form.name.errors, translate(conflict)]
+        return render_template("edit/venue.html", form=form, city=city, venue=None), 409
     flash(gettext("Venue added. Now add the meetup held there."))
     return redirect(url_for("pages.venue", slug=venue.slug))
 
@@ -104,8 +105,13 @@ def new_meetup() -> str | Response | tuple[str, int]:
     fields = _fields(form, venue.timezone)
     if fields is None:
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 400
-    meetup = edits.create_meetup(db.session, venue, fields, current_user)
-    db.session.commit()
+    try:
+        meetup = concurrency.commit_creation(
+            db.session, lambda: edits.create_meetup(db.session, venue, fields, current_user)
+        )
+    except concurrency.CreationConflict as conflict:
+        form.name.errors = [*form.name.errors, translate(conflict)]
+        return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 409
     flash(gettext("Meetup added. Thank you!"))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
 
@@ -341,12 +347,6 @@ _STATUS_NOW = {
 def _item(kind: str, slug: str, include_deleted: bool = False) -> Meetup | Venue:
     find = queries.meetup if kind == "m" else queries.venue
     return find(slug, include_deleted=include_deleted) or abort(404)
-
-
-def _venue_slug_taken(slug: str) -> bool:
-    """Deleted venues keep their address, so that restoring them keeps it too."""
-    query = select(Venue.id).where(Venue.slug == slug).execution_options(**WITH_DELETED)
-    return db.session.scalar(query) is not None
 
 
 class _FormView:

@@ -1,7 +1,10 @@
 """What volunteers do to venues and meetups, each step recorded as a revision. No Flask here.
 
 Every function changes the session and records history; the caller commits
-once, so a failure leaves nothing half-written.
+once, so a failure leaves nothing half-written. Changes to an existing item
+first lock its row (`concurrency.lock_row`), so that a save at the same moment
+is neither lost nor misrecorded; creations are committed with
+`concurrency.commit_creation`, which retries when a slug or tag is taken meanwhile.
 """
 
 from __future__ import annotations
@@ -9,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import deletion, history
+from .concurrency import lock_row
 from .models import (
     WITH_DELETED,
     Meetup,
@@ -59,9 +63,19 @@ def version_token(meetup: Meetup) -> str:
     return f"{meetup.id}:{meetup.updated_at.isoformat()}"
 
 
+def create_venue(session: Session, venue: Venue, user: User) -> Venue:
+    """Give a checked, not yet saved venue its address, and save it with its first revision."""
+    venue.slug = unique_slug(
+        f"{venue.name} {venue.city.name}", lambda s: _slug_taken(session, Venue, s), "venue"
+    )
+    session.add(venue)
+    history.record(session, venue, "create", user, {})
+    return venue
+
+
 def create_meetup(session: Session, venue: Venue, fields: MeetupFields, user: User) -> Meetup:
     meetup = Meetup(
-        slug=unique_slug(fields.name, lambda s: _slug_taken(session, s), fallback="meetup"),
+        slug=unique_slug(fields.name, lambda s: _slug_taken(session, Meetup, s), "meetup"),
         venue=venue,
         timezone=venue.timezone,
     )
@@ -77,7 +91,7 @@ def update_meetup(
     session: Session, meetup: Meetup, fields: MeetupFields, user: User, seen_version: str
 ) -> Revision | None:
     """Save the form over the meetup, unless someone else saved it in the meantime."""
-    _lock(session, meetup)
+    lock_row(session, meetup)
     if seen_version != version_token(meetup):
         raise EditConflict(N_("Someone else saved this meetup after you opened it."))
     before = history.snapshot(meetup)
@@ -90,7 +104,7 @@ def change_date(
     session: Session, meetup: Meetup, original: date, change: DateChange | None, user: User
 ) -> Revision | None:
     """Cancel, move or (with None) restore one date of the series."""
-    _lock(session, meetup)
+    lock_row(session, meetup)
     existing = next((c for c in meetup.changes if c.original_date == original), None)
     before = history.snapshot(meetup)
     if change is None:
@@ -111,6 +125,7 @@ def change_date(
 
 def confirm(session: Session, meetup: Meetup, user: User, today: date) -> Revision | None:
     """ "Still happening": one click, with who and when in the history."""
+    lock_row(session, meetup)
     before = history.snapshot(meetup)
     meetup.last_confirmed = today
     return history.record(session, meetup, "confirm", user, before)
@@ -119,6 +134,7 @@ def confirm(session: Session, meetup: Meetup, user: User, today: date) -> Revisi
 def set_status(
     session: Session, meetup: Meetup, status: MeetupStatus, user: User
 ) -> Revision | None:
+    lock_row(session, meetup)
     before = history.snapshot(meetup)
     meetup.status = status
     return history.record(session, meetup, status.value, user, before)
@@ -126,6 +142,7 @@ def set_status(
 
 def delete(session: Session, item: Venue | Meetup, user: User | None, now: datetime) -> Revision:
     """Hide a venue or meetup everywhere; its history keeps it, and `restore` brings it back."""
+    lock_row(session, item)
     deletion.check_delete(session, item)
     before = history.snapshot(item)
     item.deleted_at = now
@@ -133,28 +150,13 @@ def delete(session: Session, item: Venue | Meetup, user: User | None, now: datet
 
 
 def restore(session: Session, item: Venue | Meetup, user: User | None) -> Revision:
+    lock_row(session, item)
     deletion.check_restore(session, item)
     before = history.snapshot(item)
     item.deleted_at = None
     if isinstance(item, Venue):
         deletion.forget_redirects(session, item)
     return history.record(session, item, "restore", user, before)
-
-
-def _lock(session: Session, meetup: Meetup) -> None:
-    """Wait for any other save of this meetup to end, then read it afresh, as saved.
-
-    Two volunteers' saves run at once: without this, both would check the version
-    the editor saw (or take the date's "before") from what they read before either
-    wrote, and the second would overwrite the first unseen. Writing the row (to its
-    own value) takes its lock on PostgreSQL and the write lock on SQLite until commit.
-    """
-    unchanged = {"updated_at": Meetup.updated_at}
-    session.execute(
-        update(Meetup).where(Meetup.id == meetup.id).values(unchanged),
-        execution_options={"synchronize_session": False},
-    )
-    session.expire_all()
 
 
 def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:
@@ -184,7 +186,7 @@ def _as_schedule_change(original: date, change: DateChange) -> Change:
     )
 
 
-def _slug_taken(session: Session, slug: str) -> bool:
-    """Deleted meetups keep their address, so that restoring them keeps it too."""
-    query = select(Meetup.id).where(Meetup.slug == slug).execution_options(**WITH_DELETED)
+def _slug_taken(session: Session, model: type[Venue | Meetup], slug: str) -> bool:
+    """Deleted items keep their address, so that restoring them keeps it too."""
+    query = select(model.id).where(model.slug == slug).execution_options(**WITH_DELETED)
     return session.scalar(query) is not None

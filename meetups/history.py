@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import deletion
+from .concurrency import lock_row
 from .models import (
     WITH_DELETED,
     Meetup,
@@ -121,6 +122,7 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     item = _load(session, revision)
     if item is None:
         raise RevertConflict(N_("This venue or meetup no longer exists."))
+    lock_row(session, item)
     current = snapshot(item)
     conflicts = [f for f, (_, after) in revision.changes.items() if current.get(f) != after]
     if conflicts:

@@ -10,24 +10,26 @@ language (`page_cache`).
 
 Domain modules stay Flask-free and English: their words for people are marked
 with `N_` (`meetups.texts`, or `meetups.schedule.ScheduleError`) and said here in
-the visitor's language by `translate`. Feeds, the JSON API and the Atom feed
-stay English.
+the visitor's language by `translate`; countries and cities are named in it by
+`country_name` and `city_name` (see `meetups.place_names`). Feeds, the JSON API
+and the Atom feed stay English.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, refresh
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from . import display
+from . import display, place_names
+from .models import City, Country
 from .schedule import Schedule
 from .texts import N_, Text
 
@@ -35,8 +37,9 @@ from .texts import N_, Text
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-# Blueprints whose GET pages keep a chosen language in their links; feeds, the API,
-# sitemaps, static files and form targets that only redirect do not need it.
+# Blueprints whose pages keep a chosen language in their links and forms. Buttons too
+# (sign out, confirm, delete…): their targets redirect to a page, which must stay in
+# it. Feeds, the API, sitemaps and static files do not need it.
 PAGE_BLUEPRINTS = frozenset({"pages", "travel", "editing", "moderation", "accounts"})
 NOT_PAGES = (".ics", ".atom", ".xml", ".txt", ".json")
 
@@ -137,14 +140,28 @@ def _keep_chosen_language(endpoint: str, values: dict[str, Any]) -> None:
     values["lang"] = chosen
 
 
+def in_chosen_language(path: str) -> str:
+    """A path on this site, in the language this request's address chose (if it chose one).
+
+    For addresses `url_for` did not build, such as where to go after signing in: the
+    visitor may have switched language on the way there.
+    """
+    chosen = chosen_language()
+    if chosen is None:
+        return path
+    parts = urlsplit(path)
+    kept = [(key, value) for key, value in parse_qsl(parts.query, True) if key != "lang"]
+    return parts._replace(query=urlencode([*kept, ("lang", chosen)], safe="/")).geturl()
+
+
 def _page_endpoints(app: Flask) -> frozenset[str]:
+    """Pages, and the targets of the forms and buttons on them, whatever their method."""
     found = app.extensions.get("page_endpoints")
     if found is None:
         found = frozenset(
             rule.endpoint
             for rule in app.url_map.iter_rules()
-            if "GET" in (rule.methods or ())
-            and rule.endpoint.partition(".")[0] in PAGE_BLUEPRINTS
+            if rule.endpoint.partition(".")[0] in PAGE_BLUEPRINTS
             and not rule.rule.endswith(NOT_PAGES)
         )
         app.extensions["page_endpoints"] = found
@@ -271,6 +288,31 @@ def _join_words(words: list[str]) -> str:
     if len(words) == 1:
         return words[0]
     return gettext("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
+
+
+# --- Countries and cities in the visitor's language -----------------------------------------
+
+Row = TypeVar("Row", bound=tuple[Any, ...])
+
+
+def country_name(country: Country) -> str:
+    """ "Allemagne" on French pages, the stored (GeoNames) name on English ones."""
+    return place_names.country_name(country.code, country.name, language())
+
+
+def city_name(city: City) -> str:
+    """ "Londres" on French pages where `place_names` knows it, else the stored name."""
+    return place_names.city_name(city.id, city.name, language())
+
+
+def by_country_name(rows: Iterable[Row]) -> list[Row]:
+    """Rows that start with a country, in the visitor's alphabetical order of its name."""
+    return sorted(rows, key=lambda row: place_names.sort_key(country_name(row[0])))
+
+
+def by_city_name(rows: Iterable[Row]) -> list[Row]:
+    """Rows that start with a city, in the visitor's alphabetical order of its name."""
+    return sorted(rows, key=lambda row: place_names.sort_key(city_name(row[0])))
 
 
 # --- Error pages ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from . import page_cache, queries
 from .agenda import DateRange, RangeError, agenda
 from .extensions import db
 from .geo import check_point
-from .i18n import translate
+from .i18n import by_city_name, by_country_name, city_name, country_name, translate
 from .models import Meetup, MeetupStatus, Venue
 from .schedule import Occurrence
 
@@ -46,7 +46,7 @@ def index() -> str:
     meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown})
     return render_template(
         "index.html",
-        countries=queries.countries_with_meetups(),
+        countries=by_country_name(queries.countries_with_meetups()),
         cities=queries.cities_with_meetups(busiest=HOME_CITIES),
         this_week=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
         more_this_week=len(coming.dates) > HOME_DATES,
@@ -88,7 +88,7 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
     page = render_template(
         "country.html",
         country=found,
-        cities=queries.cities_with_meetups(found.code),
+        cities=by_city_name(queries.cities_with_meetups(found.code)),
         dates=dates,
         entries=entries[:COUNTRY_DATES],
         more_dates=len(entries) - COUNTRY_DATES,
@@ -247,7 +247,8 @@ def _point_from(form: Mapping[str, str]) -> tuple[float, float, str]:
             )
         )
     city = cities[0]
-    return city.latitude, city.longitude, f"{city.name}, {city.country.name}"
+    place = f"{city_name(city)}, {country_name(city.country)}"
+    return city.latitude, city.longitude, place
 
 
 def _radius_from(form: Mapping[str, str]) -> float:

@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
         long_date=i18n.long_date,
         zone_abbreviation=display.zone_abbreviation,
         distance=i18n.distance,
+        # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
+        country_name=i18n.country_name,
+        city_name=i18n.city_name,
         tile_host=lambda url: urlsplit(url).netloc,
         markdown=lambda text: Markup(render_markdown(text)),
         describe_schedule=i18n.describe_schedule,

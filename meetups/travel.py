@@ -12,9 +12,10 @@ from flask_babel import gettext
 from . import calendars, ical, page_cache, queries, trips
 from .extensions import db
 from .feed_routes import CALENDAR_TYPE, site_settings
-from .i18n import chosen_language
+from .i18n import chosen_language, city_name, country_name
 from .models import City
 from .pages import moved_to_venues
+from .slugs import name_key
 from .subscribe import subscription_links
 
 bp = Blueprint("travel", __name__)
@@ -33,7 +34,7 @@ def trip() -> str | Response | tuple[str, int]:
     if not any(any(row) for row in rows):
         return render_template("trip.html", rows=_blank_rows(0), plans=None)
     try:
-        legs = trips.read_legs(rows, find_city)
+        legs = trips.read_legs(rows, find_city, city_name)
     except trips.TripError as error:
         return render_template("trip.html", rows=_padded(rows), errors=error.messages), 400
     canonical = _query(legs)
@@ -107,11 +108,15 @@ def find_city(text: str) -> City | None:
     name, _, country = (part.strip() for part in text.partition(","))
     found = queries.search_cities(name, limit=20)
     if country:
-        wanted = country.casefold()
-        found = [
-            c for c in found if wanted in (c.country_code.casefold(), c.country.name.casefold())
-        ]
+        wanted = name_key(country)
+        found = [city for city in found if wanted in _country_keys(city)]
     return found[0] if found else None
+
+
+def _country_keys(city: City) -> set[str]:
+    """A country as people type it: its code, or its name in English or the page's language."""
+    names = (city.country_code, city.country.name, country_name(city.country))
+    return {name_key(name) for name in names}
 
 
 def _rows() -> list[tuple[str, str, str]]:
@@ -129,7 +134,7 @@ def _at(values: list[str], index: int) -> str:
 
 def _typed(leg: trips.Leg) -> tuple[str, str, str]:
     return (
-        f"{leg.city.name}, {leg.city.country.name}",
+        f"{city_name(leg.city)}, {country_name(leg.city.country)}",
         leg.arrive.isoformat(),
         leg.leave.isoformat(),
     )

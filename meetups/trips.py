@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from .agenda import Entry, agenda
@@ -41,9 +42,14 @@ class LegPlan:
 
 
 def read_legs(
-    rows: Iterable[tuple[str, str, str]], find_city: Callable[[str], Any | None]
+    rows: Iterable[tuple[str, str, str]],
+    find_city: Callable[[str], Any | None],
+    city_name: Callable[[Any], str] = attrgetter("name"),
 ) -> list[Leg]:
-    """Legs from (city, arrive, leave) texts; blank rows are skipped, any problem refuses all."""
+    """Legs from (city, arrive, leave) texts; blank rows are skipped, any problem refuses all.
+
+    Problems name a found city with `city_name`, in the reader's language if it is given.
+    """
     typed = [tuple(part.strip() for part in row) for row in rows]
     typed = [row for row in typed if any(row)]
     if not typed:
@@ -53,7 +59,7 @@ def read_legs(
     legs: list[Leg] = []
     problems: list[str] = []
     for number, (city_text, arrive_text, leave_text) in enumerate(typed, start=1):
-        found = _leg(city_text, arrive_text, leave_text, find_city)
+        found = _leg(city_text, arrive_text, leave_text, find_city, city_name)
         if isinstance(found, str):
             problems.append(N_("Leg %(number)d: %(problem)s", number=number, problem=found))
         else:
@@ -76,7 +82,11 @@ def plan(legs: Iterable[Leg], meetups_in: Callable[[Any], Iterable[Any]]) -> lis
 
 
 def _leg(
-    city_text: str, arrive_text: str, leave_text: str, find_city: Callable[[str], Any | None]
+    city_text: str,
+    arrive_text: str,
+    leave_text: str,
+    find_city: Callable[[str], Any | None],
+    city_name: Callable[[Any], str],
 ) -> Leg | str:
     if not city_text:
         return N_("which city?")
@@ -88,10 +98,11 @@ def _leg(
         leave = date.fromisoformat(leave_text)
     except ValueError:
         return N_(
-            "give the arrival and departure in %(city)s as dates (YYYY-MM-DD).", city=city.name
+            "give the arrival and departure in %(city)s as dates (YYYY-MM-DD).",
+            city=city_name(city),
         )
     if leave < arrive:
-        return N_("you leave %(city)s before you arrive.", city=city.name)
+        return N_("you leave %(city)s before you arrive.", city=city_name(city))
     if not (is_supported_day(arrive) and is_supported_day(leave)):
         return N_("choose dates between 1900 and 2999.")
     return Leg(city, arrive, leave)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -187,6 +187,34 @@ GOOD_SIGN_UP = {
     "password": PASSWORD,
     "confirm": PASSWORD,
 }
+
+
+def test_a_visitor_who_chose_french_keeps_it_through_signing_up_and_out(client):
+    signed_up = submit(client, main_form(client, "/account/sign-up?lang=fr"), **GOOD_SIGN_UP)
+    sign_out = soup(client.get(signed_up.headers["Location"])).select_one("nav.account form")
+    signed_out = submit(client, sign_out)
+
+    assert signed_up.headers["Location"] == "/account/?lang=fr"
+    assert signed_out.headers["Location"] == "/?lang=fr"
+    assert soup(client.get(signed_out.headers["Location"])).html["lang"] == "fr"
+
+
+@pytest.mark.parametrize(
+    ("going_to", "lands_on"),
+    [
+        ("/m/open-coffee/?lang=fr", "/m/open-coffee/?lang=fr"),
+        ("/m/open-coffee/", "/m/open-coffee/?lang=fr"),
+        ("/m/open-coffee/?lang=en", "/m/open-coffee/?lang=fr"),  # switched on the sign-in page
+        ("/fr/paris/?week=2", "/fr/paris/?week=2&lang=fr"),
+    ],
+)
+def test_signing_in_in_french_goes_on_in_french(client, make_user, going_to, lands_on):
+    make_user("ann@example.org")
+    sign_in = main_form(client, "/account/sign-in?" + urlencode({"next": going_to, "lang": "fr"}))
+
+    signed_in = submit(client, sign_in, email="ann@example.org", password=PASSWORD)
+
+    assert signed_in.headers["Location"] == lands_on
 
 
 NOT_EMAIL = "Enter an email address like name@example.org."

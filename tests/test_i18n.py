@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -182,6 +183,27 @@ def test_redirects_keep_the_chosen_language(client, coffee):
     assert "/trip.ics?city=fr/paris" in feed and "lang=" not in feed
 
 
+def test_volunteers_buttons_bring_them_back_in_the_chosen_language(client, auth, make_user, coffee):
+    make_user()
+    auth.sign_in()
+    page = soup(client.get("/m/open-coffee-paris/?lang=fr"))
+    buttons = [
+        *page.select(".volunteer-actions form[method=post]"),
+        page.select_one("nav.account form"),
+    ]
+
+    landed = [
+        client.post(
+            form["action"], data={field["name"]: field["value"] for field in form.select("input")}
+        )
+        for form in buttons
+    ]
+
+    assert len(landed) == 5  # still happening, pause, end, delete, sign out
+    assert [response.status_code for response in landed] == [302] * 4 + [303]
+    assert [urlsplit(response.headers["Location"]).query for response in landed] == ["lang=fr"] * 5
+
+
 # --- Addresses for search engines -----------------------------------------------------------
 
 
@@ -262,6 +284,62 @@ def test_feeds_and_the_api_stay_english(client, coffee):
     assert api.json["schedule"]["description"] == "Every Thursday, 09:00–11:00"
     assert "Accept-Language" not in api.headers.get("Vary", "")
     assert b"Recent changes" in atom.data
+
+
+# --- Countries and cities in the visitor's language -----------------------------------------
+
+
+@pytest.fixture
+def london_tea(make_city, make_venue, make_meetup):
+    """London under its GeoNames id, whose French name is in `meetups/data/city_names_fr.csv`."""
+    london = make_city("London", "GB", "United Kingdom", "Europe/London", id=2643743)
+    return make_meetup("Tea Time", slug="tea-time", venue=make_venue("Tea Room", city=london))
+
+
+def breadcrumb_names(page: BeautifulSoup) -> list[str]:
+    for block in page.select('script[type="application/ld+json"]'):
+        data = json.loads(block.string)
+        if data["@type"] == "BreadcrumbList":
+            return [item["name"] for item in data["itemListElement"]]
+    raise AssertionError("no BreadcrumbList")
+
+
+@pytest.mark.parametrize(
+    ("headers", "country", "city", "all_countries"),
+    [
+        (FR, "Royaume-Uni", "Londres", "Tous les pays"),
+        (EN, "United Kingdom", "London", "All countries"),
+    ],
+)
+def test_pages_name_countries_and_cities_in_the_visitors_language(
+    client, london_tea, headers, country, city, all_countries
+):
+    meetup = soup(client.get("/m/tea-time/", headers=headers))
+    venue = soup(client.get("/v/tea-room-london/", headers=headers))
+    city_page = soup(client.get("/gb/london/", headers=headers))
+
+    for page in (meetup, venue, city_page):
+        assert f"{all_countries} › {country} › {city}" in text_of(page.select_one(".breadcrumbs"))
+        assert breadcrumb_names(page)[:3] == [all_countries, country, city]
+    assert f", {city}." in meetup.find("meta", property="og:description")["content"]
+    assert text_of(venue.title).startswith(f"Tea Room, {city} ·")
+    assert city in text_of(city_page.h1) and city in text_of(city_page.title)
+    description = city_page.find("meta", attrs={"name": "description"})["content"]
+    assert city in description and country in description
+    event = next(
+        json.loads(block.string)
+        for block in meetup.select('script[type="application/ld+json"]')
+        if '"Event"' in block.string
+    )
+    assert event["location"]["address"]["addressCountry"] == "GB"
+
+
+def test_feeds_and_the_api_keep_the_stored_place_names(client, london_tea):
+    feed = client.get("/feeds/city/gb/london.ics", headers=FR)
+    api = client.get("/api/v1/cities/gb/london", headers=FR)
+
+    assert b"London" in feed.data and b"Londres" not in feed.data
+    assert (api.json["name"], api.json["country_name"]) == ("London", "United Kingdom")
 
 
 # --- Schedules, dates and numbers in words --------------------------------------------------

@@ -22,6 +22,7 @@ PURE_MODULES = [
     "meetups.trips",
     "meetups.agenda",
     "meetups.passwords",
+    "meetups.place_names",
 ]
 
 
