@@ -38,12 +38,18 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 ## Benchmark every route against a bare Flask route, under gunicorn (not part of the tests)
-# Load comes from Debian's wrk; as root we install it, otherwise a Python client stands in.
+# Load comes from Debian's wrk, and the physical limit from Debian's nginx serving an exported
+# feed; as root we install them, otherwise a Python client stands in and nginx's rows are left out.
+# Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--sizes 1000,100000" (README, Benchmark).
 bench: $(VENV)/.installed-dev
 	@if command -v wrk >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 	else echo "wrk is missing (apt-get install wrk): the benchmark uses its slower Python client."; fi
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	else echo "nginx is missing (apt-get install nginx): the benchmark leaves out its rows."; fi
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 $(VENV)/.created:

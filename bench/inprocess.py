@@ -6,6 +6,7 @@ catalogue or the `export-feeds` command) and time or count what it does.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from meetups.extensions import db
 from meetups.feed_routes import site_settings
 from meetups.models import City, Meetup, MeetupStatus, Venue
 
+from .generate import most_populous_first
+
 
 class MeasureError(RuntimeError):
     """The app did not answer as the measurement expects."""
@@ -28,7 +31,7 @@ class MeasureError(RuntimeError):
 
 @dataclass(frozen=True)
 class Sample:
-    """What the benchmark drives: the city with the most meetups, and one of its meetups."""
+    """What the benchmark drives: the most populous city with meetups, and one of its meetups."""
 
     country: str
     city: str
@@ -43,15 +46,19 @@ class Export:
 
 
 def pick_sample(app: Flask) -> Sample:
-    """The busiest city, whose page and feed are the heaviest commonly opened, and a meetup."""
+    """The most populous city with meetups, and one of its active meetups.
+
+    Not the busiest city: the generator gives the most populous one the same
+    number of meetups at any size, so its page can be compared across sizes.
+    """
     with app.app_context():
         count = func.count(Meetup.id)
         city_id, country, city, meetups = db.session.execute(
             select(City.id, City.country_code, City.slug, count)
             .join(Venue, Venue.city_id == City.id)
             .join(Meetup, Meetup.venue_id == Venue.id)
-            .group_by(City.id, City.country_code, City.slug)
-            .order_by(count.desc(), City.id)
+            .group_by(City.id, City.country_code, City.slug, City.population)
+            .order_by(*most_populous_first())
             .limit(1)
         ).one()
         meetup = db.session.scalar(
@@ -75,8 +82,13 @@ def etag(app: Flask, path: str) -> str:
 
 
 def queries_per_request(app: Flask, path: str, headers: Mapping[str, str], status: int) -> int:
-    """SQL statements of one request to a warm app: the second of two, as under load."""
-    client = app.test_client()
+    """SQL statements of one request to a warm app: the second of two, as under load.
+
+    The client keeps no cookie jar: with one, Werkzeug replaces the request's
+    Cookie header with the jar's (none), and a "rendered" target would count
+    the page cache's answer.
+    """
+    client = app.test_client(use_cookies=False)
     client.get(path, headers=dict(headers))
     with app.app_context():
         engine = db.engine
@@ -93,6 +105,22 @@ def queries_per_request(app: Flask, path: str, headers: Mapping[str, str], statu
     if response.status_code != status:
         raise MeasureError(f"answered {response.status_code}, expected {status}")
     return len(statements)
+
+
+def cpu_ms(app: Flask, path: str, headers: Mapping[str, str], times: int) -> float:
+    """Median CPU time of one request to a warm app, in ms.
+
+    CPU time, not wall time: what other processes on a busy machine do barely
+    moves it, so it compares sizes measured minutes apart.
+    """
+    client = app.test_client(use_cookies=False)
+    client.get(path, headers=dict(headers))
+    timings = []
+    for _ in range(times):
+        started = time.process_time()
+        client.get(path, headers=dict(headers))
+        timings.append(time.process_time() - started)
+    return statistics.median(timings) * 1e3
 
 
 def render_seconds(app: Flask, kind: str, slugs: tuple[str, ...], times: int) -> list[float]:

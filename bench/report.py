@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .load import LoadResult
+from .rounds import Summary, summarize
 from .targets import Target
 
 # Goals for a 2-core machine; those tied to a size only judge runs of that size.
@@ -22,18 +23,34 @@ MAX_ALL_FEED_RENDER_SECONDS = 1.0
 MAX_FULL_EXPORT_SECONDS = 30.0
 MAX_INCREMENTAL_EXPORT_SECONDS = 1.0
 
-COLUMNS = ("what", "req/s", "p50 ms", "p99 ms", "× floor", "SQL/req", "result", "target", "met")
-NUMERIC = {"req/s", "p50 ms", "p99 ms", "× floor", "SQL/req"}
+COLUMNS = (
+    "what",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "× floor",
+    "min–max",
+    "SQL/req",
+    "result",
+    "target",
+    "met",
+)
+NUMERIC = {"req/s", "p50 ms", "p99 ms", "× floor", "min–max", "SQL/req"}
 
 
 @dataclass
 class RouteResult:
+    """A target and what it gave: one load per round, in round order, until an error."""
+
     target: Target
     queries: int | None = None
-    load: LoadResult | None = None
+    rounds: list[LoadResult] = field(default_factory=list)
     error: str | None = None
-    # The largest worker just after this route's load: which route makes memory grow.
+    # The largest worker just after this route's first round: which route makes memory grow.
     worker_mb_after: float | None = None
+
+    def summary(self, floor: RouteResult) -> Summary | None:
+        return summarize(self.rounds, floor.rounds)
 
 
 @dataclass(frozen=True)
@@ -57,19 +74,14 @@ def sized_goal(met: bool, meetups: int) -> bool | None:
     return met if meetups == GOAL_MEETUPS else None
 
 
-def floor_ratio(route: RouteResult, floor: RouteResult) -> float | None:
-    if route.load is None or floor.load is None or not floor.load.requests_per_second:
-        return None
-    return route.load.requests_per_second / floor.load.requests_per_second
-
-
 def route_met(route: RouteResult, floor: RouteResult) -> bool | None:
-    ratio = floor_ratio(route, floor)
+    """The median ratio against the goal; an error in any round misses it."""
+    summary = route.summary(floor)
     if route.target.min_ratio is None:
         return None
-    if ratio is None or route.error or (route.load and route.load.errors):
+    if summary is None or summary.ratio is None or route.error or summary.errors:
         return False
-    return ratio >= route.target.min_ratio
+    return summary.ratio >= route.target.min_ratio
 
 
 def table(routes: Sequence[RouteResult], measures: Sequence[Measure]) -> str:
@@ -77,27 +89,29 @@ def table(routes: Sequence[RouteResult], measures: Sequence[Measure]) -> str:
     floor = routes[0]
     rows = [_route_row(route, floor) for route in routes]
     rows += [_measure_row(measure) for measure in measures]
-    widths = {name: max(len(name), *(len(row[name]) for row in rows)) for name in COLUMNS}
+    return aligned(COLUMNS, NUMERIC, rows)
+
+
+def aligned(columns: Sequence[str], numeric: set[str], rows: Sequence[dict[str, str]]) -> str:
+    """Rows under a header, numbers right-aligned, as a plain-text table."""
+    widths = {name: max(len(name), *(len(row[name]) for row in rows)) for name in columns}
 
     def line(cells: dict[str, str]) -> str:
         return "  ".join(
-            cells[name].rjust(widths[name]) if name in NUMERIC else cells[name].ljust(widths[name])
-            for name in COLUMNS
+            cells[name].rjust(widths[name]) if name in numeric else cells[name].ljust(widths[name])
+            for name in columns
         ).rstrip()
 
-    header = line({name: name for name in COLUMNS})
+    header = line({name: name for name in columns})
     return "\n".join([header, "-" * len(header), *map(line, rows)])
 
 
-def to_json(
-    path: Path,
-    run: dict[str, Any],
-    routes: Sequence[RouteResult],
-    measures: Sequence[Measure],
-) -> None:
-    """Every number of the run, for comparing runs over time."""
+def run_json(
+    run: dict[str, Any], routes: Sequence[RouteResult], measures: Sequence[Measure]
+) -> dict[str, Any]:
+    """Every number of one run, for comparing runs over time."""
     floor = routes[0]
-    data = {
+    return {
         **run,
         "routes": [_route_json(route, floor) for route in routes],
         "measures": {
@@ -112,23 +126,25 @@ def to_json(
             for m in measures
         },
     }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _route_row(route: RouteResult, floor: RouteResult) -> dict[str, str]:
-    ratio = floor_ratio(route, floor)
+    summary = route.summary(floor)
     goal = route.target.min_ratio
-    load = route.load
-    result = route.error or (f"{load.errors} errors" if load and load.errors else "")
     return {
         "what": route.target.name,
-        "req/s": _rate(load.requests_per_second) if load else "–",
-        "p50 ms": f"{load.p50_ms:.1f}" if load else "–",
-        "p99 ms": f"{load.p99_ms:.1f}" if load else "–",
-        "× floor": f"{ratio:.2f}" if ratio is not None else "–",
+        "req/s": _rate(summary.requests_per_second) if summary else "–",
+        "p50 ms": _milliseconds(summary.p50_ms if summary else None),
+        "p99 ms": _milliseconds(summary.p99_ms if summary else None),
+        "× floor": f"{summary.ratio:.2f}" if summary and summary.ratio is not None else "–",
+        "min–max": _spread(summary) if route is not floor else "",
         "SQL/req": str(route.queries) if route.queries is not None else "–",
-        "result": result[:40],
+        "result": _result(route, summary)[:40],
         "target": f"≥ {goal:g}× floor" if goal is not None else "",
         "met": _met(route_met(route, floor), bool(goal)),
     }
@@ -142,6 +158,29 @@ def _measure_row(measure: Measure) -> dict[str, str]:
         "target": measure.goal,
         "met": _met(measure.met, bool(measure.goal)),
     }
+
+
+def _result(route: RouteResult, summary: Summary | None) -> str:
+    """What went wrong, if anything: an error, wrong answers, rounds too short for one answer."""
+    if route.error:
+        return route.error
+    if summary is None:
+        return ""
+    problems = [f"{summary.errors} errors"] if summary.errors else []
+    if summary.idle_rounds:
+        problems.append(f"no answer in {summary.idle_rounds} of {len(route.rounds)} rounds")
+    return "; ".join(problems)
+
+
+def _milliseconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _spread(summary: Summary | None) -> str:
+    """The lowest and highest round's ratio, when there were rounds to compare."""
+    if summary is None or summary.ratio_min is None or summary.ratio_max is None:
+        return "–"
+    return f"{summary.ratio_min:.2f}–{summary.ratio_max:.2f}"
 
 
 def _number(value: float) -> str:
@@ -160,19 +199,28 @@ def _met(met: bool | None, has_goal: bool) -> str:
 
 
 def _route_json(route: RouteResult, floor: RouteResult) -> dict[str, Any]:
-    load = route.load
+    """Medians over rounds, latencies of the median round, totals over rounds, every round."""
+    summary = route.summary(floor)
+    ratios = summary.round_ratios if summary else []
     return {
         "name": route.target.name,
         "path": route.target.path,
+        "server": route.target.server,
         "conditional": bool(route.target.headers),
         "status": route.target.status,
-        "requests": load.requests if load else None,
-        "seconds": load.seconds if load else None,
-        "requests_per_second": load.requests_per_second if load else None,
-        "p50_ms": load.p50_ms if load else None,
-        "p99_ms": load.p99_ms if load else None,
-        "errors": load.errors if load else None,
-        "floor_ratio": floor_ratio(route, floor),
+        "requests": summary.requests if summary else None,
+        "seconds": summary.seconds if summary else None,
+        "requests_per_second": summary.requests_per_second if summary else None,
+        "p50_ms": summary.p50_ms if summary else None,
+        "p99_ms": summary.p99_ms if summary else None,
+        "errors": summary.errors if summary else None,
+        "floor_ratio": summary.ratio if summary else None,
+        "floor_ratio_min": summary.ratio_min if summary else None,
+        "floor_ratio_max": summary.ratio_max if summary else None,
+        "rounds": [
+            {**asdict(load), "requests_per_second": load.requests_per_second, "floor_ratio": ratio}
+            for load, ratio in zip(route.rounds, ratios, strict=True)
+        ],
         "queries_per_request": route.queries,
         "goal_min_floor_ratio": route.target.min_ratio,
         "met": route_met(route, floor),

@@ -1,8 +1,11 @@
 """`python -m bench.run`: build a large directory, serve it with gunicorn, measure, report.
 
 Each route is compared with a bare Flask route (the floor) measured in the
-same run on the same machine, so the ratios mean something on any hardware.
-The printed table holds the goals and whether each is met; the exit code only
+same round of the same run on the same machine, so the ratios mean something
+on any hardware; several rounds give a median and a spread. The exported city
+feed served by nginx shows the physical limit. With --sizes, the same is done
+for each size in turn, then the city page's cost is compared across sizes.
+The printed tables hold the goals and whether each is met; the exit code only
 says whether the run itself worked.
 """
 
@@ -14,6 +17,8 @@ import secrets
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +29,58 @@ from flask_migrate import upgrade
 from meetups import cities, gazetteer
 from meetups.extensions import db
 
-from . import inprocess
+from . import inprocess, nginx
 from .database import DatabaseError, fresh_database
 from .generate import generate_directory
 from .load import LoadError, client_name, drive, warm
 from .report import (
+    GOAL_MEETUPS,
     MAX_ALL_FEED_RENDER_SECONDS,
     MAX_FULL_EXPORT_SECONDS,
     MAX_INCREMENTAL_EXPORT_SECONDS,
     MAX_WORKER_MB,
     Measure,
     RouteResult,
+    run_json,
     sized_goal,
     table,
-    to_json,
+    write_json,
 )
-from .server import PROJECT_ROOT, WORKERS, ServerError, gunicorn
-from .targets import feed_paths, targets
+from .server import PROJECT_ROOT, WORKERS, Server, ServerError, free_port, gunicorn
+from .sizes import SizePoint, comparison_json, comparison_table
+from .targets import CITY_PAGE, CITY_PAGE_RENDERED, feed_paths, nginx_targets, targets
 from .wsgi import create_bench_app
 
 DEFAULT_JSON = PROJECT_ROOT / "bench" / "results" / "latest.json"
+SIZES_JSON = PROJECT_ROOT / "bench" / "results" / "sizes.json"
 CITY_FEED_RENDERS = 5
+CITY_PAGE_RENDERS = 20
+CITY_PAGE_CPU_KEY = "city_page_render_cpu"
 WARM_ROUNDS = 2
+# In a size comparison, bigger sizes skip export-feeds (and so nginx's rows, which serve its
+# files): at 100,000 meetups it writes about 180,000 files for minutes, and its goals are
+# stated for 10,000 meetups.
+SIZES_EXPORT_MAX_MEETUPS = GOAL_MEETUPS
+
+
+@dataclass
+class Outcome:
+    """One directory measured: what the heading, the table and the JSON are made of."""
+
+    run: dict[str, Any]
+    routes: list[RouteResult]
+    measures: list[Measure]
+    worker_mb: float | None
+
+    @property
+    def worked(self) -> bool:
+        return not any(route.error for route in self.routes)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     try:
-        return _run(args)
+        return _compare_sizes(args) if args.sizes else _run_once(args)
     except (DatabaseError, LoadError, ServerError, inprocess.MeasureError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
@@ -67,10 +96,26 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "postgresql://postgres@127.0.0.1:5432/meetups_bench (default: SQLite in a temp dir)",
     )
     parser.add_argument(
-        "--seconds", type=_positive, default=5, help="per route; default: %(default)s"
+        "--seconds", type=_positive, default=2, help="per route and round; default: %(default)s"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=_positive,
+        default=3,
+        help="each round drives the floor, then every route; default: %(default)s",
     )
     parser.add_argument("--connections", type=_positive, default=8, help="default: %(default)s")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="default: %(default)s")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        help="compare directory sizes instead of one --meetups run, e.g. 1000,100000",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help=f"default: {DEFAULT_JSON.relative_to(PROJECT_ROOT)}, "
+        f"or {SIZES_JSON.relative_to(PROJECT_ROOT)} with --sizes",
+    )
     return parser.parse_args(argv)
 
 
@@ -81,7 +126,41 @@ def _positive(text: str) -> int:
     return number
 
 
-def _run(args: argparse.Namespace) -> int:
+def _sizes(text: str) -> list[int]:
+    sizes = sorted({_positive(part) for part in text.replace("_", "").split(",") if part})
+    if len(sizes) < 2:
+        raise argparse.ArgumentTypeError("give at least two sizes, e.g. 1000,100000")
+    return sizes
+
+
+def _run_once(args: argparse.Namespace) -> int:
+    outcome = _measure_size(args, args.meetups, export=True)
+    path = args.json or DEFAULT_JSON
+    write_json(path, run_json(outcome.run, outcome.routes, outcome.measures))
+    print(f"\nAll numbers: {path}")
+    return 0 if outcome.worked else 1
+
+
+def _compare_sizes(args: argparse.Namespace) -> int:
+    """Each size in a fresh database, one after the other; then the comparison."""
+    outcomes = []
+    for size in args.sizes:
+        export = size <= SIZES_EXPORT_MAX_MEETUPS
+        if not export:
+            _say(f"{size:,} meetups: no export-feeds, so no nginx rows, at this size")
+        outcomes.append(_measure_size(args, size, export))
+    points = [_size_point(outcome) for outcome in outcomes]
+    print("\nSize comparison: the city page, rendered (a cookie skips the page cache)")
+    print(comparison_table(points))
+    path = args.json or SIZES_JSON
+    runs = [run_json(outcome.run, outcome.routes, outcome.measures) for outcome in outcomes]
+    write_json(path, {**comparison_json(points), "runs": runs})
+    print(f"\nAll numbers: {path}")
+    return 0 if all(outcome.worked for outcome in outcomes) else 1
+
+
+def _measure_size(args: argparse.Namespace, meetups: int, export: bool) -> Outcome:
+    """A fresh database and scratch folder for one directory; its table is printed."""
     with (
         tempfile.TemporaryDirectory(prefix="meetups-bench-") as scratch_name,
         fresh_database(args.database_url, Path(scratch_name)) as url,
@@ -92,17 +171,22 @@ def _run(args: argparse.Namespace) -> int:
         os.environ.update(MEETUPS_DATABASE_URL=url, MEETUPS_SECRET_KEY=secrets.token_hex(32))
         app = create_bench_app()
         try:
-            return _measure(app, args, scratch)
+            outcome = _measure(app, args, scratch, meetups, export)
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+    print(_heading(outcome.run))
+    print(table(outcome.routes, outcome.measures))
+    return outcome
 
 
-def _measure(app: Flask, args: argparse.Namespace, scratch: Path) -> int:
+def _measure(
+    app: Flask, args: argparse.Namespace, scratch: Path, meetups: int, export: bool
+) -> Outcome:
     if client_name() == "python":
         _say("wrk is not installed: using the Python client, which tops out sooner")
-    directory = _build_directory(app, args.meetups, args.cities)
+    directory = _build_directory(app, meetups, args.cities)
     sample = inprocess.pick_sample(app)
     _say("rendering feeds in-process")
     all_feed_seconds = inprocess.render_seconds(app, "all", (), 1)[0]
@@ -113,24 +197,67 @@ def _measure(app: Flask, args: argparse.Namespace, scratch: Path) -> int:
     etags = inprocess.etag(app, city_feed), inprocess.etag(app, all_feed)
     routes = [RouteResult(target) for target in targets(sample, *etags)]
     _count_queries(app, routes)
-    with gunicorn(scratch / "gunicorn.log") as server:
-        for route in routes:
-            _drive(server.base_url, route, args)
-            route.worker_mb_after = max(server.worker_rss_mb(), default=None)
+    rendered = next(route.target for route in routes if route.target.name == CITY_PAGE_RENDERED)
+    city_page_cpu_ms = inprocess.cpu_ms(app, rendered.path, rendered.headers, CITY_PAGE_RENDERS)
+    # As in production: nginx's root holds feeds/, which export-feeds fills.
+    public = scratch / "public"
+    full = None
+    if export:
+        _say("exporting every feed")
+        full = inprocess.export_feeds(app, public / "feeds")
+    with gunicorn(scratch / "gunicorn.log") as server, ExitStack() as stack:
+        base_urls = {"gunicorn": server.base_url}
+        if full is None:
+            physical_limit = f"no nginx rows: export-feeds skipped at {meetups:,} meetups"
+        else:
+            physical_limit = _serve_export(stack, base_urls, routes, public, scratch, city_feed)
+        _drive_rounds(server, base_urls, routes, args)
         worker_mb = server.worker_rss_mb()
-    _say("exporting every feed")
-    full = inprocess.export_feeds(app, scratch / "feeds")
-    affected = inprocess.move_start_time(app, sample.meetup)
-    incremental = inprocess.export_feeds(app, scratch / "feeds")
-    measures = _measures(
-        args.meetups, worker_mb, all_feed_seconds, city_feed_seconds, full, incremental, affected
-    )
-    run = _run_info(app, args, directory, sample)
-    print(_heading(run))
-    print(table(routes, measures))
-    to_json(args.json, run, routes, measures)
-    print(f"\nAll numbers: {args.json}")
-    return 1 if any(route.error for route in routes) else 0
+    measures = [
+        _worker_measure(worker_mb),
+        *_render_measures(meetups, all_feed_seconds, city_feed_seconds),
+        Measure(
+            CITY_PAGE_CPU_KEY,
+            f"city page, rendered, CPU (median of {CITY_PAGE_RENDERS})",
+            city_page_cpu_ms,
+            "ms",
+        ),
+    ]
+    if full is not None:
+        affected = inprocess.move_start_time(app, sample.meetup)
+        incremental = inprocess.export_feeds(app, public / "feeds")
+        measures += _export_measures(meetups, full, incremental, affected)
+    run = _run_info(app, args, directory, sample, physical_limit)
+    return Outcome(run, routes, measures, max(worker_mb, default=None))
+
+
+def _serve_export(
+    stack: ExitStack,
+    base_urls: dict[str, str],
+    routes: list[RouteResult],
+    public: Path,
+    scratch: Path,
+    city_feed: str,
+) -> str:
+    """Start nginx on the exported feeds (stopped with `stack`) and add its rows; say how it went.
+
+    A missing nginx only drops its rows, as a missing wrk only slows the client:
+    the rest of the run stands.
+    """
+    if nginx.binary() is None:
+        _say("nginx is not installed (apt-get install nginx): no physical-limit rows")
+        return "no nginx rows: nginx is not installed"
+    try:
+        base_url = stack.enter_context(
+            nginx.nginx(public, scratch, free_port(), WORKERS, probe=city_feed)
+        )
+        etag = nginx.etag(base_url + city_feed)
+    except (nginx.NginxError, OSError) as error:
+        routes += [RouteResult(t, error=f"nginx: {error}") for t in nginx_targets(city_feed, "")]
+        return f"nginx failed: {error}"
+    base_urls["nginx"] = base_url
+    routes += [RouteResult(target) for target in nginx_targets(city_feed, etag)]
+    return f"nginx ({WORKERS} workers) serves the exported city feed"
 
 
 def _build_directory(app: Flask, meetups: int, city_count: int) -> dict[str, Any]:
@@ -167,41 +294,56 @@ def _count_queries(app: Flask, routes: list[RouteResult]) -> None:
             route.error = str(error)
 
 
-def _drive(base_url: str, route: RouteResult, args: argparse.Namespace) -> None:
-    """Warm every worker, then load the route; a wrong answer is recorded, not loaded."""
+def _drive_rounds(
+    server: Server, base_urls: dict[str, str], routes: list[RouteResult], args: argparse.Namespace
+) -> None:
+    """Each round: the floor, then every route, so each ratio compares loads seconds apart.
+
+    Each load starts once gunicorn has finished the requests the one before left behind.
+    """
+    for number in range(1, args.rounds + 1):
+        _say(f"round {number} of {args.rounds}")
+        for route in routes:
+            first = number == 1
+            server.wait_until_idle()
+            _drive(base_urls[route.target.server], route, args, warm_first=first)
+            if first and route.target.server == "gunicorn":
+                route.worker_mb_after = max(server.worker_rss_mb(), default=None)
+
+
+def _drive(base_url: str, route: RouteResult, args: argparse.Namespace, warm_first: bool) -> None:
+    """Load the route for one round (warming every worker first); an error ends its rounds."""
     if route.error:
         return
     target = route.target
     url = base_url + target.path
     try:
-        warm(url, target.headers, target.status, concurrency=WORKERS, rounds=WARM_ROUNDS)
-        route.load = drive(url, target.headers, target.status, args.seconds, args.connections)
+        if warm_first:
+            warm(url, target.headers, target.status, concurrency=WORKERS, rounds=WARM_ROUNDS)
+        load = drive(url, target.headers, target.status, args.seconds, args.connections)
     except LoadError as error:
         route.error = str(error)
         return
-    _say(f"{target.name}: {route.load.requests_per_second:.0f} req/s")
+    route.rounds.append(load)
+    _say(f"{target.name}: {load.requests_per_second:.0f} req/s")
 
 
-def _measures(
-    meetups: int,
-    worker_mb: list[float],
-    all_feed_seconds: float,
-    city_feed_seconds: float,
-    full: inprocess.Export,
-    incremental: inprocess.Export,
-    affected: list[str],
+def _worker_measure(worker_mb: list[float]) -> Measure:
+    return Measure(
+        "worker_rss",
+        f"worker memory after load (max of {len(worker_mb)})",
+        max(worker_mb, default=0.0),
+        "MB",
+        f"< {MAX_WORKER_MB} MB",
+        bool(worker_mb) and max(worker_mb) < MAX_WORKER_MB,
+        {"workers_mb": worker_mb},
+    )
+
+
+def _render_measures(
+    meetups: int, all_feed_seconds: float, city_feed_seconds: float
 ) -> list[Measure]:
-    only_affected = sorted(incremental.written) == affected
     return [
-        Measure(
-            "worker_rss",
-            f"worker memory after load (max of {len(worker_mb)})",
-            max(worker_mb, default=0.0),
-            "MB",
-            f"< {MAX_WORKER_MB} MB",
-            bool(worker_mb) and max(worker_mb) < MAX_WORKER_MB,
-            {"workers_mb": worker_mb},
-        ),
         Measure(
             "all_feed_first_render",
             "all feed, first render (in-process)",
@@ -216,6 +358,17 @@ def _measures(
             city_feed_seconds * 1e3,
             "ms",
         ),
+    ]
+
+
+def _export_measures(
+    meetups: int,
+    full: inprocess.Export,
+    incremental: inprocess.Export,
+    affected: list[str],
+) -> list[Measure]:
+    only_affected = sorted(incremental.written) == affected
+    return [
         Measure(
             "full_export",
             f"export-feeds, all {len(full.written):,} files",
@@ -237,8 +390,28 @@ def _measures(
     ]
 
 
+def _size_point(outcome: Outcome) -> SizePoint:
+    by_name = {route.target.name: route for route in outcome.routes}
+    floor, rendered = outcome.routes[0], by_name[CITY_PAGE_RENDERED]
+    sample = outcome.run["sample"]
+    return SizePoint(
+        meetups=outcome.run["directory"]["meetups"],
+        city=sample["city"],
+        city_meetups=sample["city_meetups"],
+        rendered=rendered.summary(floor),
+        rendered_queries=rendered.queries,
+        cached=by_name[CITY_PAGE].summary(floor),
+        worker_mb=outcome.worker_mb,
+        render_cpu_ms=next(m.value for m in outcome.measures if m.key == CITY_PAGE_CPU_KEY),
+    )
+
+
 def _run_info(
-    app: Flask, args: argparse.Namespace, directory: dict[str, Any], sample: inprocess.Sample
+    app: Flask,
+    args: argparse.Namespace,
+    directory: dict[str, Any],
+    sample: inprocess.Sample,
+    physical_limit: str,
 ) -> dict[str, Any]:
     with app.app_context():
         engine = db.engine.dialect.name
@@ -249,6 +422,8 @@ def _run_info(
         "workers": WORKERS,
         "connections": args.connections,
         "seconds_per_route": args.seconds,
+        "rounds": args.rounds,
+        "physical_limit": physical_limit,
         "cpus": os.cpu_count(),
         "directory": directory,
         "sample": {
@@ -263,11 +438,16 @@ def _heading(run: dict[str, Any]) -> str:
     directory, sample = run["directory"], run["sample"]
     return (
         f"\n{directory['meetups']:,} meetups, {directory['venues']:,} venues, "
-        f"{directory['cities']:,} cities on {run['database']}; gunicorn {run['workers']} sync "
-        f"workers; {run['client']}, {run['connections']} connections, "
+        f"{directory['cities']:,} cities on {run['database']} "
+        f"(generated in {directory['seconds']['generate']:.0f} s); "
+        f"gunicorn {run['workers']} sync workers; {run['client']}, "
+        f"{run['connections']} connections, {run['rounds']} rounds of "
         f"{run['seconds_per_route']} s per route; {run['cpus']} CPUs.\n"
         f"City: {sample['city']} ({sample['city_meetups']} meetups). "
-        f"Meetup: {sample['meetup']}. SQL/req: one request to a warm app.\n"
+        f"Meetup: {sample['meetup']}. Physical limit: {run['physical_limit']}.\n"
+        "× floor: median over rounds of route ÷ floor req/s in the same round (min–max: "
+        "lowest and highest round); req/s: median; p50, p99: the median round's. "
+        "SQL/req: one request to a warm app.\n"
     )
 
 

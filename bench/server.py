@@ -19,6 +19,10 @@ WORKERS = 2
 STARTUP_SECONDS = 60
 # Long enough for the first render of a 100,000-meetup feed; gunicorn's 30 s is not.
 WORKER_TIMEOUT_SECONDS = 600
+# Workers count as idle when, over one sample, they used at most this many clock ticks
+# (1/100 s each) of CPU between them: a busy worker uses about 25.
+IDLE_SAMPLE_SECONDS = 0.25
+IDLE_MAX_TICKS = 2
 
 
 class ServerError(RuntimeError):
@@ -34,11 +38,30 @@ class Server:
         """Resident memory of each worker (VmRSS), in MB."""
         return [_rss_mb(pid) for pid in _children(self.process.pid)]
 
+    def wait_until_idle(self) -> None:
+        """Return once no worker is busy, or after a worker's timeout.
+
+        When wrk stops, requests it sent are still queued or under way: a slow
+        route (a 100,000-meetup feed takes seconds) would keep the workers busy
+        well into the next route's load, and count against it.
+        """
+        deadline = time.monotonic() + WORKER_TIMEOUT_SECONDS
+        before = self._cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(IDLE_SAMPLE_SECONDS)
+            now = self._cpu_ticks()
+            if now - before <= IDLE_MAX_TICKS:
+                return
+            before = now
+
+    def _cpu_ticks(self) -> int:
+        return sum(_cpu_ticks(pid) for pid in _children(self.process.pid))
+
 
 @contextmanager
 def gunicorn(log: Path) -> Iterator[Server]:
     """Serve `bench.wsgi`, configured by our MEETUPS_* variables; stop it on the way out."""
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-m",
@@ -68,7 +91,8 @@ def gunicorn(log: Path) -> Iterator[Server]:
             process.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now (another process may take it: unlikely)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -96,14 +120,25 @@ def _children(pid: int) -> list[int]:
     """Processes whose parent is `pid` (the gunicorn master's workers)."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # The command name may hold spaces and parentheses; fields resume after the last ")".
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
+        fields = _stat_fields(stat)
+        if fields and int(fields[1]) == pid:
             children.append(int(stat.parent.name))
     return sorted(children)
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU time of a process so far, in clock ticks (0 once it is gone)."""
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return int(fields[11]) + int(fields[12]) if fields else 0
+
+
+def _stat_fields(stat: Path) -> list[str]:
+    """/proc/PID/stat from the state on (field 3), or [] when the process is gone."""
+    try:
+        # The command name may hold spaces and parentheses; fields resume after the last ")".
+        return stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
 
 
 def _rss_mb(pid: int) -> float:

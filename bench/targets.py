@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 from .inprocess import Sample
 from .wsgi import FLOOR_PATH
 
+# The two targets the size comparison reads (bench.sizes).
+CITY_PAGE = "city page"
+CITY_PAGE_RENDERED = "city page, rendered"
+
 
 @dataclass(frozen=True)
 class Target:
     """One request, repeated under load.
 
     `min_ratio` is the goal: at least this share of the floor's requests per second.
+    `server` says who answers: the app under gunicorn, or nginx from the exported files.
     """
 
     name: str
@@ -25,6 +30,7 @@ class Target:
     headers: Mapping[str, str] = field(default_factory=dict)
     status: int = 200
     min_ratio: float | None = None
+    server: str = "gunicorn"
 
 
 def feed_paths(sample: Sample) -> tuple[str, str]:
@@ -38,9 +44,9 @@ def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Tar
     return [
         Target("floor (bare Flask route)", FLOOR_PATH),
         Target("home page", "/"),
-        Target("city page", f"/{sample.country}/{sample.city}/", min_ratio=0.5),
+        Target(CITY_PAGE, f"/{sample.country}/{sample.city}/", min_ratio=0.5),
         # A cookie skips the visitors' page cache: what a volunteer (or a cache miss) costs.
-        Target("city page, rendered", f"/{sample.country}/{sample.city}/", _RENDER),
+        Target(CITY_PAGE_RENDERED, f"/{sample.country}/{sample.city}/", _RENDER),
         Target("meetup page", f"/m/{sample.meetup}/", min_ratio=0.5),
         Target("meetup page, rendered", f"/m/{sample.meetup}/", _RENDER),
         Target("city feed, full", city_feed, min_ratio=0.5),
@@ -56,6 +62,17 @@ def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Tar
             f"/api/v1/occurrences?country={sample.country}&city={sample.city}"
             "&from=2027-03-01&to=2027-03-31",
         ),
+    ]
+
+
+def nginx_targets(city_feed: str, etag: str) -> list[Target]:
+    """The physical limit: one exported feed as nginx serves it, in full and as a 304.
+
+    `etag` is nginx's own (from the file's size and time), not the app's.
+    """
+    return [
+        Target("nginx: city feed file, full", city_feed, server="nginx"),
+        Target("nginx: city feed file, 304", city_feed, _if_none_match(etag), 304, server="nginx"),
     ]
 
 

@@ -1,0 +1,136 @@
+"""The benchmark's own arithmetic and set-up, which its tables are only as good as.
+
+`make bench` itself takes minutes; these check, in a second, that a ratio is
+the median of same-round ratios, that the size comparison judges the goal
+right, that the sample city holds as many meetups at any size, and that
+nginx serves an exported feed as the README's production config does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from bench import inprocess, nginx
+from bench.generate import SAMPLE_CITY_MEETUPS, generate_directory
+from bench.load import LoadResult
+from bench.rounds import summarize
+from bench.sizes import MAX_CITY_PAGE_GROWTH, SizePoint, growth
+from meetups.extensions import db
+
+
+def _load(per_second: float, p50_ms: float = 1.0, errors: int = 0) -> LoadResult:
+    return LoadResult(
+        requests=round(per_second * 2), seconds=2.0, p50_ms=p50_ms, p99_ms=p50_ms * 3, errors=errors
+    )
+
+
+def test_ratio_is_the_median_of_same_round_ratios() -> None:
+    # The machine slows down in round 2: both floor and route drop, the ratio barely moves.
+    floor = [_load(4000), _load(2000), _load(4000)]
+    route = [_load(2000, p50_ms=4), _load(1100, p50_ms=7), _load(2400, p50_ms=3)]
+
+    summary = summarize(route, floor)
+
+    assert summary is not None
+    assert summary.ratio == pytest.approx(0.55)
+    assert (summary.ratio_min, summary.ratio_max) == pytest.approx((0.5, 0.6))
+    assert summary.requests_per_second == 2000
+    # Latencies come from the round whose ratio is the median (the second one).
+    assert summary.p50_ms == 7
+    assert summary.requests == 11_000
+    assert summary.seconds == 6.0
+
+
+def test_an_even_number_of_rounds_averages_ratios_and_shows_the_lower_middle_round() -> None:
+    summary = summarize([_load(1000, p50_ms=2), _load(3000, p50_ms=1)], [_load(2000)] * 2)
+
+    assert summary is not None
+    assert summary.ratio == pytest.approx(1.0)
+    assert summary.p50_ms == 2
+
+
+def test_errors_in_any_round_count_and_a_missing_floor_round_gives_no_ratio() -> None:
+    summary = summarize([_load(1000), _load(1000, errors=3)], [_load(2000)])
+
+    assert summary is not None
+    assert summary.errors == 3
+    assert summary.round_ratios == [pytest.approx(0.5), None]
+    assert summary.ratio == pytest.approx(0.5)
+
+
+def test_rounds_too_short_for_one_answer_give_no_latency() -> None:
+    # A 100,000-meetup feed may take longer than a round: wrk then reports no request at all.
+    empty = LoadResult(requests=0, seconds=2.0, p50_ms=0.0, p99_ms=0.0, errors=0)
+    summary = summarize([_load(25, p50_ms=300), empty, empty], [_load(2000)] * 3)
+
+    assert summary is not None
+    assert summary.requests_per_second == 0
+    assert (summary.p50_ms, summary.p99_ms) == (None, None)
+    assert summary.idle_rounds == 2
+
+
+def test_a_route_never_loaded_has_no_summary() -> None:
+    assert summarize([], [_load(2000)]) is None
+
+
+def _point(meetups: int, per_second: float, p50_ms: float, cpu_ms: float = 20.0) -> SizePoint:
+    summary = summarize([_load(per_second, p50_ms)], [_load(1000)])
+    return SizePoint(
+        meetups, "/cn/shanghai/", SAMPLE_CITY_MEETUPS, summary, 4, summary, 120.0, cpu_ms
+    )
+
+
+def test_size_growth_compares_the_largest_size_with_the_smallest_both_ways() -> None:
+    change = growth([_point(100_000, 80, 12.0, cpu_ms=22.0), _point(1_000, 100, 10.0)])
+
+    assert (change.smallest, change.largest) == (1_000, 100_000)
+    assert change.p50 == pytest.approx(1.2)
+    assert change.inverse_rate == pytest.approx(1.25)
+    # Both runs' floor made 1,000 req/s: the ratio to it moves as req/s does.
+    assert change.inverse_floor_ratio == pytest.approx(1.25)
+    assert change.cpu == pytest.approx(1.1)
+    assert change.met is True
+
+
+def test_size_growth_misses_the_goal_when_either_measure_does() -> None:
+    slower = 100 / (MAX_CITY_PAGE_GROWTH + 0.1)
+    change = growth([_point(1_000, 100, 10.0), _point(100_000, slower, 10.0)])
+
+    assert change.met is False
+
+
+@pytest.mark.parametrize("meetups", [200, 2_000])
+def test_the_sample_city_holds_as_many_meetups_at_any_size(
+    app: Flask, make_city, meetups: int
+) -> None:
+    make_city("Lyon", population=500_000)
+    make_city("Paris", population=2_000_000)
+    make_city("Lille", population=230_000)
+    generate_directory(db.session, meetups=meetups, cities=3)
+    db.session.commit()
+
+    sample = inprocess.pick_sample(app)
+
+    assert (sample.city, sample.city_meetups) == ("paris", SAMPLE_CITY_MEETUPS)
+
+
+def test_nginx_config_mirrors_the_production_feed_location(tmp_path: Path) -> None:
+    text = nginx.config(tmp_path / "public", tmp_path, 8080, 2, run_as=None)
+
+    for directive in (
+        "daemon off;",
+        "worker_processes 2;",
+        "sendfile on;",
+        "etag on;",
+        "types { text/calendar ics; }",
+        "charset_types text/calendar;",
+        "add_header X-Content-Type-Options nosniff;",
+        "listen 127.0.0.1:8080;",
+        f'root "{tmp_path / "public"}";',
+    ):
+        assert directive in text
+    assert "user " not in text
+    assert str(tmp_path / "nginx" / "nginx.pid") in text
