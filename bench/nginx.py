@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .load import fetch
+from .server import stop
 
 STARTUP_SECONDS = 10
 # Debian installs nginx in /usr/sbin, which is not on every user's PATH.
@@ -105,12 +106,7 @@ def nginx(public: Path, scratch: Path, port: int, workers: int, probe: str) -> I
         _wait_until_ready(process, base_url + probe, log)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def etag(url: str) -> str:

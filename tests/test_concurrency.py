@@ -34,22 +34,9 @@ from meetups.models import (
     utcnow,
 )
 from meetups.slugs import slugify
+from tests.test_editing import WEEKLY_THURSDAY
 
-NEW_MEETUP = {
-    "name": "Open Coffee Lille",
-    "description": "",
-    "pattern": "weekly",
-    "weekdays": ["3"],
-    "interval": "1",
-    "week_of_month": "1",
-    "start_time": "08:30",
-    "duration_minutes": "90",
-    "first_date": "2026-01-01",
-    "end_date": "",
-    "tags": "Startups",
-    "languages": "fr",
-    "url": "",
-}
+NEW_MEETUP = {**WEEKLY_THURSDAY, "description": "", "tags": "Startups", "languages": "fr"}
 
 
 @pytest.fixture

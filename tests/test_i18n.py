@@ -23,6 +23,7 @@ from meetups import create_app, display, i18n
 from meetups.extensions import db
 from meetups.schedule import Rule, Schedule, describe
 from tests.conftest import PHONE
+from tests.test_editing import WEEKLY_THURSDAY
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "meetups" / "translations"
@@ -404,19 +405,11 @@ def french_volunteer(client, make_user, auth):
 
 
 MEETUP_FORM = {
+    **WEEKLY_THURSDAY,
     "name": "Café du matin",
     "description": "",
-    "pattern": "weekly",
-    "weekdays": ["3"],
-    "interval": "1",
-    "week_of_month": "1",
-    "start_time": "08:30",
-    "duration_minutes": "90",
-    "first_date": "2026-01-01",
-    "end_date": "",
     "tags": "",
     "languages": "fr",
-    "url": "",
 }
 
 
