@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -26,7 +25,7 @@ from .models import (
     utcnow,
 )
 from .rate_limits import limit_edits
-from .schedule import ScheduleError
+from .schedule import ScheduleError, time_zone
 from .venues import possible_duplicates
 
 bp = Blueprint("editing", __name__)
@@ -100,7 +99,7 @@ def new_meetup() -> str | Response | tuple[str, int]:
     venue = queries.venue(request.args.get("venue", "")) or abort(404)
     form = MeetupForm()
     if request.method == "GET":
-        form.first_date.data = datetime.now(ZoneInfo(venue.timezone)).date()
+        form.first_date.data = datetime.now(time_zone(venue.timezone)).date()
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None)
     fields = _fields(form, venue.timezone)
     if fields is None:
@@ -176,7 +175,7 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
 @limit_edits
 def confirm(slug: str) -> Response:
     meetup = queries.meetup(slug) or abort(404)
-    edits.confirm(db.session, meetup, current_user, datetime.now(ZoneInfo(meetup.timezone)).date())
+    edits.confirm(db.session, meetup, current_user, datetime.now(time_zone(meetup.timezone)).date())
     db.session.commit()
     flash(gettext("Thank you: marked as still happening today."))
     return redirect(url_for("pages.meetup", slug=slug))

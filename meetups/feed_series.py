@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -192,7 +192,7 @@ def rendered_series(
             found[meetup_id] = entry.rendered
         else:
             stale.append(meetup_id)
-    for meetup_id, record in series_records(session, stale, site):
+    for meetup_id, record in series_records(session, stale, site, tags):
         rendered = None if record is None else ical.render_series(record)
         found[meetup_id] = rendered
         cache.put(meetup_id, CachedSeries(keys[meetup_id], rendered))
@@ -200,15 +200,15 @@ def rendered_series(
 
 
 def series_records(
-    session: Session, ids: list[int], site: Site
+    session: Session, ids: list[int], site: Site, tags: Mapping[int, list[tuple[str, str]]]
 ) -> Iterator[tuple[int, ical.SeriesRecord | None]]:
     """The series of these meetups, as the iCalendar builder sees them, from flat rows.
 
-    None for a meetup paused or ended before its first date: it has no dates at all.
+    `tags` are theirs, as `tags_of` gives them. None for a meetup paused or ended
+    before its first date: it has no dates at all.
     """
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        tags = tags_of(session, Meetup.id.in_(chunk))
         changes: dict[int, list[Any]] = defaultdict(list)
         for change in session.execute(_CHANGES.where(MeetupChange.meetup_id.in_(chunk))):
             changes[change.meetup_id].append(change)
@@ -222,7 +222,7 @@ def _record(
     last_date = stored_last_date(row)
     if last_date is not None and last_date < row.first_date:
         return None
-    schedule = replace(stored_schedule(row), end_date=last_date)
+    schedule = stored_schedule(row, end_date=last_date)
     return ical.SeriesRecord(
         uid=f"meetup-{row.id}@{site.domain}",
         sequence=row.sequence,

@@ -6,8 +6,8 @@ import enum
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from types import EllipsisType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -48,6 +48,7 @@ from .schedule import (
     is_supported_day,
     next_occurrences,
     occurrences,
+    time_zone,
 )
 from .slugs import name_key, slugify
 
@@ -69,15 +70,18 @@ def tags_named(session: Session, names: Iterable[str]) -> list[Tag]:
     return list(found.values())
 
 
-def stored_schedule(row: Any) -> Schedule:
-    """The Schedule of a meetup, or of a plain row with the same column names."""
+def stored_schedule(row: Any, end_date: date | EllipsisType | None = ...) -> Schedule:
+    """The Schedule of a meetup, or of a plain row with the same column names.
+
+    `end_date`, when given, replaces the row's (a calendar ends a paused series).
+    """
     return Schedule(
         rule=parse_rule(row.rrule),
         start_time=row.start_time,
         duration=timedelta(minutes=row.duration_minutes),
         timezone=row.timezone,
         first_date=row.first_date,
-        end_date=row.end_date,
+        end_date=row.end_date if end_date is ... else end_date,
     )
 
 
@@ -351,7 +355,7 @@ class Meetup(SoftDeletable, Timestamps, db.Model):
             return None  # no series reaches it, and the days around it may not exist
         change = next((c for c in self.changes if c.original_date == original_date), None)
         target = (change.new_date if change and change.new_date else None) or original_date
-        zone = ZoneInfo(self.timezone)
+        zone = time_zone(self.timezone)
         start = datetime.combine(min(original_date, target) - timedelta(days=1), time(), zone)
         end = datetime.combine(max(original_date, target) + timedelta(days=2), time(), zone)
         found = occurrences(

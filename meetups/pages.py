@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -17,7 +16,7 @@ from .extensions import db
 from .geo import check_point
 from .i18n import by_city_name, by_country_name, city_name, country_name, translate
 from .models import Meetup, MeetupStatus, Venue
-from .schedule import Occurrence
+from .schedule import Occurrence, time_zone
 
 bp = Blueprint("pages", __name__)
 
@@ -106,7 +105,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     found = queries.city(country_code, slug) or abort(404)
     meetups = queries.meetups_in_city(found.id)
     now = _now()
-    dates, error = _date_range(now.astimezone(ZoneInfo(found.timezone)).date())
+    dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
     page = render_template(
         "city.html",
         city=found,
@@ -178,7 +177,7 @@ def _deleted(item: Meetup | Venue) -> tuple[str, int]:
 
 def _confirmed_recently(meetup: Meetup) -> bool:
     """Confirmed within the configured span, counted in the meetup's own calendar."""
-    today = datetime.now(ZoneInfo(meetup.timezone)).date()
+    today = datetime.now(time_zone(meetup.timezone)).date()
     stale_after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
     return meetup.confirmed_recently(today, stale_after)
 

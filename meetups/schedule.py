@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -216,13 +217,19 @@ class Schedule:
 
     @property
     def zone(self) -> ZoneInfo:
-        """The series' zone; ZoneInfo caches instances, so this is cheap."""
-        return ZoneInfo(self.timezone)
+        return time_zone(self.timezone)
+
+
+@lru_cache(maxsize=1024)
+def time_zone(key: str) -> ZoneInfo:
+    """A zone held for good: ZoneInfo keeps only eight strongly, so a directory feed
+    touching hundreds of zones reread their files for every meetup (most of its cost)."""
+    return ZoneInfo(key)
 
 
 def _load_zone(key: str) -> ZoneInfo:
     try:
-        return ZoneInfo(key)
+        return time_zone(key)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScheduleError(f"Unknown time zone {key!r}.") from None
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from .models import Meetup, MeetupChange, Venue, utcnow
+from .schedule import time_zone
 
 SCHEDULE_FIELDS = (
     "rrule",
@@ -57,7 +57,7 @@ def _meetups_using(session: Session, venue: Venue) -> list[Meetup]:
 def _stamp_status_change(meetup: Meetup) -> None:
     """Pausing or ending a series dates it (in its own zone) unless the editor chose a day."""
     if _changed(meetup, ("status",)) and not _changed(meetup, ("status_since",)):
-        meetup.status_since = datetime.now(ZoneInfo(meetup.timezone)).date()
+        meetup.status_since = datetime.now(time_zone(meetup.timezone)).date()
 
 
 def register() -> None:
