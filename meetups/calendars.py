@@ -9,10 +9,11 @@ costs no rendering.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+import shutil
+import tempfile
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, BinaryIO
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,8 @@ from .stamps import stamp_sum
 # Part of every ETag: bump when the bytes of unchanged data would change.
 FEED_FORMAT = "1"
 KINDS = ("all", "country", "city", "venue", "meetup", "tag")
+# Series per chunk when a feed is written piece by piece.
+_WRITE_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,46 @@ def render(
     return ical.assemble_calendar(_info(feed, site), filter(None, rendered.values()))
 
 
+def write(
+    session: Session,
+    feed: Feed,
+    site: SiteSettings,
+    out: BinaryIO,
+    cache: feed_series.SeriesCache | None = None,
+) -> None:
+    """The bytes `render` gives, written a chunk of series at a time.
+
+    For feeds too big to hold in memory (see `feed_files`): only one chunk's rows
+    and bytes are held at once; the events wait in a temporary file until the
+    VTIMEZONEs they need, which come first, are known.
+    """
+    condition = _condition(feed)
+    found = session.scalars(feed_series.MEMBERS.with_only_columns(Meetup.id).where(condition))
+    ids = sorted(found, key=ical.series_order)
+    earliest: dict[str, date] = {}
+    with tempfile.TemporaryFile() as events:
+        for start in range(0, len(ids), _WRITE_CHUNK):
+            chunk = ids[start : start + _WRITE_CHUNK]
+            in_chunk = Meetup.id.in_(chunk)
+            rendered = feed_series.rendered_series(
+                session,
+                site,
+                feed_series.members(session, in_chunk),
+                feed_series.tags_of(session, in_chunk),
+                cache or feed_series.MemorySeriesCache(0),
+                FEED_FORMAT,
+            )
+            for meetup_id in chunk:
+                item = rendered.get(meetup_id)
+                if item is not None:
+                    ical.note_zone(earliest, item)
+                    events.write(item.body)
+        out.write(ical.calendar_head(_info(feed, site), earliest))
+        events.seek(0)
+        shutil.copyfileobj(events, out, 1024 * 1024)
+    out.write(ical.CALENDAR_END)
+
+
 class FeedRenderer:
     """Every feed of the directory from one load of it, each series rendered once (the export).
 
@@ -134,36 +177,33 @@ class FeedRenderer:
         self.zones = {} if zones is None else zones
         self._rows = feed_series.members(session)
         self._tags = feed_series.tags_of(session)
-        self._holding = _feeds_holding(self._rows, self._tags)
-        self._members: dict[FeedKey, list[ical.RenderedSeries]] | None = None
+        self._totals = _memberships(self._rows, _feeds_holding(self._rows, self._tags))
+        self._rendered: dict[int, ical.RenderedSeries | None] | None = None
 
     @property
     def loaded(self) -> bool:
         """Whether any feed was asked for, so that `cache` may hold new renderings."""
-        return self._members is not None
+        return self._rendered is not None
 
     def feeds(self) -> list[tuple[Feed, Version]]:
         """Every feed that exists and its version: what `find` and `version` would say."""
-        return _feeds_of(self._rows, self._holding)
+        return _versions(self._totals)
 
     def render(self, feed: Feed) -> bytes:
-        members = self._load().get((feed.kind, feed.slugs), [])
-        return ical.assemble_calendar(_info(feed, self.site), members, self._vtimezone)
-
-    def _load(self) -> dict[FeedKey, list[ical.RenderedSeries]]:
-        if self._members is not None:
-            return self._members
-        rendered = feed_series.rendered_series(
-            self.session, self.site, self._rows, self._tags, self.cache, FEED_FORMAT
+        rendered = self._load()
+        total = self._totals.get((feed.kind, feed.slugs))
+        members = [rendered[self._rows[i].id] for i in total.rows] if total else []
+        return ical.assemble_calendar(
+            _info(feed, self.site), filter(None, members), self._vtimezone
         )
-        self.cache.keep_only(rendered)
-        self._members = defaultdict(list)
-        for row, holding in zip(self._rows, self._holding, strict=True):
-            series = rendered[row.id]
-            if series is not None:
-                for where in holding:
-                    self._members[where[:2]].append(series)
-        return self._members
+
+    def _load(self) -> dict[int, ical.RenderedSeries | None]:
+        if self._rendered is None:
+            self._rendered = feed_series.rendered_series(
+                self.session, self.site, self._rows, self._tags, self.cache, FEED_FORMAT
+            )
+            self.cache.keep_only(self._rendered)
+        return self._rendered
 
     def _vtimezone(self, zone: str, first_year: int) -> bytes:
         key = f"{zone} {first_year}"
@@ -197,24 +237,44 @@ def _feeds_holding(
     return holding
 
 
-def _feeds_of(
+class _Total:
+    """A feed's title and version, summed up as its rows go by, and which rows they are."""
+
+    __slots__ = ("id_sum", "last", "name", "rows", "stamp_sum")
+
+    def __init__(self, name: str, index: int, row: Any) -> None:
+        self.name = name
+        self.rows = [index]
+        self.last = row.updated_at
+        self.id_sum = row.id
+        self.stamp_sum = row.stamp
+
+
+def _memberships(
     rows: list[Any], holding: list[list[tuple[str, tuple[str, ...], str]]]
-) -> list[tuple[Feed, Version]]:
-    """Each feed's version summed up as the rows go by (20,000 feeds, 150,000 memberships)."""
-    totals: dict[FeedKey, list] = {}
-    for row, feeds in zip(rows, holding, strict=True):
+) -> dict[FeedKey, _Total]:
+    """Every feed's total, in one pass over some 150,000 memberships (20,000 feeds)."""
+    totals: dict[FeedKey, _Total] = {}
+    for index, (row, feeds) in enumerate(zip(rows, holding, strict=True)):
         for kind, slugs, name in feeds:
             total = totals.get((kind, slugs))
             if total is None:
-                totals[kind, slugs] = [name, 1, row.updated_at, row.id, row.stamp]
+                totals[kind, slugs] = _Total(name, index, row)
             else:
-                total[1] += 1
-                total[2] = max(total[2], row.updated_at)
-                total[3] += row.id
-                total[4] += row.stamp
+                total.rows.append(index)
+                total.last = max(total.last, row.updated_at)
+                total.id_sum += row.id
+                total.stamp_sum += row.stamp
+    return totals
+
+
+def _versions(totals: dict[FeedKey, _Total]) -> list[tuple[Feed, Version]]:
     return [
-        (_titled(kind, slugs, name), Version(count, last, id_sum, stamp_sum))
-        for (kind, slugs), (name, count, last, id_sum, stamp_sum) in totals.items()
+        (
+            _titled(kind, slugs, total.name),
+            Version(len(total.rows), total.last, total.id_sum, total.stamp_sum),
+        )
+        for (kind, slugs), total in totals.items()
     ]
 
 
@@ -267,7 +327,7 @@ def place_of(venue: Venue) -> ical.Place:
 def all_feeds(session: Session) -> list[tuple[Feed, Version]]:
     """Every feed that exists, with its version, from one load of the directory."""
     rows = feed_series.members(session)
-    return _feeds_of(rows, _feeds_holding(rows, feed_series.tags_of(session)))
+    return _versions(_memberships(rows, _feeds_holding(rows, feed_series.tags_of(session))))
 
 
 def _version_columns() -> tuple:

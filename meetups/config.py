@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
     # Memory for rendered feeds per worker, reused until their data changes.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
+    # Where feeds too big for FEED_CACHE_BYTES are kept as files, shared by the workers
+    # of one machine (the whole directory's at 100,000 meetups is 70 MB).
+    # Empty means: feed-files in the instance folder.
+    "FEED_FILES_DIR": "",
     # Memory for each meetup's rendered events per worker: a feed re-rendered after
     # an edit renders only the edited meetups (about 700 bytes a meetup).
     "SERIES_CACHE_BYTES": 16 * 1024 * 1024,

@@ -56,11 +56,11 @@ def _export(directory: Path, items: Iterable[ExportItem]) -> ExportReport:
     manifest: dict[str, str] = {}
     report = ExportReport()
     for item in items:
-        target = directory / item.path
         manifest[item.path] = item.etag
         if known.get(item.path) == item.etag and item.path in existing:
             report.unchanged += 1
             continue
+        target = directory / item.path
         body = item.render()
         if item.path in existing and target.read_bytes() == body:
             report.unchanged += 1

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from werkzeug.wsgi import wrap_file
 
-from . import calendars, feed_series, ical, queries
+from . import calendars, feed_files, feed_series, ical, queries
 from .extensions import db
 from .lru import BytesLRU
 from .versions import DataVersion
@@ -19,6 +22,9 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 3600
 GZIP_SUFFIX = "-gzip"
+# About what a series costs in the feed cache (its bytes and their gzip): a feed whose
+# meetups would fill more than half of it is kept as a file instead (see feed_files).
+SERIES_BYTES = 900
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["rendered_series"] = feed_series.MemorySeriesCache(
         app.config["SERIES_CACHE_BYTES"]
+    )
+    app.extensions["feed_files"] = feed_files.FeedFiles(
+        Path(app.config["FEED_FILES_DIR"] or Path(app.instance_path) / "feed-files")
     )
     app.register_blueprint(bp)
 
@@ -123,6 +132,11 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     gzipped = "gzip" in request.accept_encodings
     if _not_modified(etag, version):
         return _with_validators(Response(status=304), etag, gzipped, version)
+    if version.count * SERIES_BYTES > current_app.config["FEED_CACHE_BYTES"] // 2:
+        try:
+            return _from_file(found, site, etag, version, gzipped)
+        except OSError as error:  # a full disk or a read-only folder: memory still works
+            current_app.logger.warning("Feed %s not kept as a file: %s", found.path, error)
     rendered = None
     for _attempt in range(3):
         rendered = _render_once(
@@ -144,6 +158,44 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
         response.headers["Content-Encoding"] = "gzip"
     else:
         response = Response(rendered.body, content_type=CALENDAR_TYPE)
+    return _with_validators(response, etag, gzipped, version)
+
+
+def _from_file(
+    found: calendars.Feed,
+    site: calendars.SiteSettings,
+    etag: str,
+    version: calendars.Version,
+    gzipped: bool,
+) -> Response:
+    """A feed too big for the feed cache, written once per version and sent from disk."""
+    files: feed_files.FeedFiles = current_app.extensions["feed_files"]
+    for _attempt in range(2):
+        made = files.find(found.path, etag) or files.make(
+            found.path,
+            etag,
+            lambda out: calendars.write(db.session, found, site, out, _series_cache()),
+            lambda: calendars.version(db.session, found) == version,
+        )
+        try:
+            file = (made.gzipped if gzipped else made.body).open("rb")
+            break
+        except FileNotFoundError:  # another worker kept a newer version meanwhile
+            continue
+    else:
+        return _text("The feed is being updated; please retry.", 503)
+    if not made.kept:
+        made.discard()  # the open file keeps its bytes until sent
+    # Passed through as a file: gunicorn sends it with sendfile, never holding it in memory.
+    response = Response(
+        wrap_file(request.environ, file), content_type=CALENDAR_TYPE, direct_passthrough=True
+    )
+    response.content_length = os.fstat(file.fileno()).st_size
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    if not made.kept:  # edits landed while writing: these bytes have no ETag to be kept by
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return _with_validators(response, etag, gzipped, version)
 
 
