@@ -11,17 +11,11 @@ requests keep to the provider's pace (Nominatim: one a second) without retrying.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from geopy.adapters import AdapterHTTPError, URLLibAdapter
-from geopy.exc import GeocoderParseError, GeocoderTimedOut, GeocoderUnavailable, GeopyError
-from geopy.extra.rate_limiter import RateLimiter
-from geopy.geocoders import Nominatim, get_geocoder_for_service
 
 from .geo import check_point
 from .slugs import name_key
@@ -29,6 +23,8 @@ from .texts import N_
 
 if TYPE_CHECKING:
     from timezonefinder import TimezoneFinder
+
+    from .geopy_client import GeopyClient
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +38,6 @@ NO_ADDRESS = N_("no address to look up")
 DISABLED = N_("geocoding is turned off")
 UNREADABLE = N_("the geocoder's answer could not be read")
 UNREACHABLE = N_("the geocoder could not be reached")
-
-# What geopy's parsers raise on a JSON body of the wrong shape (e.g. `[{}]`, `"text"`).
-_WRONG_SHAPE = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 
 @dataclass(frozen=True)
@@ -167,31 +160,27 @@ class Geocoder:
 
     def __init__(self, settings: GeocoderSettings) -> None:
         self.settings = settings
-        self._client: Any = None
-        self._geocode: RateLimiter | None = None
+        self._client: GeopyClient | None = None
         if settings.enabled:
-            self._client = _geopy_client(settings)
-            # No retries: a volunteer is waiting; failures are not cached, so a later call retries.
-            self._geocode = RateLimiter(
-                self._client.geocode,
-                min_delay_seconds=settings.min_delay_seconds,
-                max_retries=0,
-                error_wait_seconds=settings.min_delay_seconds,
-                swallow_exceptions=False,
-            )
+            # Imported here: geopy costs each worker some 20 MB, and geocoding is off by default.
+            from .geopy_client import GeopyClient
+
+            self._client = GeopyClient(settings)
 
     def locate(self, address: str, city: CityCentre, cache: AnswerCache) -> Location:
         """Coordinates for an address in a city: cached, asked, or the city centre."""
-        if self._geocode is None:
+        if self._client is None:
             return approximate(city, DISABLED)
         if not name_key(address):
             return approximate(city, NO_ADDRESS)
         key = query_key(address, city.name, city.country_code)
         answer = cache.get(key)
         if answer is None:
+            from .geopy_client import FAILURES
+
             try:
-                answer = self._ask(address, city)
-            except (GeopyError, *_WRONG_SHAPE) as error:
+                answer = self._ask(self._client, address, city)
+            except FAILURES as error:
                 logger.warning("Geocoding %r failed: %r", key, error)
                 return approximate(
                     city, failure_message(error, self.settings.timeout), retry_later=True
@@ -199,11 +188,10 @@ class Geocoder:
             cache.put(key, answer)
         return _from_answer(answer, city)
 
-    def _ask(self, address: str, city: CityCentre) -> Answer:
-        options: dict[str, Any] = {"timeout": self.settings.timeout}
-        if isinstance(self._client, Nominatim):
-            options["country_codes"] = city.country_code.lower()
-        place = self._geocode(query_text(address, city), **options)
+    def _ask(self, client: GeopyClient, address: str, city: CityCentre) -> Answer:
+        place = client.geocode(
+            query_text(address, city), city.country_code, timeout=self.settings.timeout
+        )
         if place is None:
             return Answer(found=False, provider=self.settings.provider)
         check_point(place.latitude, place.longitude)
@@ -227,39 +215,15 @@ def resolve(
 
 def failure_message(error: Exception, timeout: float) -> str:
     """A short reason a volunteer can read, from whatever geopy raised."""
-    cause = error.__cause__
-    if isinstance(cause, AdapterHTTPError):
-        return N_("the geocoder answered with an error (HTTP %(status)s)", status=cause.status_code)
-    if isinstance(error, GeocoderTimedOut):
-        return N_("the geocoder did not answer in %(seconds)g s", seconds=timeout)
-    if isinstance(error, GeocoderUnavailable) or isinstance(error.__context__, OSError):
-        return UNREACHABLE
-    if isinstance(error, (GeocoderParseError, *_WRONG_SHAPE)):
-        return UNREADABLE
-    return N_("the geocoder failed (%(error)s)", error=str(error))
+    from .geopy_client import failure_message
+
+    return failure_message(error, timeout)
 
 
 def _from_answer(answer: Answer, city: CityCentre) -> Location:
     if not answer.found or answer.latitude is None or answer.longitude is None:
         return approximate(city, NOT_FOUND)
     return Location(answer.latitude, answer.longitude, "geocoder", answer.display_name)
-
-
-def _geopy_client(settings: GeocoderSettings) -> Any:
-    """The configured geopy geocoder, given only the options its constructor accepts."""
-    factory = get_geocoder_for_service(settings.provider)
-    accepted = inspect.signature(factory).parameters
-    offered = {
-        "user_agent": settings.user_agent,
-        "timeout": settings.timeout,
-        "domain": settings.domain,
-        "scheme": settings.scheme,
-        "api_key": settings.api_key,
-    }
-    options = {name: value for name, value in offered.items() if value and name in accepted}
-    # geopy prefers `requests` when it happens to be installed, and that adapter retries and
-    # reports a timeout as "unavailable"; the standard library's behaves the same everywhere.
-    return factory(**options, adapter_factory=URLLibAdapter)
 
 
 def timezone_at(latitude: float, longitude: float, fallback: str) -> str:

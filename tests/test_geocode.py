@@ -8,11 +8,13 @@ pin is never moved.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import re
 import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -249,6 +251,39 @@ def test_the_geocoding_chain_imports_no_flask():
     assert result.stdout.strip() == "[]"
 
 
+def test_geopy_is_imported_only_when_geocoding_is_on(stub):
+    """A worker that never geocodes is spared geopy's memory; one that does still geocodes."""
+    stub.by_text = {"failing": Scenario.ERROR_500}
+    settings = stub_settings(stub)
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from meetups.geocode import CityCentre, Geocoder, GeocoderSettings
+
+        class Cache(dict):
+            def put(self, key, answer):
+                self[key] = answer
+
+        paris = {PARIS!r}
+        off = Geocoder(GeocoderSettings()).locate("12 Rue de Rivoli", paris, Cache())
+        print(off.error, "|", "geopy" in sys.modules, "requests" in sys.modules)
+        on = Geocoder({settings!r})
+        found = on.locate("12 Rue de Rivoli", paris, Cache())
+        failed = on.locate("1 Failing Street", paris, Cache())
+        print(found.source, found.display_name, "|", failed.error, "|", "geopy" in sys.modules)
+        """
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.splitlines() == [
+        "geocoding is turned off | False False",
+        f"geocoder {LOUVRE.display_name} | the geocoder answered with an error (HTTP 500) | True",
+    ]
+
+
 def test_geocoder_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("MEETUPS_GEOCODER_ENABLED", "true")
     monkeypatch.setenv("MEETUPS_GEOCODER_USER_AGENT", USER_AGENT)
@@ -313,7 +348,20 @@ def test_the_geocoder_is_asked_politely(stub):
     assert request.params["format"] in {"json", "jsonv2"}
 
 
+@pytest.fixture
+def no_collection_pauses() -> Iterator[None]:
+    """A full garbage collection (~0.1 s here) during a request delays its arrival at the stub
+    and shortens the measured gap, though the rate limiter sent it on time."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @pytest.mark.parametrize("threads", [1, 3], ids=["one after another", "from parallel threads"])
+@pytest.mark.usefixtures("no_collection_pauses")
 def test_rate_limit_spaces_requests(stub, threads):
     delay = 0.2
     geocoder = Geocoder(stub_settings(stub, min_delay_seconds=delay))

@@ -1,7 +1,9 @@
-"""Domain modules stay free of Flask, so they can be used and tested on their own."""
+"""Domain modules stay free of Flask, so they can be used and tested on their own;
+and a web worker imports only what it uses."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -38,3 +40,26 @@ def test_domain_module_imports_no_flask(module):
     )
 
     assert result.stdout.strip() == "False"
+
+
+# Imported only when used: each costs a web worker some 20 MB of memory.
+HEAVY_MODULES = ["flask_migrate", "alembic", "mako", "pygments", "geopy", "requests"]
+
+
+def test_a_web_worker_loads_neither_migrations_nor_the_geocoder(tmp_path):
+    code = (
+        "import sys; from meetups import create_app; create_app(); "
+        f"print(sorted(set({HEAVY_MODULES!r}) & set(sys.modules)))"
+    )
+    environment = {
+        **os.environ,
+        "MEETUPS_DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "MEETUPS_SECRET_KEY": "x" * 32,
+        "MEETUPS_GEOCODER_ENABLED": "false",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment
+    )
+
+    assert result.stdout.strip() == "[]"

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 
 from meetups import create_app
 from meetups.extensions import db
+from meetups.factory import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL, require
 
 
@@ -47,3 +52,58 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_databas
     with app.app_context():
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def flask(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
+    """The `flask` command as the Makefile and README run it, in a fresh process."""
+    environment = {
+        **os.environ,
+        "MEETUPS_DATABASE_URL": f"sqlite:///{database}",
+        "MEETUPS_SECRET_KEY": "x" * 32,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "meetups", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+    )
+
+
+def test_the_db_command_migrates_from_the_command_line(tmp_path):
+    """Flask-Migrate is loaded only when used (see meetups.migrating); its commands are intact."""
+    database = tmp_path / "cli.sqlite3"
+
+    listed = flask("--help", database=database)
+    helped = flask("db", "--help", database=database)
+    upgraded = flask("db", "upgrade", database=database)
+    current = flask("db", "current", database=database)
+    heads = flask("db", "heads", database=database)
+
+    assert listed.returncode == 0, listed.stderr
+    assert "Perform database migrations." in listed.stdout
+    assert helped.returncode == 0, helped.stderr
+    assert {"upgrade", "downgrade", "current", "history", "heads"} <= {
+        line.split()[0] for line in helped.stdout.split("Commands:")[1].splitlines() if line
+    }
+    assert "--x-arg" in helped.stdout
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert current.returncode == 0, current.stderr
+    assert current.stdout.split() == heads.stdout.split()
+    assert current.stdout.split()[1:] == ["(head)"]
+
+
+def test_flask_migrate_functions_set_it_up_on_first_use(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite3'}"})
+
+    with app.app_context():
+        upgrade()
+        tables = set(sa.inspect(db.engine).get_table_names())
+        record = app.extensions["migrate"]
+        db.engine.dispose()
+
+    assert {"alembic_version", "venues", "meetups"} <= tables
+    assert type(record).__module__ == "flask_migrate"
+    assert record.db is db
+    assert record.directory == str(PROJECT_ROOT / "migrations")
+    assert {"compare_type": True, "render_as_batch": True}.items() <= record.configure_args.items()
