@@ -70,6 +70,18 @@ def tags_named(session: Session, names: Iterable[str]) -> list[Tag]:
     return list(found.values())
 
 
+def schedule_columns() -> tuple:
+    """The columns `stored_schedule` reads, for queries of plain rows."""
+    return (
+        Meetup.rrule,
+        Meetup.start_time,
+        Meetup.duration_minutes,
+        Meetup.timezone,
+        Meetup.first_date,
+        Meetup.end_date,
+    )
+
+
 def stored_schedule(row: Any, end_date: date | EllipsisType | None = ...) -> Schedule:
     """The Schedule of a meetup, or of a plain row with the same column names.
 

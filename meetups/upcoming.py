@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .models import Meetup, MeetupChange, MeetupStatus, stored_schedule
+from .models import Meetup, MeetupChange, MeetupStatus, schedule_columns, stored_schedule
 from .schedule import Change, Occurrence, occurrences
 from .versions import DataVersion
 
@@ -59,15 +59,9 @@ class ComingDates:
 
 def _expand(session: Session, start: datetime, end: datetime, keep: int) -> Coming:
     changes = _changes_by_meetup(session, start - timedelta(days=1))
-    query = select(
-        Meetup.id,
-        Meetup.rrule,
-        Meetup.start_time,
-        Meetup.duration_minutes,
-        Meetup.timezone,
-        Meetup.first_date,
-        Meetup.end_date,
-    ).where(Meetup.status == MeetupStatus.ACTIVE, Meetup.first_date < end.date())
+    query = select(Meetup.id, *schedule_columns()).where(
+        Meetup.status == MeetupStatus.ACTIVE, Meetup.first_date < end.date()
+    )
     # Streamed, keeping only the soonest: at 100,000 meetups, holding every row and
     # every date of the week grew each worker by some 60 MB.
     found: list[tuple[int, Occurrence]] = []
