@@ -176,7 +176,7 @@ class Geocoder:
         key = query_key(address, city.name, city.country_code)
         answer = cache.get(key)
         if answer is None:
-            from .geopy_client import FAILURES
+            from .geopy_client import FAILURES, failure_message
 
             try:
                 answer = self._ask(self._client, address, city)
@@ -211,13 +211,6 @@ def resolve(
     if manual is not None:
         return manual_location(*manual)
     return geocoder.locate(address, city, cache)
-
-
-def failure_message(error: Exception, timeout: float) -> str:
-    """A short reason a volunteer can read, from whatever geopy raised."""
-    from .geopy_client import failure_message
-
-    return failure_message(error, timeout)
 
 
 def _from_answer(answer: Answer, city: CityCentre) -> Location:

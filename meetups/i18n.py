@@ -380,8 +380,7 @@ REVISION_ACTIONS = {
 
 
 def revision_action(action: str) -> str:
-    name = REVISION_ACTIONS.get(action)
-    return str(name) if name is not None else action
+    return _named(REVISION_ACTIONS, action)
 
 
 # What a report says is wrong, as moderators read it (stored as an English code).
@@ -394,5 +393,10 @@ REPORT_KINDS = {
 
 
 def report_kind(kind: str) -> str:
-    name = REPORT_KINDS.get(kind)
-    return str(name) if name is not None else kind
+    return _named(REPORT_KINDS, kind)
+
+
+def _named(names: Mapping[str, Any], code: str) -> str:
+    """A stored English code in the visitor's language; an unknown code as it is."""
+    name = names.get(code)
+    return str(name) if name is not None else code
