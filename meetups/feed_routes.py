@@ -7,9 +7,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from werkzeug.http import http_date
 from werkzeug.wsgi import wrap_file
 
 from . import calendars, feed_files, feed_series, ical, queries
@@ -21,10 +23,28 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 3600
+CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 GZIP_SUFFIX = "-gzip"
 # About what a series costs in the feed cache (its bytes and their gzip): a feed whose
 # meetups would fill more than half of it is kept as a file instead (see feed_files).
 SERIES_BYTES = 900
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A feed and its version as responses state them, worked out once per data version."""
+
+    feed: calendars.Feed
+    version: calendars.Version
+    etag: str
+    # The Last-Modified header's text, formatted once rather than on every 304.
+    last_modified: str | None
+
+
+def _stated(feed: calendars.Feed, site: calendars.SiteSettings) -> Stated:
+    version = calendars.version(db.session, feed)
+    modified = version.last_modified
+    return Stated(feed, version, version.etag(feed, site), modified and http_date(modified))
 
 
 @dataclass(frozen=True)
@@ -67,11 +87,21 @@ def init_app(app: Flask) -> None:
 
 def site_settings() -> calendars.SiteSettings:
     config = current_app.config
+    return _site_settings(
+        config["BASE_URL"], config["SITE_DOMAIN"], config["SITE_NAME"], config["FEED_REFRESH_HOURS"]
+    )
+
+
+@lru_cache(maxsize=16)
+def _site_settings(
+    base_url: str, domain: str, name: str, refresh_hours: float
+) -> calendars.SiteSettings:
+    """One object per configuration: every feed request asks, and it hashes them in memo keys."""
     return calendars.SiteSettings(
-        base_url=config["BASE_URL"].rstrip("/"),
-        domain=config["SITE_DOMAIN"],
-        name=config["SITE_NAME"],
-        refresh=timedelta(hours=config["FEED_REFRESH_HOURS"]),
+        base_url=base_url.rstrip("/"),
+        domain=domain,
+        name=name,
+        refresh=timedelta(hours=refresh_hours),
     )
 
 
@@ -113,10 +143,10 @@ def occurrence(slug: str, day: str) -> Response:
 
 def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     data: DataVersion = current_app.extensions["data_version"]
-    found = data.memo(
-        db.session, ("feed", kind, slugs), lambda: calendars.find(db.session, kind, slugs)
-    )
-    if found is None:
+    site = site_settings()
+    # One lookup per request while the data stands still: a poller's 304 costs no query.
+    stated = data.memo(db.session, ("feed", kind, slugs, site), lambda: _find(kind, slugs, site))
+    if stated is None:
         merged_into = queries.venue_redirect(slugs[0]) if kind == "venue" else None
         if merged_into:
             return redirect(url_for(".feed", kind="venue", slug=merged_into), 301)
@@ -124,30 +154,25 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
             # 410 rather than 404: calendar apps and caches may stop asking.
             return _text("Volunteers deleted this from the directory.", 410)
         return _text("No feed at this address.", 404)
-    site = site_settings()
-    version = data.memo(
-        db.session, ("version", found.path), lambda: calendars.version(db.session, found)
-    )
-    etag = version.etag(found, site)
     gzipped = "gzip" in request.accept_encodings
-    if _not_modified(etag, version):
-        return _with_validators(Response(status=304), etag, gzipped, version)
-    if version.count * SERIES_BYTES > current_app.config["FEED_CACHE_BYTES"] // 2:
+    if _not_modified(stated):
+        return _with_validators(Response(status=304), stated, gzipped)
+    found = stated.feed
+    if stated.version.count * SERIES_BYTES > current_app.config["FEED_CACHE_BYTES"] // 2:
         try:
-            return _from_file(found, site, etag, version, gzipped)
+            return _from_file(stated, site, gzipped)
         except OSError as error:  # a full disk or a read-only folder: memory still works
             current_app.logger.warning("Feed %s not kept as a file: %s", found.path, error)
     rendered = None
     for _attempt in range(3):
         rendered = _render_once(
-            etag,
+            stated.etag,
             lambda: calendars.render(db.session, found, site, _series_cache()),
-            lambda shown=version: calendars.version(db.session, found) == shown,
+            lambda shown=stated.version: calendars.version(db.session, found) == shown,
         )
         if rendered is not None:
             break
-        version = calendars.version(db.session, found)
-        etag = version.etag(found, site)
+        stated = _stated(found, site)
     if rendered is None:  # edits keep landing: these bytes, but no ETag to keep them by
         body = calendars.render(db.session, found, site, _series_cache())
         response = Response(body, content_type=CALENDAR_TYPE)
@@ -158,24 +183,24 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
         response.headers["Content-Encoding"] = "gzip"
     else:
         response = Response(rendered.body, content_type=CALENDAR_TYPE)
-    return _with_validators(response, etag, gzipped, version)
+    return _with_validators(response, stated, gzipped)
 
 
-def _from_file(
-    found: calendars.Feed,
-    site: calendars.SiteSettings,
-    etag: str,
-    version: calendars.Version,
-    gzipped: bool,
-) -> Response:
+def _find(kind: str, slugs: tuple[str, ...], site: calendars.SiteSettings) -> Stated | None:
+    found = calendars.find(db.session, kind, slugs)
+    return None if found is None else _stated(found, site)
+
+
+def _from_file(stated: Stated, site: calendars.SiteSettings, gzipped: bool) -> Response:
     """A feed too big for the feed cache, written once per version and sent from disk."""
     files: feed_files.FeedFiles = current_app.extensions["feed_files"]
+    found = stated.feed
     for _attempt in range(2):
-        made = files.find(found.path, etag) or files.make(
+        made = files.find(found.path, stated.etag) or files.make(
             found.path,
-            etag,
+            stated.etag,
             lambda out: calendars.write(db.session, found, site, out, _series_cache()),
-            lambda: calendars.version(db.session, found) == version,
+            lambda: calendars.version(db.session, found) == stated.version,
         )
         try:
             file = (made.gzipped if gzipped else made.body).open("rb")
@@ -196,31 +221,34 @@ def _from_file(
     if not made.kept:  # edits landed while writing: these bytes have no ETag to be kept by
         response.headers["Cache-Control"] = "no-store"
         return response
-    return _with_validators(response, etag, gzipped, version)
+    return _with_validators(response, stated, gzipped)
 
 
 def _series_cache() -> feed_series.MemorySeriesCache:
     return current_app.extensions["rendered_series"]
 
 
-def _not_modified(etag: str, version: calendars.Version) -> bool:
+def _not_modified(stated: Stated) -> bool:
     """If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3)."""
-    if request.if_none_match:
-        return any(request.if_none_match.contains(tag) for tag in (etag, etag + GZIP_SUFFIX))
+    tags = request.if_none_match
+    if tags:
+        return tags.contains(stated.etag) or tags.contains(stated.etag + GZIP_SUFFIX)
     since = request.if_modified_since
-    modified = version.last_modified
+    modified = stated.version.last_modified
     return bool(since and modified and modified.replace(microsecond=0) <= since)
 
 
-def _with_validators(
-    response: Response, etag: str, gzipped: bool, version: calendars.Version
-) -> Response:
-    """Each encoding is its own representation, so it gets its own strong ETag."""
-    response.set_etag(etag + GZIP_SUFFIX if gzipped else etag)
-    if version.last_modified:
-        response.last_modified = version.last_modified
-    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    response.vary.add("Accept-Encoding")
+def _with_validators(response: Response, stated: Stated, gzipped: bool) -> Response:
+    """Each encoding is its own representation, so it gets its own strong ETag.
+
+    Plain header values, as a 304 to a poller is most of what the site answers.
+    """
+    headers = response.headers
+    headers["ETag"] = f'"{stated.etag}{GZIP_SUFFIX}"' if gzipped else f'"{stated.etag}"'
+    if stated.last_modified:
+        headers["Last-Modified"] = stated.last_modified
+    headers["Cache-Control"] = CACHE_CONTROL
+    headers["Vary"] = "Accept-Encoding"
     return response
 
 

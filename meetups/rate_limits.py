@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask.wrappers import Response
 from flask_babel import gettext
 from flask_limiter import RateLimitExceeded
@@ -20,6 +20,7 @@ from limits import parse_many
 from .config import ConfigError
 from .extensions import limiter
 
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 LIMIT_SETTINGS = (
     "RATELIMIT_SIGN_IN",
     "RATELIMIT_SIGN_UP",
@@ -71,6 +72,16 @@ limit_edits = limiter.shared_limit(
 limit_reports = limiter.shared_limit(
     _setting("RATELIMIT_REPORTS"), scope="reports", methods=["POST"]
 )
+
+
+@limiter.request_filter
+def _reading() -> bool:
+    """Our limits count POSTs only: reads (feed polls above all) skip the limiter's work,
+    unless site-wide limits are set (RATELIMIT_DEFAULT or RATELIMIT_APPLICATION)."""
+    if request.method not in _READS:
+        return False
+    manager = limiter.limit_manager
+    return not manager.default_limits and not manager.application_limits
 
 
 def _too_many_requests(error: RateLimitExceeded) -> tuple[str, int]:

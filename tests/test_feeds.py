@@ -113,6 +113,10 @@ def test_etag_and_last_modified_give_304_without_a_body(client, directory):
     assert by_date.status_code == 304
     assert stale.status_code == 200 and stale.data == first.data
     assert "max-age=" in first.headers["Cache-Control"]
+    # A 304 repeats what caches key and expire on (RFC 9111 §4.3.4).
+    for answer in (by_etag, by_date):
+        assert answer.headers["Cache-Control"] == first.headers["Cache-Control"]
+        assert answer.headers["Vary"] == first.headers["Vary"]
 
 
 def test_a_304_costs_no_query_and_no_rendering(client, directory, count_queries, monkeypatch):
