@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, BinaryIO
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -66,10 +67,17 @@ class Version:
     stamp_sum: int = 0
 
     def etag(self, feed: Feed, site: SiteSettings) -> str:
-        parts = (FEED_FORMAT, feed.path, site.base_url, site.domain, site.name, site.refresh)
-        data = (self.count, self.last_modified, self.id_sum, self.stamp_sum)
-        text = "|".join(map(str, (*parts, *data)))
+        text = (
+            f"{FEED_FORMAT}|{feed.path}|{_site_text(site)}"
+            f"|{self.count}|{self.last_modified}|{self.id_sum}|{self.stamp_sum}"
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=16)
+def _site_text(site: SiteSettings) -> str:
+    """The settings' part of every ETag, made once: an export makes some 20,000 ETags."""
+    return f"{site.base_url}|{site.domain}|{site.name}|{site.refresh}"
 
 
 def find(session: Session, kind: str, slugs: tuple[str, ...]) -> Feed | None:
@@ -177,7 +185,7 @@ class FeedRenderer:
         self.zones = {} if zones is None else zones
         self._rows = feed_series.members(session)
         self._tags = feed_series.tags_of(session)
-        self._totals = _memberships(self._rows, _feeds_holding(self._rows, self._tags))
+        self._feeds = _feed_rows(self._rows, self._tags)
         self._rendered: dict[int, ical.RenderedSeries | None] | None = None
 
     @property
@@ -187,12 +195,12 @@ class FeedRenderer:
 
     def feeds(self) -> list[tuple[Feed, Version]]:
         """Every feed that exists and its version: what `find` and `version` would say."""
-        return _versions(self._totals)
+        return _versions(self._rows, self._feeds)
 
     def render(self, feed: Feed) -> bytes:
         rendered = self._load()
-        total = self._totals.get((feed.kind, feed.slugs))
-        members = [rendered[self._rows[i].id] for i in total.rows] if total else []
+        _name, indexes = self._feeds.get((feed.kind, feed.slugs), ("", []))
+        members = [rendered[self._rows[i].id] for i in indexes]
         return ical.assemble_calendar(
             _info(feed, self.site), filter(None, members), self._vtimezone
         )
@@ -215,67 +223,53 @@ class FeedRenderer:
 FeedKey = tuple[str, tuple[str, ...]]
 
 
-def _feeds_holding(
+def _feed_rows(
     rows: list[Any], tags: dict[int, list[tuple[str, str]]]
-) -> list[list[tuple[str, tuple[str, ...], str]]]:
-    """Per row, the (kind, slugs, name) of every feed holding it: the twin of `_condition`.
-
-    Plain tuples: a directory's rows are in some 150,000 feed memberships.
-    """
-    holding = []
-    for row in rows:
+) -> dict[FeedKey, tuple[str, list[int]]]:
+    """Every feed holding some row: the name in its title, and its rows' indexes in row
+    order. The twin of `_condition`, in one pass over some 150,000 memberships."""
+    feeds: dict[FeedKey, tuple[str, list[int]]] = {}
+    if rows:
+        feeds["all", ()] = ("", list(range(len(rows))))
+    for index, row in enumerate(rows):
         code = row.country_code.lower()
-        feeds = [
-            ("all", (), ""),
-            ("country", (code,), row.country_name),
-            ("city", (code, row.city_slug), row.city_name),
-            ("venue", (row.venue_slug,), row.venue_name),
-            ("meetup", (row.slug,), row.name),
+        held = [
+            (("country", (code,)), row.country_name),
+            (("city", (code, row.city_slug)), row.city_name),
+            (("venue", (row.venue_slug,)), row.venue_name),
+            (("meetup", (row.slug,)), row.name),
         ]
-        feeds += [("tag", (slug,), name) for slug, name in tags.get(row.id, [])]
-        holding.append(feeds)
-    return holding
-
-
-class _Total:
-    """A feed's title and version, summed up as its rows go by, and which rows they are."""
-
-    __slots__ = ("id_sum", "last", "name", "rows", "stamp_sum")
-
-    def __init__(self, name: str, index: int, row: Any) -> None:
-        self.name = name
-        self.rows = [index]
-        self.last = row.updated_at
-        self.id_sum = row.id
-        self.stamp_sum = row.stamp
-
-
-def _memberships(
-    rows: list[Any], holding: list[list[tuple[str, tuple[str, ...], str]]]
-) -> dict[FeedKey, _Total]:
-    """Every feed's total, in one pass over some 150,000 memberships (20,000 feeds)."""
-    totals: dict[FeedKey, _Total] = {}
-    for index, (row, feeds) in enumerate(zip(rows, holding, strict=True)):
-        for kind, slugs, name in feeds:
-            total = totals.get((kind, slugs))
-            if total is None:
-                totals[kind, slugs] = _Total(name, index, row)
+        held += [(("tag", (slug,)), name) for slug, name in tags.get(row.id, ())]
+        for key, name in held:
+            entry = feeds.get(key)
+            if entry is None:
+                feeds[key] = (name, [index])
             else:
-                total.rows.append(index)
-                total.last = max(total.last, row.updated_at)
-                total.id_sum += row.id
-                total.stamp_sum += row.stamp
-    return totals
+                entry[1].append(index)
+    return feeds
 
 
-def _versions(totals: dict[FeedKey, _Total]) -> list[tuple[Feed, Version]]:
-    return [
-        (
-            _titled(kind, slugs, total.name),
-            Version(len(total.rows), total.last, total.id_sum, total.stamp_sum),
-        )
-        for (kind, slugs), total in totals.items()
-    ]
+def _versions(
+    rows: list[Any], feeds: dict[FeedKey, tuple[str, list[int]]]
+) -> list[tuple[Feed, Version]]:
+    """Each feed's version, summed over its rows as `version` sums in SQL."""
+    ids = [row.id for row in rows]
+    updated = [row.updated_at for row in rows]
+    stamps = [row.stamp for row in rows]
+    found = []
+    for (kind, slugs), (name, indexes) in feeds.items():
+        if len(indexes) == 1:
+            first = indexes[0]
+            version = Version(1, updated[first], ids[first], stamps[first])
+        else:
+            version = Version(
+                len(indexes),
+                max(map(updated.__getitem__, indexes)),
+                sum(map(ids.__getitem__, indexes)),
+                sum(map(stamps.__getitem__, indexes)),
+            )
+        found.append((_titled(kind, slugs, name), version))
+    return found
 
 
 def _titled(kind: str, slugs: tuple[str, ...], name: str) -> Feed:
@@ -327,7 +321,7 @@ def place_of(venue: Venue) -> ical.Place:
 def all_feeds(session: Session) -> list[tuple[Feed, Version]]:
     """Every feed that exists, with its version, from one load of the directory."""
     rows = feed_series.members(session)
-    return _versions(_memberships(rows, _feeds_holding(rows, feed_series.tags_of(session))))
+    return _versions(rows, _feed_rows(rows, feed_series.tags_of(session)))
 
 
 def _version_columns() -> tuple:

@@ -22,6 +22,7 @@ from . import (
     venues,
     volunteers,
 )
+from .collection import collector_paused
 from .extensions import db
 from .models import City, Meetup, Role, Venue, utcnow
 
@@ -118,6 +119,23 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
         ical.tz_database_version(),
     ]
     kept = state if state.get("settings") == settings else {}
+    with collector_paused():
+        report = _export_feeds(target, site, settings, kept)
+    if not quiet:
+        for path in report.written:
+            click.echo(f"wrote   {path}")
+        for path in report.removed:
+            click.echo(f"removed {path}")
+    click.echo(
+        f"{len(report.written)} written, {report.unchanged} unchanged, "
+        f"{len(report.removed)} removed, in {target}."
+    )
+
+
+def _export_feeds(
+    target: Path, site: calendars.SiteSettings, settings: list[str], kept: dict
+) -> export.ExportReport:
+    """Write what changed since the run that left `kept` (its series and VTIMEZONEs)."""
     renderer = calendars.FeedRenderer(
         db.session,
         site,
@@ -138,15 +156,7 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
             )
     except export.ExportError as error:
         raise click.ClickException(str(error)) from error
-    if not quiet:
-        for path in report.written:
-            click.echo(f"wrote   {path}")
-        for path in report.removed:
-            click.echo(f"removed {path}")
-    click.echo(
-        f"{len(report.written)} written, {report.unchanged} unchanged, "
-        f"{len(report.removed)} removed, in {target}."
-    )
+    return report
 
 
 def _dict(value: object) -> dict:

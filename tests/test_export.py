@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -233,3 +234,4 @@ def test_an_unwritable_folder_is_a_clear_error(app, directory, tmp_path):
 
     assert result.exit_code == 1
     assert "Cannot write feeds to" in result.output
+    assert gc.isenabled()  # paused while the directory was loaded, whatever happened
