@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from . import feed_series, ical
+from .collection import collector_paused
 from .markup import markdown_to_text
 from .models import City, Country, Meetup, Tag, Venue, meetup_tags
 from .stamps import stamp_sum
@@ -111,12 +112,13 @@ def render(
     edited series is rendered again, whichever feeds hold it.
     """
     condition = _condition(feed)
-    rows = feed_series.members(session, condition)
-    tags = feed_series.tags_of(session, condition)
-    rendered = feed_series.rendered_series(
-        session, site, rows, tags, cache or feed_series.MemorySeriesCache(0), FEED_FORMAT
-    )
-    return ical.assemble_calendar(_info(feed, site), filter(None, rendered.values()))
+    with collector_paused():  # a directory's rows are many small objects, none cyclic
+        rows = feed_series.members(session, condition)
+        tags = feed_series.tags_of(session, condition)
+        rendered = feed_series.rendered_series(
+            session, site, rows, tags, cache or feed_series.MemorySeriesCache(0), FEED_FORMAT
+        )
+        return ical.assemble_calendar(_info(feed, site), filter(None, rendered.values()))
 
 
 def write(
@@ -136,7 +138,7 @@ def write(
     found = session.scalars(feed_series.MEMBERS.with_only_columns(Meetup.id).where(condition))
     ids = sorted(found, key=ical.series_order)
     earliest: dict[str, date] = {}
-    with tempfile.TemporaryFile() as events:
+    with tempfile.TemporaryFile() as events, collector_paused():
         for start in range(0, len(ids), _WRITE_CHUNK):
             chunk = ids[start : start + _WRITE_CHUNK]
             in_chunk = Meetup.id.in_(chunk)

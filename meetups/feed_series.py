@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from . import ical
 from .lru import BytesLRU
-from .markup import markdown_to_text
 from .models import (
     City,
     Country,
@@ -228,7 +227,7 @@ def _record(
         uid=f"meetup-{row.id}@{site.domain}",
         sequence=row.sequence,
         summary=row.name,
-        description=markdown_to_text(row.description),
+        description=row.description_text,
         url=f"{site.base_url}/m/{row.slug}/",
         place=place(row.venue_name, row.address, row.city_name, row.latitude, row.longitude),
         categories=tuple(name for _, name in tags),
@@ -264,7 +263,7 @@ _SERIES: Select = (
         Meetup.id,
         Meetup.slug,
         Meetup.name,
-        Meetup.description,
+        Meetup.description_text,
         *schedule_columns(),
         Meetup.status,
         Meetup.status_since,

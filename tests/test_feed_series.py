@@ -125,3 +125,14 @@ def test_the_export_keeps_its_vtimezones_until_the_time_zone_data_changes(
     assert len(rendered) == 3  # every series that has dates, not only the edited one
     state = export.read_state(tmp_path, export.SERIES_CACHE)
     assert "2099z" in state["settings"]
+
+
+def test_a_meetups_plain_description_follows_every_write_of_its_markdown(app, make_meetup):
+    meetup = make_meetup("Plain", description="Meet **us** at [Café X](https://x.example).")
+    assert meetup.description_text == "Meet us at Café X."
+
+    meetup.description = "Now *upstairs*."
+    db.session.commit()
+
+    stored = db.session.execute(select(Meetup.description_text).filter_by(slug="plain"))
+    assert stored.scalar_one() == "Now upstairs."

@@ -107,3 +107,44 @@ def test_flask_migrate_functions_set_it_up_on_first_use(tmp_path):
     assert record.db is db
     assert record.directory == str(PROJECT_ROOT / "migrations")
     assert {"compare_type": True, "render_as_batch": True}.items() <= record.configure_args.items()
+
+
+def test_the_plain_text_of_existing_descriptions_is_filled_in(empty_database):
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_database})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "582f2efbdd3c"]).exit_code == 0
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO countries (code, name) VALUES ('FR', 'France')"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO cities (id, name, slug, country_code, latitude, longitude,"
+                " timezone, population) VALUES (1, 'Paris', 'paris', 'FR', 48.85, 2.35,"
+                " 'Europe/Paris', 2000000)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO venues (id, name, slug, address, city_id, search_key, timezone,"
+                " notes, coordinates_source, is_demo, created_at, updated_at) VALUES (1,"
+                " 'Café X', 'cafe-x', '1 rue X', 1, 'cafe x', 'Europe/Paris', '', 'MANUAL',"
+                " false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO meetups (id, slug, name, description, venue_id, rrule, start_time,"
+                " duration_minutes, timezone, first_date, status, sequence, search_key,"
+                " languages, url, is_demo, created_at, updated_at) VALUES (1, 'oc', 'OC',"
+                " 'Meet **us** at [X](https://x.example).', 1, 'FREQ=WEEKLY;BYDAY=TH',"
+                " '08:30:00', 120, 'Europe/Paris', '2026-01-01', 'ACTIVE', 0, 'oc', 'en', '',"
+                " false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+    with app.app_context():
+        with db.engine.connect() as connection:
+            text = connection.execute(sa.text("SELECT description_text FROM meetups")).scalar_one()
+        db.engine.dispose()
+    assert text == "Meet us at X."
