@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from .models import City, Meetup, Venue
@@ -81,21 +81,20 @@ def wrote(session: Session) -> bool:
 
 # Soft deletes, restores, moves and edits all change updated_at; removals change counts.
 # Volunteers' edits touch the venue or meetup they change (a date or a tag, its meetup).
-_VERSION_QUERY = select(
-    *(
-        select(aggregate).scalar_subquery()
-        for aggregate in (
-            func.count(Meetup.id),
-            func.max(Meetup.updated_at),
-            func.sum(Meetup.id),
-            # Changes with every committed edit, whatever the order of commits (see stamps).
-            stamp_sum(Meetup.updated_at),
-            func.count(Venue.id),
-            func.max(Venue.updated_at),
-            stamp_sum(Venue.updated_at),
-            # A reloaded gazetteer (cities added, renamed or resized) changes pages too.
-            func.count(City.id),
-            func.sum(City.population),
-        )
-    )
+# One aggregate per table, so each is read once (a scalar subquery per value read the
+# meetups four times: 15 -> 9 ms at 10,000 meetups, every 2 s in every worker).
+_MEETUPS = select(
+    func.count(Meetup.id),
+    func.max(Meetup.updated_at),
+    func.sum(Meetup.id),
+    # Changes with every committed edit, whatever the order of commits (see stamps).
+    stamp_sum(Meetup.updated_at),
+).subquery()
+_VENUES = select(
+    func.count(Venue.id), func.max(Venue.updated_at), stamp_sum(Venue.updated_at)
+).subquery()
+# A reloaded gazetteer (cities added, renamed or resized) changes pages too.
+_CITIES = select(func.count(City.id), func.sum(City.population)).subquery()
+_VERSION_QUERY = select(_MEETUPS, _VENUES, _CITIES).select_from(
+    _MEETUPS.join(_VENUES, true()).join(_CITIES, true())
 )
