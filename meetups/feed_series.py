@@ -35,7 +35,7 @@ from .models import (
 )
 from .stamps import epoch_milliseconds
 
-_CHUNK = 500
+_CHUNK = 2000
 
 
 class Site(Protocol):

@@ -52,6 +52,7 @@ _ONE_SECOND = timedelta(seconds=1)
 _ZONE_SCAN_STEP = 7 * 86400
 """Seconds between zone probes: no IANA zone since 1990 has two offset changes
 less than a week apart (checked against every zone, 1990–2040)."""
+_SCAN_WEEK = timedelta(seconds=_ZONE_SCAN_STEP)
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Anything `_text` would change: most names and summaries have none of it.
 _TEXT_SPECIALS = re.compile(r"[\\;,\x00-\x1f\x7f]")
@@ -462,11 +463,24 @@ def _transitions(tz: ZoneInfo, first_year: int, last_year: int) -> list[_Transit
 
 
 def _scan(tz: ZoneInfo, start: int, end: int) -> Iterator[_Transition]:
-    """Offset changes in (start, end): probe weekly, bisect each to the second."""
-    previous = _offset(tz, start)
+    """Offset changes in (start, end): probe weekly, bisect each to the second.
+
+    A week of UTC time is a week on the local clock unless the offset changed
+    in between: comparing local times needs no offset per probe, and `fromutc`
+    alone is a quarter of the cost of `fromtimestamp` (a feed's cold render
+    probes some 250,000 times).
+    """
+    # UTC's fields labelled with the zone, as `fromutc` takes them.
+    utc = datetime.fromtimestamp(start, UTC).replace(tzinfo=tz)
+    local = tz.fromutc(utc)
+    previous = local.utcoffset()
     for probe in range(start + _ZONE_SCAN_STEP, end + _ZONE_SCAN_STEP, _ZONE_SCAN_STEP):
-        if _offset(tz, probe) == previous:
+        utc += _SCAN_WEEK
+        later = tz.fromutc(utc)
+        if later - local == _SCAN_WEEK:  # same tzinfo: the difference of the local clocks
+            local = later
             continue
+        local = later
         low, high = probe - _ZONE_SCAN_STEP, probe  # the offset changes in (low, high]
         while high - low > 1:
             middle = (low + high) // 2

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from meetups import ical
 from meetups.ical import CalendarInfo, Place, SeriesRecord, build_calendar, build_occurrence_event
 from meetups.schedule import Change, Occurrence, Rule, Schedule, occurrences
 from tests.calendar_parsers import READERS, Instance, ParsedFeed, Window
@@ -274,6 +275,7 @@ def test_regular_zones_stay_right_long_after_the_listed_years(reader: str, zone:
     "zone",
     [
         "Africa/Casablanca",  # Ramadan breaks: onsets listed one by one
+        "Asia/Gaza",  # Ramadan breaks too: changes only weeks apart, some years
         "Africa/Cairo",  # a rule that skips into November some years
         "Asia/Tokyo",  # no change at all: a single observance
     ],
@@ -283,6 +285,42 @@ def test_irregular_zones_give_the_iana_offsets_every_day(reader: str, zone: str)
     feed = build_calendar(INFO, [CASES[0].record(schedule=schedule, changes=())])
     offsets = READERS[reader](feed, replace(WINDOW, wall_clocks=(time(12),))).offsets[zone]
     assert offsets == {local: _unambiguous_offset(local, ZoneInfo(zone)) for local in offsets}
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Asia/Gaza",  # Ramadan breaks, and two changes seven days apart in 2040
+        "Africa/Casablanca",  # Ramadan breaks about a month long
+        "America/Boa_Vista",  # two changes seven days apart in 2000
+        "Australia/Lord_Howe",  # half-hour daylight saving
+        "Pacific/Apia",  # skipped a whole day in 2011
+    ],
+)
+def test_every_offset_change_through_the_horizon_is_found(zone: str) -> None:
+    """The VTIMEZONE's changes, found by weekly probes, against probes every six hours.
+
+    No zone changes twice within a week, so six-hourly probes see every change;
+    each is then narrowed to its second.
+    """
+    tz = ZoneInfo(zone)
+    found = [item.instant for item in ical._transitions(tz, 1999, ical.HORIZON_YEAR)][1:]
+
+    def offset(moment: int) -> timedelta | None:
+        return datetime.fromtimestamp(moment, tz).utcoffset()
+
+    expected = []
+    step = 6 * 3600
+    start = int(datetime(1999, 1, 1, tzinfo=tz).timestamp())
+    end = int(datetime(ical.HORIZON_YEAR + 1, 1, 1, tzinfo=UTC).timestamp())
+    for probe in range(start + step, end, step):
+        if offset(probe) != offset(probe - step):
+            low, high = probe - step, probe
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == offset(low) else (low, middle)
+            expected.append(datetime.fromtimestamp(high, UTC))
+    assert found == expected
 
 
 @pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "Australia/Sydney"])
