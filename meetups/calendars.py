@@ -141,7 +141,7 @@ def write(
     with tempfile.TemporaryFile() as events, collector_paused():
         for start in range(0, len(ids), _WRITE_CHUNK):
             chunk = ids[start : start + _WRITE_CHUNK]
-            in_chunk = Meetup.id.in_(chunk)
+            in_chunk = feed_series.ids_in(session, Meetup.id, chunk)
             rendered = feed_series.rendered_series(
                 session,
                 site,

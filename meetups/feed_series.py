@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from . import ical
@@ -210,10 +211,20 @@ def series_records(
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         changes: dict[int, list[Any]] = defaultdict(list)
-        for change in session.execute(_CHANGES.where(MeetupChange.meetup_id.in_(chunk))):
+        changed = ids_in(session, MeetupChange.meetup_id, chunk)
+        for change in session.execute(_CHANGES.where(changed)):
             changes[change.meetup_id].append(change)
-        for row in session.execute(_SERIES.where(Meetup.id.in_(chunk))):
+        for row in session.execute(_SERIES.where(ids_in(session, Meetup.id, chunk))):
             yield row.id, _record(row, tags.get(row.id, []), changes.get(row.id, []), site)
+
+
+def ids_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL `= ANY` one array parameter, since writing and
+    parsing a query with thousands of parameters cost psycopg more than running it
+    (0.2 s of a 10,000-series render)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _record(
