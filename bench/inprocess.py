@@ -17,9 +17,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from meetups import calendars
 from meetups.extensions import db
-from meetups.feed_routes import site_settings
+from meetups.feeds import catalogue
+from meetups.feeds.routes import site_settings
 from meetups.models import City, Meetup, MeetupStatus, Venue
 
 from .generate import most_populous_first
@@ -124,17 +124,17 @@ def cpu_ms(app: Flask, path: str, headers: Mapping[str, str], times: int) -> flo
 
 
 def render_seconds(app: Flask, kind: str, slugs: tuple[str, ...], times: int) -> list[float]:
-    """How long `calendars.render` takes, each time in a fresh session (nothing loaded yet)."""
+    """How long `catalogue.render` takes, each time in a fresh session (nothing loaded yet)."""
     timings = []
     with app.app_context():
         site = site_settings()
-        feed = calendars.find(db.session, kind, slugs)
+        feed = catalogue.find(db.session, kind, slugs)
         if feed is None:
             raise MeasureError(f"no {kind} feed {'/'.join(slugs)}")
         for _ in range(times):
             db.session.remove()
             started = time.perf_counter()
-            calendars.render(db.session, feed, site)
+            catalogue.render(db.session, feed, site)
             timings.append(time.perf_counter() - started)
     return timings
 
@@ -175,4 +175,4 @@ def move_start_time(app: Flask, slug: str) -> list[str]:
             *(("tag", (tag.slug,)) for tag in meetup.tags),
         ]
         db.session.commit()
-    return sorted(calendars.Feed(kind, slugs, "", "").path for kind, slugs in feeds)
+    return sorted(catalogue.Feed(kind, slugs, "", "").path for kind, slugs in feeds)

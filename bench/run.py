@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from meetups import cities, gazetteer
 from meetups.extensions import db
+from meetups.places import cities, gazetteer
 
 from . import inprocess, nginx
 from .database import DatabaseError, fresh_database

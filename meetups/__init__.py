@@ -14,6 +14,6 @@ if TYPE_CHECKING:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask application (see `meetups.factory`)."""
-    from .factory import create_app as build
+    from meetups.factory import create_app as build
 
     return build(test_config)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Any
 
-from .schedule import Occurrence, is_supported_day, local_datetime, occurrences
-from .texts import N_
+from meetups.schedule import Occurrence, is_supported_day, local_datetime, occurrences
+from meetups.texts import N_
 
 # The longest range a page or the API lists at once.
 MAX_DAYS = 92

@@ -9,22 +9,14 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from . import (
-    calendars,
-    cities,
-    demo,
-    export,
-    feed_series,
-    gazetteer,
-    ical,
-    locating,
-    passwords,
-    venues,
-    volunteers,
-)
-from .collection import collector_paused
-from .extensions import db
-from .models import City, Meetup, Role, Venue, utcnow
+from meetups import demo
+from meetups.accounts import passwords, volunteers
+from meetups.collection import collector_paused
+from meetups.editing import duplicates
+from meetups.extensions import db
+from meetups.feeds import catalogue, export, ical, series
+from meetups.models import City, Meetup, Role, Venue, utcnow
+from meetups.places import cities, gazetteer, locating
 
 
 def init_app(app: Flask) -> None:
@@ -101,17 +93,16 @@ def remove_demo_command() -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
 def export_feeds_command(directory: Path | None, quiet: bool) -> None:
-    """Write every feed as a static .ics file (default folder: feeds/), only where changed."""
-    from .factory import PROJECT_ROOT
-    from .feed_routes import site_settings
+    """Write every feed as a static .ics file (default folder: ./feeds), only where changed."""
+    from meetups.feeds.routes import site_settings
 
-    target = directory or PROJECT_ROOT / "feeds"
+    target = directory or Path("feeds")
     site = site_settings()
     # Series and VTIMEZONEs made by the last run, if it ran with these settings and the
     # same time zone data: only edits re-render.
     state = export.read_state(target, export.SERIES_CACHE)
     settings = [
-        calendars.FEED_FORMAT,
+        catalogue.FEED_FORMAT,
         site.base_url,
         site.domain,
         site.name,
@@ -133,13 +124,13 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
 
 
 def _export_feeds(
-    target: Path, site: calendars.SiteSettings, settings: list[str], kept: dict
+    target: Path, site: catalogue.SiteSettings, settings: list[str], kept: dict
 ) -> export.ExportReport:
     """Write what changed since the run that left `kept` (its series and VTIMEZONEs)."""
-    renderer = calendars.FeedRenderer(
+    renderer = catalogue.FeedRenderer(
         db.session,
         site,
-        feed_series.JsonSeriesCache(_dict(kept.get("series"))),
+        series.JsonSeriesCache(_dict(kept.get("series"))),
         _dict(kept.get("zones")),
     )
     items = [
@@ -166,7 +157,7 @@ def _dict(value: object) -> dict:
 @click.command("duplicate-venues")
 def duplicate_venues_command() -> None:
     """List venue pairs that look like one place (similar name within 150 m, or same address)."""
-    pairs = venues.duplicate_pairs(db.session)
+    pairs = duplicates.duplicate_pairs(db.session)
     for first, second in pairs:
         click.echo(f"{first.slug}  {second.slug}   ({first.name} / {second.name})")
     click.echo(f"{len(pairs)} possible duplicate(s). Merge with: merge-venues KEEP DUPLICATE")
@@ -181,7 +172,7 @@ def merge_venues_command(keep_slug: str, duplicate_slug: str) -> None:
     duplicate = _venue_argument(duplicate_slug, "DUPLICATE")
     if keep.id == duplicate.id:
         raise click.BadParameter("KEEP and DUPLICATE are the same venue.")
-    moved = venues.merge(db.session, keep, duplicate, None, utcnow())
+    moved = duplicates.merge(db.session, keep, duplicate, None, utcnow())
     db.session.commit()
     click.echo(
         f"Merged {duplicate_slug} into {keep_slug}: {moved} meetup(s) moved; "

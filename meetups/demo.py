@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .models import (
+from meetups.models import (
     City,
     CoordinateSource,
     Meetup,
@@ -20,8 +20,8 @@ from .models import (
     Venue,
     tags_named,
 )
-from .schedule import Occurrence
-from .slugs import slugify
+from meetups.schedule import Occurrence
+from meetups.slugs import slugify
 
 
 class MissingCity(LookupError):

@@ -25,5 +25,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Per visitor address; limits are set per route (see `meetups.rate_limits`), none by default.
+# Per visitor address; limits are set per route (see `meetups.web.rate_limits`), none by default.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

@@ -10,10 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, migrating, versions
-from .extensions import csrf, db
+from meetups import config, data_version, migrating
+from meetups.extensions import csrf, db
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -21,42 +21,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         "meetups",
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PACKAGE_ROOT / "templates"),
+        static_folder=str(PACKAGE_ROOT / "static"),
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
     _refuse_weak_secret(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrating.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrating.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
     csrf.init_app(app)
     _trust_proxies(app)
 
-    from . import (
-        accounts,
-        api,
-        cli,
-        editing,
-        feed_routes,
-        health,
-        i18n,
-        moderation,
-        page_cache,
-        pages,
-        rate_limits,
-        search_engines,
-        security,
-        sequencing,
-        templating,
-        travel,
-        upcoming,
-    )
+    from meetups import cli
+    from meetups.accounts import routes as accounts
+    from meetups.api import routes as api
+    from meetups.editing import routes as editing
+    from meetups.feeds import routes as feed_routes
+    from meetups.feeds import sequencing
+    from meetups.moderation import routes as moderation
+    from meetups.pages import routes as pages
+    from meetups.pages import upcoming
+    from meetups.seo import routes as search_engines
+    from meetups.trips import routes as travel
+    from meetups.web import health, i18n, page_cache, rate_limits, security_headers, templating
 
     sequencing.register()
     # First, so that every later hook, error page included, speaks the request's language.
     i18n.init_app(app)
-    security.init_app(app)
+    security_headers.init_app(app)
     templating.init_app(app)
     rate_limits.init_app(app)
     accounts.init_app(app)
@@ -69,7 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     feed_routes.init_app(app)
     search_engines.init_app(app)
     page_cache.init_app(app)
-    app.extensions["data_version"] = versions.DataVersion(app.config["DATA_VERSION_SECONDS"])
+    app.extensions["data_version"] = data_version.DataVersion(app.config["DATA_VERSION_SECONDS"])
     _watch_commits()
     app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])
     cli.init_app(app)
@@ -78,13 +71,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _watch_commits() -> None:
     """After this worker commits a change, its next request sees the new data at once."""
-    if not event.contains(Session, "after_flush", versions.note_writes):
-        event.listen(Session, "after_flush", versions.note_writes)
+    if not event.contains(Session, "after_flush", data_version.note_writes):
+        event.listen(Session, "after_flush", data_version.note_writes)
         event.listen(Session, "after_commit", _data_changed)
 
 
 def _data_changed(session: Session) -> None:
-    if versions.wrote(session) and has_app_context():
+    if data_version.wrote(session) and has_app_context():
         current_app.extensions["data_version"].invalidate()
 
 

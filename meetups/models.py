@@ -39,9 +39,9 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
-from .extensions import db
-from .markup import markdown_to_text
-from .schedule import (
+from meetups.extensions import db
+from meetups.markup import markdown_to_text
+from meetups.schedule import (
     Change,
     Occurrence,
     Rule,
@@ -51,7 +51,7 @@ from .schedule import (
     occurrences,
     time_zone,
 )
-from .slugs import name_key, slugify
+from meetups.slugs import name_key, slugify
 
 
 @lru_cache(maxsize=1024)

@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .agenda import DateRange
-from .extensions import db
-from .geo import bounding_boxes, distance_km
-from .models import (
+from meetups.agenda import DateRange
+from meetups.extensions import db
+from meetups.models import (
     WITH_DELETED,
     City,
     CityName,
@@ -24,7 +23,8 @@ from .models import (
     Venue,
     VenueRedirect,
 )
-from .slugs import name_key
+from meetups.places.geo import bounding_boxes, distance_km
+from meetups.slugs import name_key
 
 LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
 

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from meetups import create_app
+from meetups.accounts.passwords import hash_password
 from meetups.extensions import db
 from meetups.models import (
     City,
@@ -37,7 +38,6 @@ from meetups.models import (
     User,
     Venue,
 )
-from meetups.passwords import hash_password
 from meetups.slugs import name_key, slugify
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -18,13 +18,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from meetups import create_app, passwords, volunteers
-from meetups.accounts import EMAIL_TAKEN, SIGN_IN_REFUSED, moderator_required
+from meetups import create_app
+from meetups.accounts import passwords, volunteers
+from meetups.accounts.routes import EMAIL_TAKEN, SIGN_IN_REFUSED, moderator_required
 from meetups.config import ConfigError
 from meetups.extensions import db
 from meetups.models import Role, User, utcnow
-from meetups.rate_limits import limit_edits, limit_reports
 from meetups.redirects import safe_next
+from meetups.web.rate_limits import limit_edits, limit_reports
 from tests.conftest import PASSWORD, AuthActions, require
 
 NEW_PASSWORD = "a new and longer passphrase"

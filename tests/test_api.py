@@ -548,7 +548,7 @@ def test_queries_do_not_grow_with_the_number_of_items(
 
 
 def test_the_api_records_and_document_import_no_flask():
-    for module in ("meetups.api_records", "meetups.api_schema"):
+    for module in ("meetups.api.records", "meetups.api.schema"):
         code = (
             f"import sys, {module}; "
             "print(any(m.split('.')[0] in ('flask', 'flask_sqlalchemy') for m in sys.modules))"

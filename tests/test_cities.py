@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from meetups import gazetteer
 from meetups.extensions import db
 from meetups.models import City, CityName, Country
+from meetups.places import gazetteer
 
 
 def count(model) -> int:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session
 
-from meetups import edits, history
+from meetups.editing import history, operations
 from meetups.extensions import db
 from meetups.models import (
     WITH_DELETED,
@@ -239,7 +239,7 @@ def test_when_others_keep_taking_the_address_the_volunteer_is_told_and_nothing_i
 def their_status(status: MeetupStatus, colleague: int) -> Callable[[Session], Any]:
     def save(session: Session) -> None:
         meetup = session.scalar(sa.select(Meetup))
-        edits.set_status(session, meetup, status, session.get(User, colleague))
+        operations.set_status(session, meetup, status, session.get(User, colleague))
 
     return save
 
@@ -247,7 +247,7 @@ def their_status(status: MeetupStatus, colleague: int) -> Callable[[Session], An
 def their_rename(name: str, colleague: int) -> Callable[[Session], Any]:
     def save(session: Session) -> None:
         meetup = session.scalar(sa.select(Meetup))
-        fields = edits.MeetupFields(
+        fields = operations.MeetupFields(
             name=name,
             description=meetup.description,
             schedule=meetup.schedule,
@@ -256,14 +256,14 @@ def their_rename(name: str, colleague: int) -> Callable[[Session], Any]:
             url=meetup.url,
         )
         user = session.get(User, colleague)
-        edits.update_meetup(session, meetup, fields, user, edits.version_token(meetup))
+        operations.update_meetup(session, meetup, fields, user, operations.version_token(meetup))
 
     return save
 
 
 def their_deletion(model: type, colleague: int) -> Callable[[Session], Any]:
     def save(session: Session) -> None:
-        edits.delete(
+        operations.delete(
             session, session.scalar(sa.select(model)), session.get(User, colleague), utcnow()
         )
 
@@ -273,7 +273,7 @@ def their_deletion(model: type, colleague: int) -> Callable[[Session], Any]:
 def their_restore(model: type, colleague: int) -> Callable[[Session], Any]:
     def save(session: Session) -> None:
         item = session.scalar(sa.select(model).execution_options(**WITH_DELETED))
-        edits.restore(session, item, session.get(User, colleague))
+        operations.restore(session, item, session.get(User, colleague))
 
     return save
 
@@ -287,7 +287,7 @@ def test_confirming_while_a_colleague_confirms(auth, volunteer, colleague, make_
 
     def their_confirmation(session: Session) -> None:
         meetup = session.scalar(sa.select(Meetup))
-        edits.confirm(session, meetup, session.get(User, colleague), today_in_paris())
+        operations.confirm(session, meetup, session.get(User, colleague), today_in_paris())
 
     with just_after_reading(Meetup, their_confirmation):
         assert auth.post("/m/coffee/confirm").status_code == 302
@@ -314,8 +314,8 @@ def test_moving_a_date_again_while_a_colleague_cancels_it(auth, volunteer, colle
 
     def their_cancellation(session: Session) -> None:
         meetup = session.scalar(sa.select(Meetup))
-        change = edits.DateChange(cancelled=True, note="Holiday")
-        edits.change_date(session, meetup, thursday, change, session.get(User, colleague))
+        change = operations.DateChange(cancelled=True, note="Holiday")
+        operations.change_date(session, meetup, thursday, change, session.get(User, colleague))
 
     with just_after_reading(MeetupChange, their_cancellation):
         response = auth.post(
@@ -350,7 +350,7 @@ def test_restoring_what_a_colleague_restores_at_the_same_moment(
     client, auth, volunteer, colleague, make_meetup
 ):
     coffee = make_meetup("Coffee")
-    edits.delete(db.session, coffee, volunteer, utcnow())
+    operations.delete(db.session, coffee, volunteer, utcnow())
     db.session.commit()
 
     with just_after_reading(Meetup, their_restore(Meetup, colleague)):

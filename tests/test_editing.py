@@ -12,15 +12,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from meetups.extensions import db
-from meetups.models import (
-    CoordinateSource,
-    Meetup,
-    MeetupStatus,
-    Report,
-    Revision,
-    Role,
-    Venue,
-)
+from meetups.models import CoordinateSource, Meetup, MeetupStatus, Report, Revision, Role, Venue
 from tests.nominatim_stub import NominatimStub, Place, Scenario
 
 WEEKLY_THURSDAY = {

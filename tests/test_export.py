@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from meetups import calendars, export, ical
 from meetups.extensions import db
+from meetups.feeds import catalogue, export, ical
 from meetups.models import Meetup, MeetupStatus
 
 FEEDS = {
@@ -107,13 +107,13 @@ def test_after_one_edit_only_the_feeds_holding_it_are_rendered_and_written(
     meetup.start_time = time(8)
     db.session.commit()
     rendered: list[str] = []
-    original_render = calendars.FeedRenderer.render
+    original_render = catalogue.FeedRenderer.render
 
     def counting_render(self, feed):
         rendered.append(feed.path)
         return original_render(self, feed)
 
-    monkeypatch.setattr("meetups.calendars.FeedRenderer.render", counting_render)
+    monkeypatch.setattr("meetups.feeds.catalogue.FeedRenderer.render", counting_render)
     output = run_export(app, tmp_path)
 
     changed = {"all.ics", "country/de.ics", "city/de/berlin.ics", "venue/kaffee-berlin.ics"}
@@ -130,7 +130,7 @@ def count_series_renders(monkeypatch) -> list[str]:
         rendered.append(series.uid)
         return original(series)
 
-    monkeypatch.setattr("meetups.ical.render_series", counting)
+    monkeypatch.setattr("meetups.feeds.ical.render_series", counting)
     return rendered
 
 
@@ -218,7 +218,7 @@ def test_a_crash_while_writing_leaves_the_old_file_and_no_partial_one(tmp_path, 
     def disk_full(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("meetups.export.os.replace", disk_full)
+    monkeypatch.setattr("meetups.feeds.export.os.replace", disk_full)
     with pytest.raises(export.ExportError, match="No space left on device"):
         export.export(tmp_path, [export.ExportItem("all.ics", "e", lambda: b"new")])
 

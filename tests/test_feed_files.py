@@ -9,10 +9,10 @@ from datetime import time
 
 import pytest
 
-from meetups import calendars
 from meetups.extensions import db
-from meetups.feed_files import FeedFiles
-from meetups.feed_routes import SERIES_BYTES, site_settings
+from meetups.feeds import catalogue
+from meetups.feeds.files import FeedFiles
+from meetups.feeds.routes import SERIES_BYTES, site_settings
 from meetups.models import Meetup
 
 
@@ -38,8 +38,8 @@ def files(app, tmp_path) -> FeedFiles:
 
 
 def rendered(path: str) -> bytes:
-    feed = calendars.find(db.session, *_kind_and_slugs(path))
-    return calendars.render(db.session, feed, site_settings())
+    feed = catalogue.find(db.session, *_kind_and_slugs(path))
+    return catalogue.render(db.session, feed, site_settings())
 
 
 def _kind_and_slugs(path: str) -> tuple[str, tuple[str, ...]]:
@@ -51,11 +51,11 @@ def _kind_and_slugs(path: str) -> tuple[str, tuple[str, ...]]:
 
 @pytest.mark.parametrize("path", ["all.ics", "country/fr.ics", "tag/startups.ics"])
 def test_written_piece_by_piece_the_feed_is_the_rendered_one(app, directory, path, monkeypatch):
-    monkeypatch.setattr(calendars, "_WRITE_CHUNK", 4)
+    monkeypatch.setattr(catalogue, "_WRITE_CHUNK", 4)
     out = io.BytesIO()
 
-    calendars.write(
-        db.session, calendars.find(db.session, *_kind_and_slugs(path)), site_settings(), out
+    catalogue.write(
+        db.session, catalogue.find(db.session, *_kind_and_slugs(path)), site_settings(), out
     )
 
     assert out.getvalue() == rendered(path)
@@ -104,7 +104,7 @@ def test_data_moving_while_writing_sends_the_bytes_once_and_keeps_nothing(
     app, client, directory, files, monkeypatch
 ):
     versions = iter(range(100, 200))  # each look at the data finds an edit landed meanwhile
-    monkeypatch.setattr(calendars, "version", lambda *_: calendars.Version(next(versions), None, 0))
+    monkeypatch.setattr(catalogue, "version", lambda *_: catalogue.Version(next(versions), None, 0))
 
     response = client.get("/feeds/all.ics", buffered=True)
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import select
 
-from meetups import calendars, export, ical
 from meetups.extensions import db
-from meetups.feed_routes import site_settings
+from meetups.feeds import catalogue, export, ical
+from meetups.feeds.routes import site_settings
 from meetups.models import Meetup, MeetupStatus, Venue
 from tests.test_export import count_series_renders, run_export
 
@@ -36,30 +36,30 @@ def directory(make_city, make_venue, make_meetup):
     make_meetup("Gone", venue=cafe, deleted_at=datetime(2026, 11, 1, tzinfo=UTC))
 
 
-def from_the_meetups_themselves(feed: calendars.Feed, site: calendars.SiteSettings) -> bytes:
+def from_the_meetups_themselves(feed: catalogue.Feed, site: catalogue.SiteSettings) -> bytes:
     """The feed built the slow, obvious way: ORM objects through `series_record`."""
-    meetups = db.session.scalars(select(Meetup).where(calendars._condition(feed)))
-    records = (calendars.series_record(m, site) for m in meetups if m.ever_happens)
-    return ical.build_calendar(calendars._info(feed, site), records)
+    meetups = db.session.scalars(select(Meetup).where(catalogue._condition(feed)))
+    records = (catalogue.series_record(m, site) for m in meetups if m.ever_happens)
+    return ical.build_calendar(catalogue._info(feed, site), records)
 
 
 def test_every_feed_rendered_from_rows_has_the_bytes_built_from_the_meetups(app, directory):
     with app.test_request_context():
         site = site_settings()
-        feeds = calendars.all_feeds(db.session)
+        feeds = catalogue.all_feeds(db.session)
         assert len(feeds) == 14  # all, 2 countries, 2 cities, 3 venues, 4 meetups, 2 tags
         for feed, _ in feeds:
             expected = from_the_meetups_themselves(feed, site)
-            assert calendars.render(db.session, feed, site) == expected, feed.path
+            assert catalogue.render(db.session, feed, site) == expected, feed.path
 
 
 def test_the_versions_from_one_load_are_those_asked_feed_by_feed(app, directory):
-    feeds = calendars.all_feeds(db.session)
+    feeds = catalogue.all_feeds(db.session)
 
     assert "meetup/gone.ics" not in {feed.path for feed, _ in feeds}
     for feed, version in feeds:
-        assert calendars.find(db.session, feed.kind, feed.slugs) == feed
-        assert calendars.version(db.session, feed) == version, feed.path
+        assert catalogue.find(db.session, feed.kind, feed.slugs) == feed
+        assert catalogue.version(db.session, feed) == version, feed.path
 
 
 def test_after_an_edit_a_worker_renders_again_only_the_edited_series(
@@ -76,7 +76,7 @@ def test_after_an_edit_a_worker_renders_again_only_the_edited_series(
     assert rendered == [f"meetup-{meetup.id}@meetups.test"]
     assert after.data != before.data
     with app.test_request_context():
-        assert after.data == from_the_meetups_themselves(calendars.ALL, site_settings())
+        assert after.data == from_the_meetups_themselves(catalogue.ALL, site_settings())
 
 
 def test_a_worker_renders_again_the_series_whose_venue_was_renamed(app, client, directory):
@@ -88,7 +88,7 @@ def test_a_worker_renders_again_the_series_whose_venue_was_renamed(app, client, 
 
     assert "Café Y".encode() in after.data
     with app.test_request_context():
-        assert after.data == from_the_meetups_themselves(calendars.ALL, site_settings())
+        assert after.data == from_the_meetups_themselves(catalogue.ALL, site_settings())
 
 
 def count_vtimezones(monkeypatch) -> list[str]:
@@ -99,7 +99,7 @@ def count_vtimezones(monkeypatch) -> list[str]:
         made.append(zone)
         return original(zone, first_year)
 
-    monkeypatch.setattr("meetups.ical.vtimezone", counting)
+    monkeypatch.setattr("meetups.feeds.ical.vtimezone", counting)
     return made
 
 
@@ -116,7 +116,7 @@ def test_the_export_keeps_its_vtimezones_until_the_time_zone_data_changes(
     run_export(app, tmp_path)
     assert made == []
 
-    monkeypatch.setattr("meetups.ical.tz_database_version", lambda: "2099z")
+    monkeypatch.setattr("meetups.feeds.ical.tz_database_version", lambda: "2099z")
     rendered = count_series_renders(monkeypatch)
     db.session.scalar(select(Meetup).filter_by(slug="berlin-coffee")).start_time = time(9)
     db.session.commit()

@@ -10,10 +10,10 @@ import icalendar
 import pytest
 from bs4 import BeautifulSoup
 
-from meetups import calendars
+from meetups.data_version import DataVersion
 from meetups.extensions import db
+from meetups.feeds import catalogue
 from meetups.models import Meetup, MeetupChange, MeetupStatus, Tag, Venue
-from meetups.versions import DataVersion
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
@@ -125,7 +125,7 @@ def test_a_304_costs_no_query_and_no_rendering(client, directory, count_queries,
     def fail(*args, **kwargs):
         raise AssertionError("a conditional hit must not render the feed")
 
-    monkeypatch.setattr("meetups.calendars.render", fail)
+    monkeypatch.setattr("meetups.feeds.catalogue.render", fail)
     queries = count_queries(
         lambda: client.get("/feeds/all.ics", headers={"If-None-Match": etag}).status_code
     )
@@ -355,9 +355,9 @@ def test_feed_bytes_do_not_depend_on_the_time_of_the_request(client, directory):
 
 
 def test_feed_versions_carry_an_aware_utc_last_modified(app, directory):
-    feed = calendars.find(db.session, "all", ())
+    feed = catalogue.find(db.session, "all", ())
 
-    version = calendars.version(db.session, feed)
+    version = catalogue.version(db.session, feed)
 
     assert version.count == 3
     assert version.last_modified.utcoffset() == timedelta(0)

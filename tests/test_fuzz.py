@@ -23,9 +23,8 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from meetups import rate_limits
 from meetups.extensions import db
-from meetups.ical import CalendarInfo, Place, SeriesRecord, build_calendar
+from meetups.feeds.ical import CalendarInfo, Place, SeriesRecord, build_calendar
 from meetups.schedule import (
     MAX_DURATION,
     MAX_INTERVAL,
@@ -36,6 +35,7 @@ from meetups.schedule import (
     Schedule,
     occurrences,
 )
+from meetups.web import rate_limits
 from tests.calendar_parsers import Window, read_with_icalendar
 from tests.conftest import PASSWORD, AuthActions
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from meetups.geo import bounding_boxes, check_point, distance_km
+from meetups.places.geo import bounding_boxes, check_point, distance_km
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from meetups import create_app
 from meetups.config import ConfigError
 from meetups.extensions import db
-from meetups.geocode import (
+from meetups.models import CoordinateSource, GeocodeAnswer, Meetup, Venue
+from meetups.places.geocoding import (
     Answer,
     CityCentre,
     Geocoder,
@@ -37,8 +38,7 @@ from meetups.geocode import (
     resolve,
     timezone_at,
 )
-from meetups.locating import DatabaseCache, locate_venue, settings_from_config
-from meetups.models import CoordinateSource, GeocodeAnswer, Meetup, Venue
+from meetups.places.locating import DatabaseCache, locate_venue, settings_from_config
 from tests.nominatim_stub import NominatimStub, Place, Scenario
 
 USER_AGENT = "meetups-tests/1.0 (tests@meetups.test)"
@@ -242,7 +242,10 @@ def test_a_provider_that_cannot_work_refuses_to_start(provider, message):
 
 
 def test_the_geocoding_chain_imports_no_flask():
-    code = "import sys, meetups.geocode; print(sorted({'flask', 'sqlalchemy'} & set(sys.modules)))"
+    code = (
+        "import sys, meetups.places.geocoding; "
+        "print(sorted({'flask', 'sqlalchemy'} & set(sys.modules)))"
+    )
 
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -258,7 +261,7 @@ def test_geopy_is_imported_only_when_geocoding_is_on(stub):
     code = textwrap.dedent(
         f"""
         import sys
-        from meetups.geocode import CityCentre, Geocoder, GeocoderSettings
+        from meetups.places.geocoding import CityCentre, Geocoder, GeocoderSettings
 
         class Cache(dict):
             def put(self, key, answer):

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from meetups import history
+from meetups.editing import history
 from meetups.extensions import db
 from meetups.models import MeetupChange, MeetupStatus, Revision, Role, User, tags_named
 

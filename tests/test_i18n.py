@@ -19,9 +19,10 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from playwright.sync_api import expect
 
-from meetups import create_app, display, i18n
+from meetups import create_app
 from meetups.extensions import db
 from meetups.schedule import Rule, Schedule, describe
+from meetups.web import display, i18n
 from tests.conftest import PHONE
 from tests.test_editing import WEEKLY_THURSDAY
 
@@ -292,7 +293,8 @@ def test_feeds_and_the_api_stay_english(client, coffee):
 
 @pytest.fixture
 def london_tea(make_city, make_venue, make_meetup):
-    """London under its GeoNames id, whose French name is in `meetups/data/city_names_fr.csv`."""
+    """London under its GeoNames id, whose French name is in the curated list
+    `meetups/places/data/city_names_fr.csv`."""
     london = make_city("London", "GB", "United Kingdom", "Europe/London", id=2643743)
     return make_meetup("Tea Time", slug="tea-time", venue=make_venue("Tea Room", city=london))
 

@@ -17,8 +17,14 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from meetups import ical
-from meetups.ical import CalendarInfo, Place, SeriesRecord, build_calendar, build_occurrence_event
+from meetups.feeds import ical
+from meetups.feeds.ical import (
+    CalendarInfo,
+    Place,
+    SeriesRecord,
+    build_calendar,
+    build_occurrence_event,
+)
 from meetups.schedule import Change, Occurrence, Rule, Schedule, occurrences
 from tests.calendar_parsers import READERS, Instance, ParsedFeed, Window
 

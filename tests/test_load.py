@@ -36,9 +36,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from meetups import calendars
 from meetups.extensions import db
-from meetups.feed_routes import GZIP_SUFFIX, site_settings
+from meetups.feeds import catalogue
+from meetups.feeds.routes import GZIP_SUFFIX, site_settings
 from meetups.models import Meetup, Revision, Role
 from tests.browsers import Browser
 
@@ -355,9 +355,9 @@ def _current_feeds(app, paths: list[str]) -> dict[str, CurrentFeed]:
     with app.test_request_context():
         site = site_settings()
         current = {}
-        for feed, version in calendars.all_feeds(db.session):
+        for feed, version in catalogue.all_feeds(db.session):
             if feed.path in paths:
-                body = calendars.render(db.session, feed, site)
+                body = catalogue.render(db.session, feed, site)
                 current[feed.path] = CurrentFeed(version.etag(feed, site), body)
     assert set(current) == set(paths)
     return current

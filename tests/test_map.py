@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from tests.conftest import PHONE
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "meetups" / "static"
 
 
 def test_leaflet_is_served_from_our_static_folder_with_its_licence():

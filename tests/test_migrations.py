@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 
 from meetups import create_app
 from meetups.extensions import db
-from meetups.factory import PROJECT_ROOT
+from meetups.factory import PACKAGE_ROOT
 from tests.conftest import POSTGRES_URL, require
 
 
@@ -65,7 +65,7 @@ def flask(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "flask", "--app", "meetups", *args],
         capture_output=True,
         text=True,
-        cwd=PROJECT_ROOT,
+        cwd=PACKAGE_ROOT.parent,
         env=environment,
     )
 
@@ -105,7 +105,7 @@ def test_flask_migrate_functions_set_it_up_on_first_use(tmp_path):
     assert {"alembic_version", "venues", "meetups"} <= tables
     assert type(record).__module__ == "flask_migrate"
     assert record.db is db
-    assert record.directory == str(PROJECT_ROOT / "migrations")
+    assert record.directory == str(PACKAGE_ROOT / "migrations")
     assert {"compare_type": True, "render_as_batch": True}.items() <= record.configure_args.items()
 
 

@@ -6,8 +6,8 @@ from datetime import time
 
 import pytest
 
-from meetups import page_cache
 from meetups.extensions import db
+from meetups.web import page_cache
 
 
 @pytest.fixture

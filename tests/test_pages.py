@@ -48,7 +48,7 @@ def test_home_lists_countries_and_cities_with_counts(client, make_city, make_ven
 def test_home_names_only_the_busiest_cities(
     client, make_city, make_venue, make_meetup, monkeypatch
 ):
-    monkeypatch.setattr("meetups.pages.HOME_CITIES", 2)
+    monkeypatch.setattr("meetups.pages.routes.HOME_CITIES", 2)
     for name, meetups in (("Lille", 1), ("Lyon", 3), ("Nantes", 2)):
         venue = make_venue("Café", city=make_city(name), slug=f"cafe-{name.lower()}")
         for number in range(meetups):

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from meetups import edits, history
+from meetups.editing import history, operations
 from meetups.extensions import db
 from meetups.models import Report, ReportKind, Role, utcnow
 
@@ -188,7 +188,7 @@ def directory(make_user, make_venue, make_meetup) -> dict[str, int | str]:
     before = history.snapshot(meetup)
     meetup.name = "Open Coffee!"
     revision = history.record(db.session, meetup, "edit", author, before)
-    edits.delete(db.session, make_meetup("Old Coffee"), author, utcnow())
+    operations.delete(db.session, make_meetup("Old Coffee"), author, utcnow())
     report = Report(meetup=meetup, kind=ReportKind.OTHER, message="Closed in August?")
     db.session.add(report)
     make_venue("Bar Bis", address="2 Rue Bis")

@@ -14,9 +14,9 @@ import pytest
 from babel import Locale
 from bs4 import BeautifulSoup
 
-from meetups import gazetteer, place_names
+from meetups.places import gazetteer, names
 
-FRENCH_CITIES = place_names.DATA / "city_names_fr.csv"
+FRENCH_CITIES = names.DATA / "city_names_fr.csv"
 LONDON = 2643743
 COLOGNE = 2886242
 
@@ -52,7 +52,7 @@ def curated_rows() -> list[dict[str, str]]:
     ],
 )
 def test_a_country_is_named_in_the_language(code, english, language, expected):
-    assert place_names.country_name(code, english, language) == expected
+    assert names.country_name(code, english, language) == expected
 
 
 @pytest.mark.parametrize(
@@ -68,13 +68,13 @@ def test_a_country_is_named_in_the_language(code, english, language, expected):
 def test_a_city_is_named_in_the_language_where_the_curated_file_says(
     city_id, english, language, expected
 ):
-    assert place_names.city_name(city_id, english, language) == expected
+    assert names.city_name(city_id, english, language) == expected
 
 
 def test_names_sort_as_readers_expect_accents_aside():
     names = ["Zambie", "États-Unis", "espagne", "Égypte", "Allemagne"]
 
-    assert sorted(names, key=place_names.sort_key) == [
+    assert sorted(names, key=names.sort_key) == [
         "Allemagne",
         "Égypte",
         "espagne",
@@ -106,7 +106,7 @@ def test_every_curated_city_is_a_loaded_geonames_city_whose_french_name_differs(
     problems += [f"{i} is listed twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
 
     assert problems == []
-    assert len(place_names.city_names("fr")) == len(rows) > 100
+    assert len(names.city_names("fr")) == len(rows) > 100
 
 
 def test_curated_names_agree_with_cldr_where_it_names_a_time_zone_after_the_city():

@@ -18,10 +18,10 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
-from meetups import sitemap, structured_data
 from meetups.extensions import db
 from meetups.models import City, CoordinateSource, Meetup, MeetupStatus, Venue, utcnow
 from meetups.schedule import Rule, Schedule
+from meetups.seo import sitemap, structured_data
 
 BASE = "https://meetups.example.org"
 SCHEMA = "https://schema.org"
@@ -503,7 +503,7 @@ def test_the_sitemap_is_kept_and_answers_304(client, directory, count_queries, m
     def fail(*args, **kwargs):
         raise AssertionError("a kept sitemap must not be read again")
 
-    monkeypatch.setattr("meetups.search_engines.directory_urls", fail)
+    monkeypatch.setattr("meetups.seo.routes.directory_urls", fail)
     again = client.get("/sitemap.xml", headers={"If-None-Match": etag})
     queries = count_queries(lambda: client.get("/sitemap.xml", headers={"If-None-Match": etag}))
     by_date = client.get("/sitemap.xml", headers={"If-Modified-Since": modified})

@@ -17,10 +17,10 @@ from flask_limiter.util import get_remote_address
 
 from meetups import create_app
 from meetups.extensions import db, limiter
-from meetups.security import content_security_policy, tile_source
+from meetups.web.security_headers import content_security_policy, tile_source
 from tests.conftest import PASSWORD, PHONE
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "meetups" / "templates"
 VENUE = "cafe-des-batisseurs-paris"
 TILES = "https://tiles.example.test/{z}/{x}/{y}.png"
 # A 1×1 transparent PNG, served in the browser for every tile of TILES.

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from meetups.agenda import MAX_DAYS, DateRange, RangeError, local_dates
-from meetups.trips import MAX_LEGS
+from meetups.trips.itinerary import MAX_LEGS
 from tests.calendar_parsers import Window, read_with_ical, read_with_icalendar
 
 

@@ -6,9 +6,9 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
+from meetups.editing.duplicates import possible_duplicates, similar_names
 from meetups.extensions import db
 from meetups.models import Meetup, Venue, VenueRedirect
-from meetups.venues import possible_duplicates, similar_names
 
 # About 0.001° of latitude is 111 m.
 PARIS = (48.8566, 2.3522)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, time
 
 import pytest
 
+from meetups.data_version import DataVersion
 from meetups.extensions import db
-from meetups.versions import DataVersion
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from meetups.display import long_date
-from meetups.forms import WEEKDAY_NAMES
+from meetups.editing.forms import WEEKDAY_NAMES
 from meetups.models import Role
+from meetups.web.display import long_date
 from tests.calendar_parsers import Window, read_with_icalendar
 from tests.conftest import PASSWORD, PHONE
 

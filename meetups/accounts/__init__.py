@@ -1,0 +1,1 @@
+"""Volunteer accounts: sign-up, sign-in, passwords and roles."""

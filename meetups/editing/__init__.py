@@ -1,0 +1,1 @@
+"""Volunteers' edits: forms, operations, history, undo, deletion and locking."""

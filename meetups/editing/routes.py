@@ -1,0 +1,439 @@
+"""Volunteers' pages for meetups: add, edit, change one date, confirm, history, revert."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from meetups import queries
+from meetups.editing import atom, deletion, history, locking, operations
+from meetups.editing.duplicates import possible_duplicates
+from meetups.editing.forms import DateChangeForm, MeetupForm, VenueForm
+from meetups.extensions import db
+from meetups.models import (
+    WITH_DELETED,
+    City,
+    CoordinateSource,
+    Meetup,
+    MeetupStatus,
+    Revision,
+    Venue,
+    utcnow,
+)
+from meetups.places import locating
+from meetups.places.geocoding import Location
+from meetups.schedule import ScheduleError, time_zone
+from meetups.web.i18n import translate
+from meetups.web.rate_limits import limit_edits
+
+bp = Blueprint("editing", __name__)
+
+
+@bp.route("/venues/new", methods=["GET", "POST"])
+@login_required
+@limit_edits
+def new_venue() -> str | Response | tuple[str, int]:
+    """Check (geocode, look for duplicates) before saving: nothing is stored until Save."""
+    city = db.session.get(City, request.args.get("city", type=int) or 0) or abort(404)
+    form = VenueForm()
+    venue = Venue(
+        city=city,
+        name="",
+        address="",
+        notes="",
+        timezone=city.timezone,
+        coordinates_source=CoordinateSource.GAZETTEER,
+    )
+    if request.method == "GET":
+        return render_template("edit/venue.html", form=form, city=city, venue=None)
+    placed = _placed(form, venue)
+    if placed is None or request.form.get("action") != "save":
+        preview = _preview(venue) if placed else {}
+        # Keep the geocoder's answer (so Save asks nothing again); the venue is not saved.
+        db.session.commit()
+        page = render_template(
+            "edit/venue.html", form=form, city=city, venue=None, preview=placed, **preview
+        )
+        return page, 400 if placed is None else 200
+    try:
+        locking.commit_creation(
+            db.session, lambda: operations.create_venue(db.session, venue, current_user)
+        )
+    except locking.CreationConflict as conflict:
+        form.name.errors = [*form.name.errors, translate(conflict)]
+        return render_template("edit/venue.html", form=form, city=city, venue=None), 409
+    flash(gettext("Venue added. Now add the meetup held there."))
+    return redirect(url_for("pages.venue", slug=venue.slug))
+
+
+@bp.route("/v/<slug>/edit", methods=["GET", "POST"])
+@login_required
+@limit_edits
+def edit_venue(slug: str) -> str | Response | tuple[str, int]:
+    venue = queries.venue(slug) or abort(404)
+    form = VenueForm(obj=None if request.method == "POST" else venue)
+    if request.method == "GET":
+        if venue.coordinates_source != CoordinateSource.MANUAL:
+            form.latitude.data = form.longitude.data = ""
+        return render_template("edit/venue.html", form=form, city=venue.city, venue=venue)
+    before = history.snapshot(venue)
+    placed = _placed(form, venue)
+    if placed is None:
+        db.session.rollback()
+        return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
+    history.record(db.session, venue, "edit", current_user, before)
+    db.session.commit()
+    if placed.error:
+        flash(gettext("Saved. Position approximate: %(reason)s.", reason=translate(placed.error)))
+    else:
+        flash(gettext("Saved."))
+    return redirect(url_for("pages.venue", slug=venue.slug))
+
+
+@bp.route("/meetups/new", methods=["GET", "POST"])
+@login_required
+@limit_edits
+def new_meetup() -> str | Response | tuple[str, int]:
+    venue = queries.venue(request.args.get("venue", "")) or abort(404)
+    form = MeetupForm()
+    if request.method == "GET":
+        form.first_date.data = datetime.now(time_zone(venue.timezone)).date()
+        return render_template("edit/meetup.html", form=form, venue=venue, meetup=None)
+    fields = _fields(form, venue.timezone)
+    if fields is None:
+        return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 400
+    try:
+        meetup = locking.commit_creation(
+            db.session, lambda: operations.create_meetup(db.session, venue, fields, current_user)
+        )
+    except locking.CreationConflict as conflict:
+        form.name.errors = [*form.name.errors, translate(conflict)]
+        return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 409
+    flash(gettext("Meetup added. Thank you!"))
+    return redirect(url_for("pages.meetup", slug=meetup.slug))
+
+
+@bp.route("/m/<slug>/edit", methods=["GET", "POST"])
+@login_required
+@limit_edits
+def edit_meetup(slug: str) -> str | Response | tuple[str, int]:
+    meetup = queries.meetup(slug) or abort(404)
+    form = MeetupForm(obj=None if request.method == "POST" else _FormView(meetup))
+    if request.method == "GET":
+        return render_template("edit/meetup.html", form=form, venue=meetup.venue, meetup=meetup)
+    fields = _fields(form, meetup.timezone)
+    if fields is None:
+        return _edit_page(form, meetup, 400)
+    try:
+        operations.update_meetup(db.session, meetup, fields, current_user, form.version.data or "")
+    except operations.EditConflict as conflict:
+        db.session.rollback()
+        form.form_errors.append(
+            gettext("%(problem)s Compare below, then save again.", problem=translate(conflict))
+        )
+        form.version.data = operations.version_token(meetup)
+        return _edit_page(form, meetup, 409, current=meetup)
+    db.session.commit()
+    flash(gettext("Saved."))
+    return redirect(url_for("pages.meetup", slug=meetup.slug))
+
+
+@bp.route("/m/<slug>/dates/<day>", methods=["GET", "POST"])
+@login_required
+@limit_edits
+def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
+    meetup = queries.meetup(slug) or abort(404)
+    original = _date_or_400(day)
+    occurrence = meetup.occurrence_on(original)
+    if occurrence is None and not any(c.original_date == original for c in meetup.changes):
+        abort(
+            404,
+            gettext("%(name)s has no date on %(day)s.", name=meetup.name, day=original.isoformat()),
+        )
+    form = DateChangeForm()
+    page = {"form": form, "meetup": meetup, "original": original, "occurrence": occurrence}
+    if request.method == "GET":
+        return render_template("edit/date.html", **page)
+    if not form.validate():
+        return render_template("edit/date.html", **page), 400
+    try:
+        change = _date_change(form)
+        operations.change_date(db.session, meetup, original, change, current_user)
+    except (ScheduleError, ValueError) as error:
+        db.session.rollback()
+        form.form_errors.append(translate(error))
+        return render_template("edit/date.html", **page), 400
+    db.session.commit()
+    flash(gettext("Date updated: the calendars of subscribers will follow."))
+    return redirect(url_for("pages.meetup", slug=meetup.slug))
+
+
+@bp.post("/m/<slug>/confirm")
+@login_required
+@limit_edits
+def confirm(slug: str) -> Response:
+    meetup = queries.meetup(slug) or abort(404)
+    operations.confirm(
+        db.session, meetup, current_user, datetime.now(time_zone(meetup.timezone)).date()
+    )
+    db.session.commit()
+    flash(gettext("Thank you: marked as still happening today."))
+    return redirect(url_for("pages.meetup", slug=slug))
+
+
+@bp.post("/m/<slug>/status")
+@login_required
+@limit_edits
+def set_status(slug: str) -> Response:
+    meetup = queries.meetup(slug) or abort(404)
+    try:
+        status = MeetupStatus(request.form.get("status", ""))
+    except ValueError:
+        abort(400, gettext("Choose active, paused or ended."))
+    operations.set_status(db.session, meetup, status, current_user)
+    db.session.commit()
+    flash(str(_STATUS_NOW[status]))
+    return redirect(url_for("pages.meetup", slug=slug))
+
+
+@bp.post("/<any(m, v):kind>/<slug>/delete")
+@login_required
+@limit_edits
+def delete(kind: str, slug: str) -> Response:
+    """Any volunteer may delete (spam, mistakes); it is logged and restorable."""
+    item = _item(kind, slug)
+    try:
+        operations.delete(db.session, item, current_user, utcnow())
+    except deletion.Refused as refused:
+        db.session.rollback()
+        flash(gettext("Not deleted. %(reason)s", reason=translate(refused)))
+        return redirect(url_for(_PAGES[kind], slug=slug))
+    db.session.commit()
+    flash(gettext("%(name)s is deleted. Its page shows how to restore it.", name=item.name))
+    return redirect(url_for(_PAGES[kind], slug=slug))
+
+
+@bp.post("/<any(m, v):kind>/<slug>/restore")
+@login_required
+@limit_edits
+def restore(kind: str, slug: str) -> Response:
+    """Like undoing the deletion: moderators, or whoever deleted it."""
+    item = _item(kind, slug, include_deleted=True)
+    deleted_by = queries.deletion_of(item)
+    mine = deleted_by is not None and deleted_by.user_id == current_user.id
+    if not (current_user.is_moderator or mine):
+        abort(403, gettext("Only moderators can restore what someone else deleted."))
+    try:
+        operations.restore(db.session, item, current_user)
+    except deletion.Refused as refused:
+        db.session.rollback()
+        flash(gettext("Not restored. %(reason)s", reason=translate(refused)))
+        return redirect(url_for(_PAGES[kind], slug=slug))
+    db.session.commit()
+    flash(gettext("%(name)s is back in the directory.", name=item.name))
+    return redirect(url_for(_PAGES[kind], slug=slug))
+
+
+@bp.get("/m/<slug>/history")
+def meetup_history(slug: str) -> str:
+    meetup = queries.meetup(slug, include_deleted=True) or abort(404)
+    return render_template(
+        "edit/history.html", item=meetup, revisions=queries.revisions("meetup", meetup.id)
+    )
+
+
+@bp.get("/v/<slug>/history")
+def venue_history(slug: str) -> str:
+    venue = queries.venue(slug, include_deleted=True) or abort(404)
+    return render_template(
+        "edit/history.html", item=venue, revisions=queries.revisions("venue", venue.id)
+    )
+
+
+@bp.get("/changes")
+def recent_changes() -> str:
+    return render_template("edit/changes.html", revisions=queries.recent_revisions())
+
+
+@bp.get("/changes.atom")
+def recent_changes_feed() -> Response:
+    """Recent changes for feed readers: who changed what, field names only (no personal data)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    domain = current_app.config["SITE_DOMAIN"]
+    entries = [
+        _atom_entry(revision, item, base, domain) for revision, item in queries.recent_revisions()
+    ]
+    body = atom.build_feed(
+        f"Recent changes · {current_app.config['SITE_NAME']}",
+        f"tag:{domain},2026:changes",
+        base + url_for(".recent_changes_feed"),
+        base + url_for(".recent_changes"),
+        entries,
+    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@bp.post("/revisions/<int:revision_id>/revert")
+@login_required
+@limit_edits
+def revert(revision_id: int) -> Response | tuple[str, int]:
+    revision = db.session.get(Revision, revision_id) or abort(404)
+    if not (current_user.is_moderator or revision.user_id == current_user.id):
+        abort(403, gettext("Only moderators can undo other people's changes."))
+    try:
+        history.revert(db.session, revision, current_user)
+    except history.RevertConflict as conflict:
+        db.session.rollback()
+        flash(gettext("Not undone. %(reason)s", reason=translate(conflict)))
+        return redirect(request.referrer or url_for(".recent_changes"))
+    db.session.commit()
+    flash(gettext("Change undone."))
+    return redirect(_page_of(revision))
+
+
+def _atom_entry(
+    revision: Revision, item: Venue | Meetup | None, base: str, domain: str
+) -> atom.Entry:
+    name = item.name if item else f"{revision.entity} #{revision.entity_id}"
+    return atom.Entry(
+        id=f"tag:{domain},2026:revision-{revision.id}",
+        title=f"{revision.action}: {name}",
+        link=base + (_page_of(revision) if item else url_for(".recent_changes")),
+        updated=revision.created_at,
+        author=revision.user.display_name if revision.user else "the system",
+        summary="Changed: " + (", ".join(sorted(revision.changes)) or "nothing"),
+    )
+
+
+def _placed(form: VenueForm, venue: Venue) -> Location | None:
+    """Copy the form onto the venue and place it; None (errors on the form) if it cannot."""
+    if not form.validate():
+        return None
+    try:
+        manual = form.manual_coordinates()
+    except ValueError as error:
+        form.latitude.errors = [*form.latitude.errors, translate(error)]
+        return None
+    address_changed = venue.address != (form.address.data or "").strip()
+    venue.name = form.name.data.strip()
+    venue.address = (form.address.data or "").strip()
+    venue.notes = (form.notes.data or "").strip()
+    if manual is None and address_changed and venue.coordinates_source == CoordinateSource.MANUAL:
+        venue.coordinates_source = CoordinateSource.GAZETTEER
+    settings = locating.settings_from_config(current_app.config)
+    try:
+        return locating.locate_venue(
+            db.session, venue, locating.shared_geocoder(settings), manual=manual, now=utcnow()
+        )
+    except ValueError as error:
+        form.latitude.errors = [*form.latitude.errors, translate(error)]
+        return None
+
+
+def _preview(venue: Venue) -> dict[str, object]:
+    with db.session.no_autoflush:
+        return {"duplicates": possible_duplicates(db.session, venue), "checked": venue}
+
+
+_PAGES = {"m": "pages.meetup", "v": "pages.venue"}
+_STATUS_NOW = {
+    MeetupStatus.ACTIVE: lazy_gettext("The meetup is now active."),
+    MeetupStatus.PAUSED: lazy_gettext("The meetup is now paused."),
+    MeetupStatus.ENDED: lazy_gettext("The meetup is now ended."),
+}
+
+
+def _item(kind: str, slug: str, include_deleted: bool = False) -> Meetup | Venue:
+    find = queries.meetup if kind == "m" else queries.venue
+    return find(slug, include_deleted=include_deleted) or abort(404)
+
+
+class _FormView:
+    """A meetup seen through the form's field names, to prefill the edit page."""
+
+    def __init__(self, meetup: Meetup) -> None:
+        rule = meetup.schedule.rule
+        self.name, self.description, self.url = meetup.name, meetup.description, meetup.url
+        self.pattern = "monthly" if rule.freq == "MONTHLY" else "weekly"
+        self.weekdays = list(rule.weekdays)
+        self.interval = rule.interval
+        self.week_of_month = rule.week_of_month or 1
+        self.start_time = meetup.start_time
+        self.duration_minutes = meetup.duration_minutes
+        self.first_date, self.end_date = meetup.first_date, meetup.end_date
+        self.tags = ", ".join(tag.name for tag in meetup.tags)
+        self.languages = ", ".join(meetup.language_list)
+        self.version = operations.version_token(meetup)
+
+
+def _fields(form: MeetupForm, timezone: str) -> operations.MeetupFields | None:
+    """The form's content as domain values, or None with the errors on the form."""
+    if not form.validate():
+        return None
+    try:
+        schedule = form.schedule(timezone)
+    except ScheduleError as error:
+        form.weekdays.errors = [*form.weekdays.errors, translate(error)]
+        return None
+    return operations.MeetupFields(
+        name=form.name.data,
+        description=form.description.data or "",
+        schedule=schedule,
+        tags=tuple(form.tag_names()),
+        languages=tuple(form.language_codes()),
+        url=form.url.data or "",
+    )
+
+
+def _edit_page(
+    form: MeetupForm, meetup: Meetup, status: int, current: Meetup | None = None
+) -> tuple[str, int]:
+    page = render_template(
+        "edit/meetup.html", form=form, venue=meetup.venue, meetup=meetup, current=current
+    )
+    return page, status
+
+
+def _date_change(form: DateChangeForm) -> operations.DateChange | None:
+    if form.action.data == "restore":
+        return None
+    if form.action.data == "cancel":
+        return operations.DateChange(cancelled=True, note=form.note.data or "")
+    venue_id = None
+    if form.venue.data:
+        venue = queries.venue(form.venue.data.strip().strip("/").removeprefix("v/"))
+        if venue is None:
+            raise ValueError(
+                gettext(
+                    "No venue at “%(address)s”: paste its address on this site.",
+                    address=form.venue.data,
+                )
+            )
+        venue_id = venue.id
+    return operations.DateChange(
+        new_date=form.new_date.data,
+        new_start_time=form.new_start_time.data,
+        new_duration_minutes=form.new_duration_minutes.data,
+        venue_id=venue_id,
+        note=form.note.data or "",
+    )
+
+
+def _date_or_400(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, gettext("“%(text)s” is not a date (YYYY-MM-DD).", text=text[:20]))
+
+
+def _page_of(revision: Revision) -> str:
+    model = Meetup if revision.entity == "meetup" else Venue
+    item = db.session.get(model, revision.entity_id, execution_options=WITH_DELETED)
+    if item is None:
+        return url_for(".recent_changes")
+    endpoint = "pages.meetup" if revision.entity == "meetup" else "pages.venue"
+    return url_for(endpoint, slug=item.slug)

@@ -1,0 +1,1 @@
+"""iCalendar feeds: the writer, the catalogue, series rows, files, export and SEQUENCE."""

@@ -1,0 +1,260 @@
+"""Live iCalendar feeds under /feeds/: conditional GETs answered before any rendering."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from werkzeug.http import http_date
+from werkzeug.wsgi import wrap_file
+
+from meetups import queries
+from meetups.data_version import DataVersion
+from meetups.extensions import db
+from meetups.feeds import catalogue, files, ical, series
+from meetups.lru import BytesLRU
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+MAX_AGE = 3600
+CACHE_CONTROL = f"public, max-age={MAX_AGE}"
+GZIP_SUFFIX = "-gzip"
+# About what a series costs in the feed cache (its bytes and their gzip): a feed whose
+# meetups would fill more than half of it is kept as a file instead (see feed_files).
+SERIES_BYTES = 900
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A feed and its version as responses state them, worked out once per data version."""
+
+    feed: catalogue.Feed
+    version: catalogue.Version
+    etag: str
+    # The Last-Modified header's text, formatted once rather than on every 304.
+    last_modified: str | None
+
+
+def _stated(feed: catalogue.Feed, site: catalogue.SiteSettings) -> Stated:
+    version = catalogue.version(db.session, feed)
+    modified = version.last_modified
+    return Stated(feed, version, version.etag(feed, site), modified and http_date(modified))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    gzipped: bytes
+
+
+def _render_once(
+    etag: str, render: Callable[[], bytes], unchanged: Callable[[], bool]
+) -> Rendered | None:
+    """The feed's bytes and their gzip, made once per ETag and kept while memory allows.
+
+    None when `unchanged()`, asked after rendering, says the data moved: an edit
+    committed meanwhile, or this worker's version was behind another worker's edit.
+    The bytes would then not be the ETag's, and would stay cached under it.
+    """
+    cache: BytesLRU[Rendered] = current_app.extensions["rendered_feeds"]
+    found = cache.get(etag)
+    if found is None:
+        body = render()
+        if not unchanged():
+            return None
+        found = cache.put(etag, Rendered(body, gzip.compress(body, compresslevel=6, mtime=0)))
+    return found
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["rendered_feeds"] = BytesLRU[Rendered](
+        app.config["FEED_CACHE_BYTES"], size=lambda entry: len(entry.body) + len(entry.gzipped)
+    )
+    app.extensions["rendered_series"] = series.MemorySeriesCache(app.config["SERIES_CACHE_BYTES"])
+    app.extensions["feed_files"] = files.FeedFiles(
+        Path(app.config["FEED_FILES_DIR"] or Path(app.instance_path) / "feed-files")
+    )
+    app.register_blueprint(bp)
+
+
+def site_settings() -> catalogue.SiteSettings:
+    config = current_app.config
+    return _site_settings(
+        config["BASE_URL"], config["SITE_DOMAIN"], config["SITE_NAME"], config["FEED_REFRESH_HOURS"]
+    )
+
+
+@lru_cache(maxsize=16)
+def _site_settings(
+    base_url: str, domain: str, name: str, refresh_hours: float
+) -> catalogue.SiteSettings:
+    """One object per configuration: every feed request asks, and it hashes them in memo keys."""
+    return catalogue.SiteSettings(
+        base_url=base_url.rstrip("/"),
+        domain=domain,
+        name=name,
+        refresh=timedelta(hours=refresh_hours),
+    )
+
+
+@bp.get("/all.ics", defaults={"kind": "all", "slug": None})
+@bp.get("/<kind>/<slug>.ics")
+def feed(kind: str, slug: str | None) -> Response:
+    return _serve(kind, (slug,) if slug else ())
+
+
+@bp.get("/city/<country_code>/<slug>.ics")
+def city_feed(country_code: str, slug: str) -> Response:
+    return _serve("city", (country_code, slug))
+
+
+@bp.get("/meetup/<slug>/<day>.ics")
+def occurrence(slug: str, day: str) -> Response:
+    """One date as a single-event file, for "add this date to my calendar"."""
+    try:
+        original_date = date.fromisoformat(day)
+    except ValueError:
+        return _text(f"{day!r} is not a date; use YYYY-MM-DD.", 400)
+    meetup = queries.meetup(slug)
+    if meetup is None:
+        return _text("No meetup at this address.", 404)
+    wanted = meetup.occurrence_on(original_date) if meetup.ever_happens else None
+    if wanted is None:
+        return _text(f"{meetup.name} has no date on {original_date.isoformat()}.", 404)
+    if wanted.cancelled:
+        return _text(f"{meetup.name} on {original_date.isoformat()} is cancelled.", 410)
+    site = site_settings()
+    info = ical.CalendarInfo(name=meetup.name, description=meetup.name, url=site.base_url)
+    body = ical.build_occurrence_event(info, catalogue.series_record(meetup, site), wanted)
+    response = Response(body, content_type=CALENDAR_TYPE)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{meetup.slug}-{original_date.isoformat()}.ics"'
+    )
+    return response
+
+
+def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
+    data: DataVersion = current_app.extensions["data_version"]
+    site = site_settings()
+    # One lookup per request while the data stands still: a poller's 304 costs no query.
+    stated = data.memo(db.session, ("feed", kind, slugs, site), lambda: _find(kind, slugs, site))
+    if stated is None:
+        merged_into = queries.venue_redirect(slugs[0]) if kind == "venue" else None
+        if merged_into:
+            return redirect(url_for(".feed", kind="venue", slug=merged_into), 301)
+        if _deleted(kind, slugs[0]):
+            # 410 rather than 404: calendar apps and caches may stop asking.
+            return _text("Volunteers deleted this from the directory.", 410)
+        return _text("No feed at this address.", 404)
+    gzipped = "gzip" in request.accept_encodings
+    if _not_modified(stated):
+        return _with_validators(Response(status=304), stated, gzipped)
+    found = stated.feed
+    if stated.version.count * SERIES_BYTES > current_app.config["FEED_CACHE_BYTES"] // 2:
+        try:
+            return _from_file(stated, site, gzipped)
+        except OSError as error:  # a full disk or a read-only folder: memory still works
+            current_app.logger.warning("Feed %s not kept as a file: %s", found.path, error)
+    rendered = None
+    for _attempt in range(3):
+        rendered = _render_once(
+            stated.etag,
+            lambda: catalogue.render(db.session, found, site, _series_cache()),
+            lambda shown=stated.version: catalogue.version(db.session, found) == shown,
+        )
+        if rendered is not None:
+            break
+        stated = _stated(found, site)
+    if rendered is None:  # edits keep landing: these bytes, but no ETag to keep them by
+        body = catalogue.render(db.session, found, site, _series_cache())
+        response = Response(body, content_type=CALENDAR_TYPE)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if gzipped:
+        response = Response(rendered.gzipped, content_type=CALENDAR_TYPE)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(rendered.body, content_type=CALENDAR_TYPE)
+    return _with_validators(response, stated, gzipped)
+
+
+def _find(kind: str, slugs: tuple[str, ...], site: catalogue.SiteSettings) -> Stated | None:
+    found = catalogue.find(db.session, kind, slugs)
+    return None if found is None else _stated(found, site)
+
+
+def _from_file(stated: Stated, site: catalogue.SiteSettings, gzipped: bool) -> Response:
+    """A feed too big for the feed cache, written once per version and sent from disk."""
+    files: files.FeedFiles = current_app.extensions["feed_files"]
+    found = stated.feed
+    for _attempt in range(2):
+        made = files.find(found.path, stated.etag) or files.make(
+            found.path,
+            stated.etag,
+            lambda out: catalogue.write(db.session, found, site, out, _series_cache()),
+            lambda: catalogue.version(db.session, found) == stated.version,
+        )
+        try:
+            file = (made.gzipped if gzipped else made.body).open("rb")
+            break
+        except FileNotFoundError:  # another worker kept a newer version meanwhile
+            continue
+    else:
+        return _text("The feed is being updated; please retry.", 503)
+    if not made.kept:
+        made.discard()  # the open file keeps its bytes until sent
+    # Passed through as a file: gunicorn sends it with sendfile, never holding it in memory.
+    response = Response(
+        wrap_file(request.environ, file), content_type=CALENDAR_TYPE, direct_passthrough=True
+    )
+    response.content_length = os.fstat(file.fileno()).st_size
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    if not made.kept:  # edits landed while writing: these bytes have no ETag to be kept by
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return _with_validators(response, stated, gzipped)
+
+
+def _series_cache() -> series.MemorySeriesCache:
+    return current_app.extensions["rendered_series"]
+
+
+def _not_modified(stated: Stated) -> bool:
+    """If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3)."""
+    tags = request.if_none_match
+    if tags:
+        return tags.contains(stated.etag) or tags.contains(stated.etag + GZIP_SUFFIX)
+    since = request.if_modified_since
+    modified = stated.version.last_modified
+    return bool(since and modified and modified.replace(microsecond=0) <= since)
+
+
+def _with_validators(response: Response, stated: Stated, gzipped: bool) -> Response:
+    """Each encoding is its own representation, so it gets its own strong ETag.
+
+    Plain header values, as a 304 to a poller is most of what the site answers.
+    """
+    headers = response.headers
+    headers["ETag"] = f'"{stated.etag}{GZIP_SUFFIX}"' if gzipped else f'"{stated.etag}"'
+    if stated.last_modified:
+        headers["Last-Modified"] = stated.last_modified
+    headers["Cache-Control"] = CACHE_CONTROL
+    headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+def _deleted(kind: str, slug: str) -> bool:
+    find = {"meetup": queries.meetup, "venue": queries.venue}.get(kind)
+    return find is not None and find(slug, include_deleted=True) is not None
+
+
+def _text(message: str, status: int) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")

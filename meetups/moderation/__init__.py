@@ -1,0 +1,1 @@
+"""Reports from anyone, and the moderators' dashboard."""

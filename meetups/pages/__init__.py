@@ -1,0 +1,1 @@
+"""Public pages: countries, cities, venues and meetups."""

@@ -1,0 +1,1 @@
+"""Where things are: distances, geocoding, the gazetteer and place names."""

@@ -1,0 +1,164 @@
+"""Travellers' pages: a trip planner with its own feed, and what happens directory-wide soon."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from meetups import queries
+from meetups.extensions import db
+from meetups.feeds import catalogue, ical
+from meetups.feeds.routes import CALENDAR_TYPE, site_settings
+from meetups.feeds.subscribe import subscription_links
+from meetups.models import City
+from meetups.pages.routes import moved_to_venues
+from meetups.slugs import name_key
+from meetups.trips import itinerary
+from meetups.web import page_cache
+from meetups.web.i18n import chosen_language, city_name, country_name
+
+bp = Blueprint("travel", __name__)
+
+CANONICAL_CITY = re.compile(r"^([a-z]{2})/([a-z0-9-]+)$")
+# Blank rows the planner offers for more legs (a trip grows without JavaScript).
+EXTRA_ROWS = 2
+SOON = {"today": timedelta(days=1), "week": timedelta(days=7)}
+SOON_DATES = 200
+
+
+@bp.get("/trip")
+@page_cache.for_visitors
+def trip() -> str | Response | tuple[str, int]:
+    rows = _rows()
+    if not any(any(row) for row in rows):
+        return render_template("trip.html", rows=_blank_rows(0), plans=None)
+    try:
+        legs = itinerary.read_legs(rows, find_city, city_name)
+    except itinerary.TripError as error:
+        return render_template("trip.html", rows=_padded(rows), errors=error.messages), 400
+    canonical = _query(legs)
+    # The page's own address keeps a language chosen in it; the feed's needs none.
+    page_query = canonical + (f"&lang={chosen_language()}" if chosen_language() else "")
+    if request.query_string.decode() != page_query:
+        # Names typed by people become stable addresses, so a shared trip means the same later.
+        return redirect(f"{url_for('.trip', lang=None)}?{page_query}")
+    plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city.id))
+    feed_url = f"{current_app.config['BASE_URL'].rstrip('/')}{url_for('.trip_feed')}?{canonical}"
+    return render_template(
+        "trip.html",
+        rows=_padded([_typed(leg) for leg in legs]),
+        plans=plans,
+        places=moved_to_venues(entry.meetup for plan in plans for entry in plan.entries),
+        links=subscription_links(feed_url, gettext("My trip")),
+    )
+
+
+@bp.get("/trip.ics")
+def trip_feed() -> Response:
+    """Exactly the dates the trip page lists, as single events, one calendar per trip."""
+    try:
+        legs = itinerary.read_legs(_rows(), find_city)
+    except itinerary.TripError as error:
+        return Response(str(error) + "\n", status=400, mimetype="text/plain")
+    site = site_settings()
+    plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city.id))
+    info = ical.CalendarInfo(
+        name=f"My trip · {site.name}",
+        description="Meetups I can attend on my trip: " + ", ".join(p.leg.city.name for p in plans),
+        url=f"{site.base_url}{url_for('.trip')}?{_query(legs)}",
+        refresh=site.refresh,
+    )
+    dated = [
+        (catalogue.series_record(entry.meetup, site), entry.occurrence)
+        for plan in plans
+        for entry in plan.entries
+    ]
+    return Response(
+        ical.build_occurrences(info, dated, subscribable=True), content_type=CALENDAR_TYPE
+    )
+
+
+@bp.get("/dates")
+@page_cache.for_visitors
+def soon() -> str | tuple[str, int]:
+    """Directory-wide: everything in the next 24 hours, or the next 7 days."""
+    when = request.args.get("when", "week")
+    span = SOON.get(when)
+    if span is None:
+        error = gettext("Choose today or this week.")
+        return render_template("soon.html", error=error, when=None), 400
+    now = datetime.now(UTC)
+    coming = current_app.extensions["coming_dates"].between(db.session, now, span)
+    shown = coming.dates[:SOON_DATES]
+    meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown})
+    return render_template(
+        "soon.html",
+        when=when,
+        dates=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
+        more=coming.total - len(shown),
+    )
+
+
+def find_city(text: str) -> City | None:
+    """A city from its address ("fr/paris") or as people type it ("Paris", "Paris, France")."""
+    canonical = CANONICAL_CITY.match(text.strip().lower())
+    if canonical:
+        return queries.city(*canonical.groups())
+    name, _, country = (part.strip() for part in text.partition(","))
+    found = queries.search_cities(name, limit=20)
+    if country:
+        wanted = name_key(country)
+        found = [city for city in found if wanted in _country_keys(city)]
+    return found[0] if found else None
+
+
+def _country_keys(city: City) -> set[str]:
+    """A country as people type it: its code, or its name in English or the page's language."""
+    names = (city.country_code, city.country.name, country_name(city.country))
+    return {name_key(name) for name in names}
+
+
+def _rows() -> list[tuple[str, str, str]]:
+    cities = request.args.getlist("city")
+    arrivals = request.args.getlist("arrive")
+    departures = request.args.getlist("leave")
+    # Enough to tell someone with too many legs so; not so many that a long URL costs much.
+    count = min(max(len(cities), len(arrivals), len(departures)), 5 * itinerary.MAX_LEGS)
+    return [(_at(cities, i), _at(arrivals, i), _at(departures, i)) for i in range(count)]
+
+
+def _at(values: list[str], index: int) -> str:
+    return values[index][:200] if index < len(values) else ""
+
+
+def _typed(leg: itinerary.Leg) -> tuple[str, str, str]:
+    return (
+        f"{city_name(leg.city)}, {country_name(leg.city.country)}",
+        leg.arrive.isoformat(),
+        leg.leave.isoformat(),
+    )
+
+
+def _query(legs: list[itinerary.Leg]) -> str:
+    pairs = []
+    for leg in legs:
+        city = f"{leg.city.country_code.lower()}/{leg.city.slug}"
+        pairs += [
+            ("city", city),
+            ("arrive", leg.arrive.isoformat()),
+            ("leave", leg.leave.isoformat()),
+        ]
+    return urlencode(pairs, safe="/")
+
+
+def _padded(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    return rows + _blank_rows(len(rows))
+
+
+def _blank_rows(filled: int) -> list[tuple[str, str, str]]:
+    wanted = max(0, min(itinerary.MAX_LEGS - filled, EXTRA_ROWS if filled else 3))
+    return [("", "", "")] * wanted

@@ -1,0 +1,1 @@
+"""What every page shares: language, dates on pages, templates, caching, headers, limits."""

@@ -1,0 +1,59 @@
+"""`/healthz` for load balancers: is this worker able to serve, and which version is it?
+
+One cheap query (`SELECT 1`) proves the database answers. A failure is a 503 with
+a short reason, never a stack trace or a 500, so that a load balancer takes the
+worker out of rotation and a person reading the answer learns what is wrong. The
+answer is never cached, sets no cookie and is not rate limited: probes come often,
+from a few addresses.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import PackageNotFoundError, version
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, jsonify
+
+from meetups.extensions import db, limiter
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz() -> tuple[Response, int]:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        reason = _reason(error)
+        current_app.logger.warning("healthz: database %s: %s", reason, _first_line(error))
+        body, status = {"status": "error", "database": reason}, 503
+    else:
+        body, status = {"status": "ok", "database": "ok", "version": app_version()}, 200
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+@functools.cache
+def app_version() -> str:
+    """The installed package's version (pyproject.toml), read once per process."""
+    try:
+        return version("meetups")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _reason(error: sa.exc.SQLAlchemyError) -> str:
+    """A few words for the load balancer's log; details stay in ours."""
+    if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return "unreachable"
+    if isinstance(error, sa.exc.TimeoutError):
+        return "no free connection"
+    return "error"
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

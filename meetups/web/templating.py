@@ -1,0 +1,54 @@
+"""Template filters, globals and error pages shared by every blueprint."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from meetups import queries
+from meetups.extensions import db
+from meetups.feeds.catalogue import Feed
+from meetups.feeds.subscribe import SubscriptionLinks, subscription_links
+from meetups.markup import render_markdown
+from meetups.web import display, i18n
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        # Words and dates in the visitor's language (see `i18n`); times are 24-hour everywhere.
+        long_date=i18n.long_date,
+        zone_abbreviation=display.zone_abbreviation,
+        distance=i18n.distance,
+        # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
+        country_name=i18n.country_name,
+        city_name=i18n.city_name,
+        tile_host=lambda url: urlsplit(url).netloc,
+        markdown=lambda text: Markup(render_markdown(text)),
+        describe_schedule=i18n.describe_schedule,
+        translate=i18n.translate,
+    )
+    app.jinja_env.globals.update(
+        time_range=display.time_range,
+        demo_data_present=queries.demo_data_present,
+        subscription=_subscription,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _subscription(kind: str, *slugs: str, name: str) -> SubscriptionLinks:
+    """Links for the feed of a page: `subscription("city", "fr", "paris", name=...)`."""
+    path = Feed(kind, slugs, name, "").path
+    return subscription_links(f"{current_app.config['BASE_URL'].rstrip('/')}/feeds/{path}", name)
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    """Every error as a page; after a crash, roll back so nothing half-done is kept."""
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    return render_template("error.html", error=error, code=code), code
