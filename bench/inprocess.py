@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event, func, select
 
 from meetups.extensions import db
 from meetups.feeds import catalogue
-from meetups.feeds.routes import site_settings
 from meetups.models import City, Meetup, MeetupStatus, Venue
 
 from .generate import most_populous_first
@@ -127,7 +126,7 @@ def render_seconds(app: Flask, kind: str, slugs: tuple[str, ...], times: int) ->
     """How long `catalogue.render` takes, each time in a fresh session (nothing loaded yet)."""
     timings = []
     with app.app_context():
-        site = site_settings()
+        site = catalogue.site_settings(current_app.config)
         feed = catalogue.find(db.session, kind, slugs)
         if feed is None:
             raise MeasureError(f"no {kind} feed {'/'.join(slugs)}")

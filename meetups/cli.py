@@ -94,10 +94,8 @@ def remove_demo_command() -> None:
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
 def export_feeds_command(directory: Path | None, quiet: bool) -> None:
     """Write every feed as a static .ics file (default folder: ./feeds), only where changed."""
-    from meetups.feeds.routes import site_settings
-
     target = directory or Path("feeds")
-    site = site_settings()
+    site = catalogue.site_settings(current_app.config)
     # Series and VTIMEZONEs made by the last run, if it ran with these settings and the
     # same time zone data: only edits re-render.
     state = export.read_state(target, export.SERIES_CACHE)

@@ -296,3 +296,8 @@ def recent_revisions(limit: int = 100) -> list[tuple[Revision, Venue | Meetup | 
             for item in db.session.scalars(query):
                 items[entity, item.id] = item
     return [(revision, items.get((revision.entity, revision.entity_id))) for revision in found]
+
+
+def moved_to_venues(meetups: Iterable[Meetup]) -> dict[int, Venue]:
+    """The venues dates were moved to, by id, for saying where a moved date happens."""
+    return {c.venue_id: c.venue for m in meetups for c in m.changes if c.venue is not None}

@@ -20,11 +20,12 @@ from werkzeug.test import TestResponse
 
 from meetups import create_app
 from meetups.accounts import passwords, volunteers
-from meetups.accounts.routes import EMAIL_TAKEN, SIGN_IN_REFUSED, moderator_required
+from meetups.accounts.routes import EMAIL_TAKEN, SIGN_IN_REFUSED
 from meetups.config import ConfigError
 from meetups.extensions import db
 from meetups.models import Role, User, utcnow
 from meetups.redirects import safe_next
+from meetups.web.permissions import moderator_required
 from meetups.web.rate_limits import limit_edits, limit_reports
 from tests.conftest import PASSWORD, AuthActions, require
 

@@ -8,11 +8,12 @@ import threading
 from datetime import time
 
 import pytest
+from flask import current_app
 
 from meetups.extensions import db
 from meetups.feeds import catalogue
 from meetups.feeds.files import FeedFiles
-from meetups.feeds.routes import SERIES_BYTES, site_settings
+from meetups.feeds.routes import SERIES_BYTES
 from meetups.models import Meetup
 
 
@@ -39,7 +40,7 @@ def files(app, tmp_path) -> FeedFiles:
 
 def rendered(path: str) -> bytes:
     feed = catalogue.find(db.session, *_kind_and_slugs(path))
-    return catalogue.render(db.session, feed, site_settings())
+    return catalogue.render(db.session, feed, catalogue.site_settings(current_app.config))
 
 
 def _kind_and_slugs(path: str) -> tuple[str, tuple[str, ...]]:
@@ -55,7 +56,10 @@ def test_written_piece_by_piece_the_feed_is_the_rendered_one(app, directory, pat
     out = io.BytesIO()
 
     catalogue.write(
-        db.session, catalogue.find(db.session, *_kind_and_slugs(path)), site_settings(), out
+        db.session,
+        catalogue.find(db.session, *_kind_and_slugs(path)),
+        catalogue.site_settings(current_app.config),
+        out,
     )
 
     assert out.getvalue() == rendered(path)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from meetups.extensions import db
 from meetups.feeds import catalogue, export, ical
-from meetups.feeds.routes import site_settings
 from meetups.models import Meetup, MeetupStatus, Venue
 from tests.test_export import count_series_renders, run_export
 
@@ -45,7 +45,7 @@ def from_the_meetups_themselves(feed: catalogue.Feed, site: catalogue.SiteSettin
 
 def test_every_feed_rendered_from_rows_has_the_bytes_built_from_the_meetups(app, directory):
     with app.test_request_context():
-        site = site_settings()
+        site = catalogue.site_settings(current_app.config)
         feeds = catalogue.all_feeds(db.session)
         assert len(feeds) == 14  # all, 2 countries, 2 cities, 3 venues, 4 meetups, 2 tags
         for feed, _ in feeds:
@@ -76,7 +76,9 @@ def test_after_an_edit_a_worker_renders_again_only_the_edited_series(
     assert rendered == [f"meetup-{meetup.id}@meetups.test"]
     assert after.data != before.data
     with app.test_request_context():
-        assert after.data == from_the_meetups_themselves(catalogue.ALL, site_settings())
+        assert after.data == from_the_meetups_themselves(
+            catalogue.ALL, catalogue.site_settings(current_app.config)
+        )
 
 
 def test_a_worker_renders_again_the_series_whose_venue_was_renamed(app, client, directory):
@@ -88,7 +90,9 @@ def test_a_worker_renders_again_the_series_whose_venue_was_renamed(app, client, 
 
     assert "Café Y".encode() in after.data
     with app.test_request_context():
-        assert after.data == from_the_meetups_themselves(catalogue.ALL, site_settings())
+        assert after.data == from_the_meetups_themselves(
+            catalogue.ALL, catalogue.site_settings(current_app.config)
+        )
 
 
 def count_vtimezones(monkeypatch) -> list[str]:

@@ -34,11 +34,12 @@ from urllib.request import Request, urlopen
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from meetups.extensions import db
 from meetups.feeds import catalogue
-from meetups.feeds.routes import GZIP_SUFFIX, site_settings
+from meetups.feeds.routes import GZIP_SUFFIX
 from meetups.models import Meetup, Revision, Role
 from tests.browsers import Browser
 
@@ -353,7 +354,7 @@ class CurrentFeed:
 def _current_feeds(app, paths: list[str]) -> dict[str, CurrentFeed]:
     db.session.rollback()  # see what the server committed
     with app.test_request_context():
-        site = site_settings()
+        site = catalogue.site_settings(current_app.config)
         current = {}
         for feed, version in catalogue.all_feeds(db.session):
             if feed.path in paths:

@@ -2,16 +2,14 @@
 
 Visitors never need an account; these pages are only for people who edit.
 Other blueprints guard their views with `login_required` (Flask-Login) or
-`moderator_required` (below).
+`moderator_required` (meetups.web.permissions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -48,18 +46,6 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.register_blueprint(bp)
     app.register_error_handler(CSRFError, _form_expired)
-
-
-def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Moderators only: anonymous visitors are sent to sign in, volunteers get 403."""
-
-    @wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_moderator:
-            abort(403, gettext("Only moderators can do this."))
-        return view(*args, **kwargs)
-
-    return login_required(guarded)
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])

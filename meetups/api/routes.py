@@ -41,8 +41,7 @@ from meetups.api.records import (
 from meetups.api.schema import openapi_document
 from meetups.extensions import db
 from meetups.lru import BytesLRU
-from meetups.pages.routes import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM
-from meetups.places.geo import check_point
+from meetups.places.geo import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM, check_point
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -40,6 +41,24 @@ class SiteSettings:
     domain: str
     name: str
     refresh: timedelta = timedelta(hours=12)
+
+
+def site_settings(config: Mapping[str, Any]) -> SiteSettings:
+    """The site settings of an app's configuration: the live routes, trips and the export."""
+    return _site_settings(
+        config["BASE_URL"], config["SITE_DOMAIN"], config["SITE_NAME"], config["FEED_REFRESH_HOURS"]
+    )
+
+
+@lru_cache(maxsize=16)
+def _site_settings(base_url: str, domain: str, name: str, refresh_hours: float) -> SiteSettings:
+    """One object per configuration: every feed request asks, and it hashes them in memo keys."""
+    return SiteSettings(
+        base_url=base_url.rstrip("/"),
+        domain=domain,
+        name=name,
+        refresh=timedelta(hours=refresh_hours),
+    )
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ HORIZON_YEAR = 2040
 are written open-ended, so subscribers stay right beyond it unless a country
 changes its rules (which a feed refresh then picks up)."""
 
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+"""What feeds and single-date downloads are served as."""
+
 MAX_LINE_OCTETS = 75
 CALENDAR_END = b"END:VCALENDAR\r\n"
 

@@ -6,8 +6,7 @@ import gzip
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
@@ -22,7 +21,6 @@ from meetups.lru import BytesLRU
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
-CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 3600
 CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 GZIP_SUFFIX = "-gzip"
@@ -84,26 +82,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def site_settings() -> catalogue.SiteSettings:
-    config = current_app.config
-    return _site_settings(
-        config["BASE_URL"], config["SITE_DOMAIN"], config["SITE_NAME"], config["FEED_REFRESH_HOURS"]
-    )
-
-
-@lru_cache(maxsize=16)
-def _site_settings(
-    base_url: str, domain: str, name: str, refresh_hours: float
-) -> catalogue.SiteSettings:
-    """One object per configuration: every feed request asks, and it hashes them in memo keys."""
-    return catalogue.SiteSettings(
-        base_url=base_url.rstrip("/"),
-        domain=domain,
-        name=name,
-        refresh=timedelta(hours=refresh_hours),
-    )
-
-
 @bp.get("/all.ics", defaults={"kind": "all", "slug": None})
 @bp.get("/<kind>/<slug>.ics")
 def feed(kind: str, slug: str | None) -> Response:
@@ -130,10 +108,10 @@ def occurrence(slug: str, day: str) -> Response:
         return _text(f"{meetup.name} has no date on {original_date.isoformat()}.", 404)
     if wanted.cancelled:
         return _text(f"{meetup.name} on {original_date.isoformat()} is cancelled.", 410)
-    site = site_settings()
+    site = catalogue.site_settings(current_app.config)
     info = ical.CalendarInfo(name=meetup.name, description=meetup.name, url=site.base_url)
     body = ical.build_occurrence_event(info, catalogue.series_record(meetup, site), wanted)
-    response = Response(body, content_type=CALENDAR_TYPE)
+    response = Response(body, content_type=ical.MEDIA_TYPE)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{meetup.slug}-{original_date.isoformat()}.ics"'
     )
@@ -142,7 +120,7 @@ def occurrence(slug: str, day: str) -> Response:
 
 def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     data: DataVersion = current_app.extensions["data_version"]
-    site = site_settings()
+    site = catalogue.site_settings(current_app.config)
     # One lookup per request while the data stands still: a poller's 304 costs no query.
     stated = data.memo(db.session, ("feed", kind, slugs, site), lambda: _find(kind, slugs, site))
     if stated is None:
@@ -174,14 +152,14 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
         stated = _stated(found, site)
     if rendered is None:  # edits keep landing: these bytes, but no ETag to keep them by
         body = catalogue.render(db.session, found, site, _series_cache())
-        response = Response(body, content_type=CALENDAR_TYPE)
+        response = Response(body, content_type=ical.MEDIA_TYPE)
         response.headers["Cache-Control"] = "no-store"
         return response
     if gzipped:
-        response = Response(rendered.gzipped, content_type=CALENDAR_TYPE)
+        response = Response(rendered.gzipped, content_type=ical.MEDIA_TYPE)
         response.headers["Content-Encoding"] = "gzip"
     else:
-        response = Response(rendered.body, content_type=CALENDAR_TYPE)
+        response = Response(rendered.body, content_type=ical.MEDIA_TYPE)
     return _with_validators(response, stated, gzipped)
 
 
@@ -212,7 +190,7 @@ def _from_file(stated: Stated, site: catalogue.SiteSettings, gzipped: bool) -> R
         made.discard()  # the open file keeps its bytes until sent
     # Passed through as a file: gunicorn sends it with sendfile, never holding it in memory.
     response = Response(
-        wrap_file(request.environ, file), content_type=CALENDAR_TYPE, direct_passthrough=True
+        wrap_file(request.environ, file), content_type=ical.MEDIA_TYPE, direct_passthrough=True
     )
     response.content_length = os.fstat(file.fileno()).st_size
     if gzipped:

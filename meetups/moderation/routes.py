@@ -20,11 +20,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.accounts.routes import moderator_required
 from meetups.editing import duplicates
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
 from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, utcnow
+from meetups.web.permissions import moderator_required
 from meetups.web.rate_limits import limit_reports
 
 bp = Blueprint("moderation", __name__)

@@ -14,6 +14,7 @@ from meetups import queries
 from meetups.agenda import DateRange, RangeError, agenda
 from meetups.extensions import db
 from meetups.models import Meetup, MeetupStatus, Venue
+from meetups.places import geo
 from meetups.places.geo import check_point
 from meetups.schedule import Occurrence, time_zone
 from meetups.web import page_cache
@@ -29,9 +30,6 @@ HOME_CITIES = 24
 COUNTRY_DATES = 300
 WEEK = timedelta(days=7)
 MAX_QUERY_LENGTH = 100
-DEFAULT_RADIUS_KM = 5.0
-MIN_RADIUS_KM = 0.1
-MAX_RADIUS_KM = 300.0
 
 
 def _now() -> datetime:
@@ -92,7 +90,7 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
         dates=dates,
         entries=entries[:COUNTRY_DATES],
         more_dates=len(entries) - COUNTRY_DATES,
-        places=moved_to_venues(entry.meetup for entry in entries[:COUNTRY_DATES]),
+        places=queries.moved_to_venues(entry.meetup for entry in entries[:COUNTRY_DATES]),
         range_error=error,
     )
     return (page, 400) if error else page
@@ -117,7 +115,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
         entries=agenda(meetups, dates.first, dates.last) if dates else [],
-        places=moved_to_venues(meetups),
+        places=queries.moved_to_venues(meetups),
         range_error=error,
     )
     return (page, 400) if error else page
@@ -131,11 +129,6 @@ def _date_range(today: date) -> tuple[DateRange | None, str | None]:
         return None, translate(error)
 
 
-def moved_to_venues(meetups: Iterable[Meetup]) -> dict[int, Venue]:
-    """The venues dates were moved to, by id, for saying where a moved date happens."""
-    return {c.venue_id: c.venue for m in meetups for c in m.changes if c.venue is not None}
-
-
 @bp.get("/m/<slug>/")
 @page_cache.for_visitors
 def meetup(slug: str) -> str | tuple[str, int]:
@@ -147,7 +140,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
         meetup=found,
         dates=found.next_dates(_now(), NEXT_DATES),
         confirmed_recently=_confirmed_recently(found),
-        venues={change.venue_id: change.venue for change in found.changes if change.venue},
+        venues=queries.moved_to_venues([found]),
     )
 
 
@@ -208,7 +201,7 @@ def near() -> tuple[str, int] | str:
     """Meetups by distance from a point (from the browser) or a city typed in the box."""
     form = request.args
     if not any(form.get(key) for key in ("lat", "lon", "q")):
-        return render_template("near.html", form=form, radius=DEFAULT_RADIUS_KM)
+        return render_template("near.html", form=form, radius=geo.DEFAULT_RADIUS_KM)
     try:
         point = _point_from(form)
         radius = _radius_from(form)
@@ -253,13 +246,13 @@ def _point_from(form: Mapping[str, str]) -> tuple[float, float, str]:
 
 def _radius_from(form: Mapping[str, str]) -> float:
     text = form.get("km", "").strip()
-    radius = _number(text, "distance") if text else DEFAULT_RADIUS_KM
-    if not MIN_RADIUS_KM <= radius <= MAX_RADIUS_KM:
+    radius = _number(text, "distance") if text else geo.DEFAULT_RADIUS_KM
+    if not geo.MIN_RADIUS_KM <= radius <= geo.MAX_RADIUS_KM:
         raise ValueError(
             gettext(
                 "Distance must be between %(least)s and %(most)s km.",
-                least=f"{MIN_RADIUS_KM:g}",
-                most=f"{MAX_RADIUS_KM:g}",
+                least=f"{geo.MIN_RADIUS_KM:g}",
+                most=f"{geo.MAX_RADIUS_KM:g}",
             )
         )
     return radius

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from meetups.texts import N_
 
 EARTH_RADIUS_KM = 6371.0088
+# Searches near a point: the default radius and the range a visitor or the API may ask for.
+DEFAULT_RADIUS_KM = 5.0
+MIN_RADIUS_KM = 0.1
+MAX_RADIUS_KM = 300.0
 KM_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
 
 

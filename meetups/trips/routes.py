@@ -12,10 +12,8 @@ from flask_babel import gettext
 from meetups import queries
 from meetups.extensions import db
 from meetups.feeds import catalogue, ical
-from meetups.feeds.routes import CALENDAR_TYPE, site_settings
 from meetups.feeds.subscribe import subscription_links
 from meetups.models import City
-from meetups.pages.routes import moved_to_venues
 from meetups.slugs import name_key
 from meetups.trips import itinerary
 from meetups.web import page_cache
@@ -52,7 +50,7 @@ def trip() -> str | Response | tuple[str, int]:
         "trip.html",
         rows=_padded([_typed(leg) for leg in legs]),
         plans=plans,
-        places=moved_to_venues(entry.meetup for plan in plans for entry in plan.entries),
+        places=queries.moved_to_venues(entry.meetup for plan in plans for entry in plan.entries),
         links=subscription_links(feed_url, gettext("My trip")),
     )
 
@@ -64,7 +62,7 @@ def trip_feed() -> Response:
         legs = itinerary.read_legs(_rows(), find_city)
     except itinerary.TripError as error:
         return Response(str(error) + "\n", status=400, mimetype="text/plain")
-    site = site_settings()
+    site = catalogue.site_settings(current_app.config)
     plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city.id))
     info = ical.CalendarInfo(
         name=f"My trip · {site.name}",
@@ -78,7 +76,7 @@ def trip_feed() -> Response:
         for entry in plan.entries
     ]
     return Response(
-        ical.build_occurrences(info, dated, subscribable=True), content_type=CALENDAR_TYPE
+        ical.build_occurrences(info, dated, subscribable=True), content_type=ical.MEDIA_TYPE
     )
 
 
