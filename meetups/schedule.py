@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from meetups.texts import N_
 
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -28,17 +30,22 @@ MAX_DURATION = timedelta(hours=24)
 WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
 
 # Words used by describe(), kept in tables so a translation layer can swap them.
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ORDINAL_NAMES = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", -1: "Last"}
-PHRASES = {
-    "weekly": "Every {days}",
-    "every_other_week": "Every other {days}",
-    "every_n_weeks": "Every {interval} weeks on {days}",
-    "monthly": "{ordinal} {day} of the month",
-    "with_times": "{pattern}, {start}\N{EN DASH}{end}",
-    "list_separator": ", ",
-    "last_separator": " and ",
-    "time_format": "%H:%M",
+WEEKDAY_NAMES = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+# One whole phrase per week of the month, so that each language can agree its words.
+MONTHLY_PHRASES = {
+    1: N_("First %(day)s of the month"),
+    2: N_("Second %(day)s of the month"),
+    3: N_("Third %(day)s of the month"),
+    4: N_("Fourth %(day)s of the month"),
+    -1: N_("Last %(day)s of the month"),
 }
 
 # Open-ended series stop here so that date arithmetic never overflows.
@@ -50,11 +57,6 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 _BYDAY_ITEM = re.compile(r"([+-]?[0-9]{1,2})?([A-Z]{2})")
 _INTERVAL = re.compile(r"[0-9]{1,3}")
-
-
-def N_(message: str) -> str:
-    """Marks a message for translation (pybabel's default keyword) and returns it unchanged."""
-    return message
 
 
 class ScheduleError(ValueError):
@@ -403,34 +405,42 @@ def validate_change(schedule: Schedule, change: Change) -> None:
         raise ScheduleError(N_("This change keeps the same date, time, duration and place."))
 
 
-def describe(schedule: Schedule) -> str:
-    """The schedule in words for people, in local 24-hour time, phrased from the tables above."""
+def english(msgid: str, /, **params: object) -> str:
+    """Say a message as written: the feeds, the API and the command line speak English."""
+    return msgid % params if params else msgid
+
+
+def describe(schedule: Schedule, say: Callable[..., str] = english) -> str:
+    """The schedule in words for people, in local 24-hour time.
+
+    `say(msgid, **params)` words each part: English by default, the visitor's
+    language on pages (`meetups.web.i18n.describe_schedule`).
+    """
+    rule = schedule.rule
+    days = _join_words([say(WEEKDAY_NAMES[day]) for day in rule.weekdays], say)
+    if rule.freq == "MONTHLY":
+        assert rule.week_of_month is not None
+        pattern = say(MONTHLY_PHRASES[rule.week_of_month], day=days)
+    elif rule.interval == 1:
+        pattern = say(N_("Every %(days)s"), days=days)
+    elif rule.interval == 2:
+        pattern = say(N_("Every other %(days)s"), days=days)
+    else:
+        pattern = say(N_("Every %(interval)d weeks on %(days)s"), interval=rule.interval, days=days)
     start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
     end = start + schedule.duration
-    return PHRASES["with_times"].format(
-        pattern=_describe_rule(schedule.rule),
-        start=start.strftime(PHRASES["time_format"]),
-        end=end.strftime(PHRASES["time_format"]),
+    return say(
+        N_("%(pattern)s, %(start)s–%(end)s"),
+        pattern=pattern,
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
     )
 
 
-def _describe_rule(rule: Rule) -> str:
-    days = _join_words([WEEKDAY_NAMES[day] for day in rule.weekdays])
-    if rule.freq == "MONTHLY":
-        assert rule.week_of_month is not None
-        return PHRASES["monthly"].format(ordinal=ORDINAL_NAMES[rule.week_of_month], day=days)
-    if rule.interval == 1:
-        return PHRASES["weekly"].format(days=days)
-    if rule.interval == 2:
-        return PHRASES["every_other_week"].format(days=days)
-    return PHRASES["every_n_weeks"].format(interval=rule.interval, days=days)
-
-
-def _join_words(words: list[str]) -> str:
+def _join_words(words: list[str], say: Callable[..., str]) -> str:
     if len(words) == 1:
         return words[0]
-    head = PHRASES["list_separator"].join(words[:-1])
-    return head + PHRASES["last_separator"] + words[-1]
+    return say(N_("%(first)s and %(last)s"), first=", ".join(words[:-1]), last=words[-1])
 
 
 def _check_aware(moment: datetime, name: str) -> None:

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import current_app
 from sqlalchemy.orm import Session
 
-from meetups.editing import history, operations
+from meetups.editing import deletion, history, operations
 from meetups.extensions import db
 from meetups.models import (
     WITH_DELETED,
@@ -33,7 +34,9 @@ from meetups.models import (
     tags_named,
     utcnow,
 )
+from meetups.places import locating
 from meetups.slugs import slugify
+from tests.browsers import form_fields
 from tests.test_editing import WEEKLY_THURSDAY
 
 NEW_MEETUP = {**WEEKLY_THURSDAY, "description": "", "tags": "Startups", "languages": "fr"}
@@ -377,3 +380,80 @@ def test_undoing_an_edit_while_a_colleague_edits_the_same_field(
     assert db.session.get(Meetup, coffee.id).name == "Evening Coffee"
     assert [revision.action for revision in revisions_of(coffee)] == ["edit", "edit"]
     assert_history_adds_up(coffee)
+
+
+# --- Venues: one save wins, the other is told; a venue deleted under a new meetup -------
+
+
+def their_venue_rename(name: str, colleague: int) -> Callable[[Session], Any]:
+    def save(session: Session) -> None:
+        venue = session.scalar(sa.select(Venue))
+        fields = operations.VenueFields(name=name, address=venue.address, notes=venue.notes)
+        user = session.get(User, colleague)
+        token = operations.version_token(venue)
+        geocoder = locating.shared_geocoder(locating.settings_from_config(current_app.config))
+        operations.update_venue(session, venue, fields, user, token, geocoder, utcnow())
+
+    return save
+
+
+@pytest.mark.parametrize("moment", ["before our request", "while our request saves"])
+def test_two_volunteers_saving_one_venue_one_is_told_and_nothing_is_lost(
+    client, auth, volunteer, colleague, make_venue, moment
+):
+    venue = make_venue("Le Comptoir", address="1 rue de la Paix")
+    form = {
+        **form_fields(client.get("/v/le-comptoir-paris/edit").text),
+        "name": "Le Comptoir du Marché",
+    }
+
+    if moment == "before our request":
+        committed_elsewhere(their_venue_rename("Café Le Comptoir", colleague))
+        response = auth.post("/v/le-comptoir-paris/edit", form)
+    else:
+        with just_after_reading(Venue, their_venue_rename("Café Le Comptoir", colleague)):
+            response = auth.post("/v/le-comptoir-paris/edit", form)
+
+    assert response.status_code == 409
+    assert "Someone else saved this venue after you opened it." in response.text
+    assert "Café Le Comptoir" in soup(response).select_one(".conflict").text
+    db.session.expire_all()
+    assert db.session.get(Venue, venue.id).name == "Café Le Comptoir"
+    assert [revision.action for revision in revisions_of(venue)] == ["edit"]
+    assert_history_adds_up(venue)
+
+
+def test_a_venue_deleted_while_a_meetup_is_created_there_keeps_no_live_meetup(
+    auth, volunteer, colleague, make_venue
+):
+    make_venue("Le Comptoir")
+
+    with just_after_reading(Venue, their_deletion(Venue, colleague)):
+        response = auth.post("/meetups/new?venue=le-comptoir-paris", NEW_MEETUP)
+
+    assert response.status_code == 409
+    assert "This venue was deleted meanwhile" in response.text
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Meetup.id)).execution_options(**WITH_DELETED))
+        == 0
+    )
+
+
+def test_a_date_is_not_moved_to_a_venue_deleted_since_the_request_read_it(
+    volunteer, colleague, make_venue, make_meetup
+):
+    coffee = make_meetup("Coffee", venue=make_venue("Le Comptoir"))
+    rotonde = make_venue("La Rotonde")
+    committed_elsewhere(their_deletion_of("La Rotonde", colleague))
+    move = operations.DateChange(new_start_time=time(10), venue_id=rotonde.id)
+
+    with pytest.raises(deletion.Refused, match="This venue was deleted meanwhile"):
+        operations.change_date(db.session, coffee, date(2026, 1, 1), move, volunteer)
+
+
+def their_deletion_of(name: str, colleague: int) -> Callable[[Session], Any]:
+    def save(session: Session) -> None:
+        venue = session.scalar(sa.select(Venue).where(Venue.name == name))
+        operations.delete(session, venue, session.get(User, colleague), utcnow())
+
+    return save

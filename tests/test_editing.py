@@ -11,8 +11,20 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from meetups.editing import operations
 from meetups.extensions import db
-from meetups.models import CoordinateSource, Meetup, MeetupStatus, Report, Revision, Role, Venue
+from meetups.models import (
+    CoordinateSource,
+    Meetup,
+    MeetupStatus,
+    Report,
+    ReportKind,
+    Revision,
+    Role,
+    Venue,
+    utcnow,
+)
+from meetups.moderation import queue
 from tests.nominatim_stub import NominatimStub, Place, Scenario
 
 WEEKLY_THURSDAY = {
@@ -116,7 +128,12 @@ def test_whatever_the_geocoder_does_the_venue_is_saved(
             GEOCODER_MIN_DELAY=0.0,
         )
         response = auth.post(
-            f"/v/{venue.slug}/edit", {"name": venue.name, "address": "99 rue de Rivoli"}
+            f"/v/{venue.slug}/edit",
+            {
+                "name": venue.name,
+                "address": "99 rue de Rivoli",
+                "version": operations.version_token(venue),
+            },
         )
 
     assert response.status_code == 302
@@ -335,6 +352,28 @@ def test_anyone_can_report_a_problem_and_a_moderator_resolves_it(
     auth.post(f"/moderation/reports/{report.id}/resolve", {"resolution": "Time fixed"})
     db.session.expire_all()
     assert db.session.get(Report, report.id).resolved_at is not None
+
+
+def test_a_report_two_moderators_resolve_at_once_keeps_the_first_resolution(
+    client, auth, make_user, make_meetup
+):
+    coffee = make_meetup("Coffee")
+    report = Report(meetup=coffee, kind=ReportKind.WRONG_TIME, message="9 now")
+    db.session.add(report)
+    db.session.commit()
+    first = make_user("first@example.org", "First", role=Role.MODERATOR)
+    make_user("second@example.org", "Second", role=Role.MODERATOR)
+    queue.resolve_report(db.session, report.id, first, "Fixed the time", utcnow())
+    db.session.commit()
+
+    auth.sign_in("second@example.org")
+    response = auth.post(f"/moderation/reports/{report.id}/resolve", {"resolution": "Spam"})
+
+    assert response.status_code == 302
+    assert "Another moderator resolved this report already." in client.get("/moderation/").text
+    db.session.expire_all()
+    resolved = db.session.get(Report, report.id)
+    assert (resolved.resolution, resolved.resolved_by_id) == ("Fixed the time", first.id)
 
 
 def test_a_robot_filling_the_hidden_field_is_thanked_and_ignored(client, make_meetup):

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from meetups.editing.forms import WEEKDAY_NAMES
 from meetups.models import Role
+from meetups.schedule import WEEKDAY_NAMES
 from meetups.web.display import long_date
 from tests.calendar_parsers import Window, read_with_icalendar
 from tests.conftest import PASSWORD, PHONE

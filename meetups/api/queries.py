@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from meetups.models import City, CityName, Meetup, MeetupChange, Tag, Venue, meetup_tags
 from meetups.queries import LISTED, _starts_with
@@ -98,10 +98,6 @@ def venues(
     return list(found), total or 0
 
 
-def venue(session: Session, slug: str) -> Venue | None:
-    return session.scalar(select(Venue).where(Venue.slug == slug).options(joinedload(Venue.city)))
-
-
 def _meetup_conditions(filters: MeetupFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.country:
@@ -145,10 +141,6 @@ def meetups(
         .limit(limit)
     )
     return list(found), total or 0
-
-
-def meetup(session: Session, slug: str) -> Meetup | None:
-    return session.scalar(_meetups_at_venues(select(Meetup)).where(Meetup.slug == slug))
 
 
 def meetups_between(

@@ -209,7 +209,7 @@ def venue(slug: str) -> Response:
     _params()
 
     def build() -> Response:
-        found = api_queries.venue(db.session, slug)
+        found = queries.venue(slug)
         if found is not None:
             return _json(venue_record(found, _links()))
         merged_into = queries.venue_redirect(slug)
@@ -240,7 +240,7 @@ def meetup(slug: str) -> Response:
     _params()
 
     def build() -> Response:
-        found = api_queries.meetup(db.session, slug)
+        found = queries.meetup(slug)
         if found is None:
             raise ApiError(404, f"No meetup {slug!r}.")
         return _json(meetup_record(found, _links()))

@@ -6,12 +6,14 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from itertools import combinations
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from meetups.editing import history
+from meetups.editing.locking import lock_if_live
 from meetups.models import Meetup, MeetupChange, User, Venue, VenueRedirect
-from meetups.places.geo import bounding_boxes, distance_km
+from meetups.places.geo import distance_km
+from meetups.queries import venues_in_boxes
 from meetups.slugs import name_key
 from meetups.texts import N_
 
@@ -43,18 +45,10 @@ def looks_duplicated(venue: Venue, other: Venue) -> bool:
 
 def possible_duplicates(session: Session, venue: Venue) -> list[Venue]:
     """Existing venues that may be `venue` (saved or not yet), for a volunteer to check."""
-    nearby = []
+    where = Venue.city_id == venue.city_id
     if venue.latitude is not None and venue.longitude is not None:
-        nearby = [
-            and_(
-                Venue.latitude.between(box.south, box.north),
-                Venue.longitude.between(box.west, box.east),
-            )
-            for box in bounding_boxes(venue.latitude, venue.longitude, NEARBY_KM)
-        ]
-    candidates = session.scalars(
-        select(Venue).where(or_(Venue.city_id == venue.city_id, *nearby)).order_by(Venue.id)
-    )
+        where = or_(where, venues_in_boxes(venue.latitude, venue.longitude, NEARBY_KM))
+    candidates = session.scalars(select(Venue).where(where).order_by(Venue.id))
     return [other for other in candidates if other is not venue and looks_duplicated(venue, other)]
 
 
@@ -80,6 +74,11 @@ def merge(session: Session, keep: Venue, duplicate: Venue, user: User | None, no
     """
     if keep.id == duplicate.id:
         raise ValueError(N_("A venue cannot be merged into itself."))
+    # Both rows locked, in id order (so two merges cannot deadlock): an edit, a deletion
+    # or a new meetup at either venue waits, and none is lost under the merge.
+    live = [lock_if_live(session, Venue, venue_id) for venue_id in sorted((keep.id, duplicate.id))]
+    if not all(live):
+        raise ValueError(N_("One of these venues was deleted meanwhile."))
     held = list(session.scalars(select(Meetup).where(Meetup.venue_id == duplicate.id)))
     moved_dates = list(
         session.scalars(select(MeetupChange).where(MeetupChange.venue_id == duplicate.id))

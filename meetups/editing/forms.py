@@ -34,7 +34,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from meetups.schedule import Rule, Schedule, ScheduleError
 from meetups.texts import N_
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Labels are translated when the form is shown, in the visitor's language.
 WEEKDAYS = [
     SelectChoice(0, _l("Monday")),
@@ -192,6 +191,7 @@ class VenueForm(FlaskForm):
     )
     latitude = StringField(_l("Latitude (optional, e.g. 48.8566)"), validators=[Length(max=30)])
     longitude = StringField(_l("Longitude (optional, e.g. 2.3522)"), validators=[Length(max=30)])
+    version = HiddenField()
 
     def manual_coordinates(self) -> tuple[float, float] | None:
         """Typed coordinates, or None; ValueError with a readable message when half-typed."""

@@ -122,7 +122,7 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     item = _load(session, revision)
     if item is None:
         raise RevertConflict(N_("This venue or meetup no longer exists."))
-    lock_row(session, item)
+    lock_row(session, type(item), item.id)
     current = snapshot(item)
     conflicts = [f for f, (_, after) in revision.changes.items() if current.get(f) != after]
     if conflicts:

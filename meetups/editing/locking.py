@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meetups.models import Meetup, Venue
+from meetups.models import WITH_DELETED, Meetup, Venue
 from meetups.texts import N_
 
 T = TypeVar("T")
@@ -32,19 +32,26 @@ class CreationConflict(Exception):
     """Others kept taking the slug or tag this creation chose; nothing was saved."""
 
 
-def lock_row(session: Session, item: Venue | Meetup) -> None:
+def lock_row(session: Session, model: type[Venue | Meetup], item_id: int) -> None:
     """Wait for any other save of this item to end, then read it afresh, as saved.
 
     Writing the row (to its own value) takes its lock on PostgreSQL and the write
     lock on SQLite, both held until commit; unlike SELECT … FOR UPDATE, it works
     on both engines.
     """
-    model = type(item)
     session.execute(
-        update(model).where(model.id == item.id).values(updated_at=model.updated_at),
+        update(model).where(model.id == item_id).values(updated_at=model.updated_at),
         execution_options={"synchronize_session": False},
     )
     session.expire_all()
+
+
+def lock_if_live(session: Session, model: type[Venue | Meetup], item_id: int) -> bool:
+    """Lock the row as `lock_row` does; whether it is still there and not deleted."""
+    lock_row(session, model, item_id)
+    query = select(model.deleted_at).where(model.id == item_id).execution_options(**WITH_DELETED)
+    row = session.execute(query).one_or_none()
+    return row is not None and row.deleted_at is None
 
 
 def commit_creation(

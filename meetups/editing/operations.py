@@ -2,9 +2,9 @@
 
 Every function changes the session and records history; the caller commits
 once, so a failure leaves nothing half-written. Changes to an existing item
-first lock its row (`concurrency.lock_row`), so that a save at the same moment
+first lock its row (`locking.lock_row`), so that a save at the same moment
 is neither lost nor misrecorded; creations are committed with
-`concurrency.commit_creation`, which retries when a slug or tag is taken meanwhile.
+`locking.commit_creation`, which retries when a slug or tag is taken meanwhile.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from meetups.editing import deletion, history
-from meetups.editing.locking import lock_row
+from meetups.editing.locking import lock_if_live, lock_row
 from meetups.models import (
     WITH_DELETED,
+    City,
+    CoordinateSource,
     Meetup,
     MeetupChange,
     MeetupStatus,
@@ -27,13 +29,25 @@ from meetups.models import (
     Venue,
     tags_named,
 )
+from meetups.places.geocoding import Geocoder, Location
+from meetups.places.locating import locate_venue
 from meetups.schedule import Change, Schedule, validate_change
 from meetups.slugs import unique_slug
 from meetups.texts import N_
 
 
 class EditConflict(Exception):
-    """Someone saved this meetup after the editor opened it."""
+    """Someone saved this item after the editor opened it."""
+
+
+@dataclass(frozen=True)
+class VenueFields:
+    """A venue as a volunteer describes it; `manual` holds coordinates they typed."""
+
+    name: str
+    address: str
+    notes: str
+    manual: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,9 +72,28 @@ class DateChange:
     note: str = ""
 
 
-def version_token(meetup: Meetup) -> str:
+def version_token(item: Meetup | Venue) -> str:
     """What the editor saw; any later save changes it."""
-    return f"{meetup.id}:{meetup.updated_at.isoformat()}"
+    return f"{item.id}:{item.updated_at.isoformat()}"
+
+
+def draft_venue(
+    session: Session, city: City, fields: VenueFields, geocoder: Geocoder, now: datetime
+) -> tuple[Venue, Location]:
+    """A new venue, placed but not added: volunteers check where it lands before saving.
+
+    Raises ValueError (a readable message) for coordinates no place has.
+    """
+    venue = Venue(
+        city=city,
+        name="",
+        address="",
+        notes="",
+        timezone=city.timezone,
+        coordinates_source=CoordinateSource.GAZETTEER,
+    )
+    _apply_venue(venue, fields)
+    return venue, locate_venue(session, venue, geocoder, manual=fields.manual, now=now)
 
 
 def create_venue(session: Session, venue: Venue, user: User) -> Venue:
@@ -73,7 +106,35 @@ def create_venue(session: Session, venue: Venue, user: User) -> Venue:
     return venue
 
 
+def update_venue(
+    session: Session,
+    venue: Venue,
+    fields: VenueFields,
+    user: User,
+    seen_version: str,
+    geocoder: Geocoder,
+    now: datetime,
+) -> tuple[Revision | None, Location]:
+    """Save the form over the venue and place it again, unless someone saved it meanwhile.
+
+    Raises EditConflict, or ValueError for coordinates no place has.
+    """
+    lock_row(session, Venue, venue.id)
+    if seen_version != version_token(venue):
+        raise EditConflict(N_("Someone else saved this venue after you opened it."))
+    before = history.snapshot(venue)
+    _apply_venue(venue, fields)
+    location = locate_venue(session, venue, geocoder, manual=fields.manual, now=now)
+    return history.record(session, venue, "edit", user, before), location
+
+
 def create_meetup(session: Session, venue: Venue, fields: MeetupFields, user: User) -> Meetup:
+    """A new meetup at a venue that stays live until this commits.
+
+    The venue's row lock makes a deletion of the venue at the same moment wait,
+    then see the new meetup (and refuse); or makes this wait and see the deletion.
+    """
+    _hold_live_venue(session, venue.id)
     meetup = Meetup(
         slug=unique_slug(fields.name, lambda s: _slug_taken(session, Meetup, s), "meetup"),
         venue=venue,
@@ -91,7 +152,7 @@ def update_meetup(
     session: Session, meetup: Meetup, fields: MeetupFields, user: User, seen_version: str
 ) -> Revision | None:
     """Save the form over the meetup, unless someone else saved it in the meantime."""
-    lock_row(session, meetup)
+    lock_row(session, Meetup, meetup.id)
     if seen_version != version_token(meetup):
         raise EditConflict(N_("Someone else saved this meetup after you opened it."))
     before = history.snapshot(meetup)
@@ -104,7 +165,7 @@ def change_date(
     session: Session, meetup: Meetup, original: date, change: DateChange | None, user: User
 ) -> Revision | None:
     """Cancel, move or (with None) restore one date of the series."""
-    lock_row(session, meetup)
+    lock_row(session, Meetup, meetup.id)
     existing = next((c for c in meetup.changes if c.original_date == original), None)
     before = history.snapshot(meetup)
     if change is None:
@@ -113,6 +174,8 @@ def change_date(
         meetup.changes.remove(existing)
         return history.record(session, meetup, "restore-date", user, before)
     validate_change(meetup.schedule, _as_schedule_change(original, change))
+    if change.venue_id is not None:
+        _hold_live_venue(session, change.venue_id)
     target = existing or MeetupChange(original_date=original)
     for field in ("cancelled", "new_date", "new_start_time", "new_duration_minutes", "venue_id"):
         setattr(target, field, getattr(change, field))
@@ -125,7 +188,7 @@ def change_date(
 
 def confirm(session: Session, meetup: Meetup, user: User, today: date) -> Revision | None:
     """ "Still happening": one click, with who and when in the history."""
-    lock_row(session, meetup)
+    lock_row(session, Meetup, meetup.id)
     before = history.snapshot(meetup)
     meetup.last_confirmed = today
     return history.record(session, meetup, "confirm", user, before)
@@ -134,7 +197,7 @@ def confirm(session: Session, meetup: Meetup, user: User, today: date) -> Revisi
 def set_status(
     session: Session, meetup: Meetup, status: MeetupStatus, user: User
 ) -> Revision | None:
-    lock_row(session, meetup)
+    lock_row(session, Meetup, meetup.id)
     before = history.snapshot(meetup)
     meetup.status = status
     return history.record(session, meetup, status.value, user, before)
@@ -142,7 +205,7 @@ def set_status(
 
 def delete(session: Session, item: Venue | Meetup, user: User | None, now: datetime) -> Revision:
     """Hide a venue or meetup everywhere; its history keeps it, and `restore` brings it back."""
-    lock_row(session, item)
+    lock_row(session, type(item), item.id)
     deletion.check_delete(session, item)
     before = history.snapshot(item)
     item.deleted_at = now
@@ -150,13 +213,31 @@ def delete(session: Session, item: Venue | Meetup, user: User | None, now: datet
 
 
 def restore(session: Session, item: Venue | Meetup, user: User | None) -> Revision:
-    lock_row(session, item)
+    lock_row(session, type(item), item.id)
     deletion.check_restore(session, item)
     before = history.snapshot(item)
     item.deleted_at = None
     if isinstance(item, Venue):
         deletion.forget_redirects(session, item)
     return history.record(session, item, "restore", user, before)
+
+
+def _apply_venue(venue: Venue, fields: VenueFields) -> None:
+    """Coordinates typed for the old address no longer hold once the address changes."""
+    address = fields.address.strip()
+    address_changed = venue.address != address
+    venue.name = fields.name.strip()
+    venue.address = address
+    venue.notes = fields.notes.strip()
+    moved = fields.manual is None and address_changed
+    if moved and venue.coordinates_source == CoordinateSource.MANUAL:
+        venue.coordinates_source = CoordinateSource.GAZETTEER
+
+
+def _hold_live_venue(session: Session, venue_id: int) -> None:
+    """Lock a venue's row until commit, and refuse if it was deleted meanwhile."""
+    if not lock_if_live(session, Venue, venue_id):
+        raise deletion.Refused(N_("This venue was deleted meanwhile: pick another one."))
 
 
 def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:

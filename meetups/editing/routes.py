@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -25,12 +27,13 @@ from meetups.models import (
     utcnow,
 )
 from meetups.places import locating
-from meetups.places.geocoding import Location
+from meetups.places.geocoding import Geocoder
 from meetups.schedule import ScheduleError, time_zone
 from meetups.web.i18n import translate
 from meetups.web.rate_limits import limit_edits
 
 bp = Blueprint("editing", __name__)
+T = TypeVar("T")
 
 
 @bp.route("/venues/new", methods=["GET", "POST"])
@@ -40,25 +43,22 @@ def new_venue() -> str | Response | tuple[str, int]:
     """Check (geocode, look for duplicates) before saving: nothing is stored until Save."""
     city = db.session.get(City, request.args.get("city", type=int) or 0) or abort(404)
     form = VenueForm()
-    venue = Venue(
-        city=city,
-        name="",
-        address="",
-        notes="",
-        timezone=city.timezone,
-        coordinates_source=CoordinateSource.GAZETTEER,
-    )
     if request.method == "GET":
         return render_template("edit/venue.html", form=form, city=city, venue=None)
-    placed = _placed(form, venue)
-    if placed is None or request.form.get("action") != "save":
-        preview = _preview(venue) if placed else {}
+    fields = _venue_fields(form)
+    drafted = fields and _or_form_error(
+        form, lambda: operations.draft_venue(db.session, city, fields, _geocoder(), utcnow())
+    )
+    if not drafted or request.form.get("action") != "save":
+        preview = _preview(drafted[0]) if drafted else {}
         # Keep the geocoder's answer (so Save asks nothing again); the venue is not saved.
         db.session.commit()
+        placed = drafted[1] if drafted else None
         page = render_template(
             "edit/venue.html", form=form, city=city, venue=None, preview=placed, **preview
         )
-        return page, 400 if placed is None else 200
+        return page, 200 if drafted else 400
+    venue = drafted[0]
     try:
         locking.commit_creation(
             db.session, lambda: operations.create_venue(db.session, venue, current_user)
@@ -77,16 +77,39 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
     venue = queries.venue(slug) or abort(404)
     form = VenueForm(obj=None if request.method == "POST" else venue)
     if request.method == "GET":
+        form.version.data = operations.version_token(venue)
         if venue.coordinates_source != CoordinateSource.MANUAL:
             form.latitude.data = form.longitude.data = ""
         return render_template("edit/venue.html", form=form, city=venue.city, venue=venue)
-    before = history.snapshot(venue)
-    placed = _placed(form, venue)
-    if placed is None:
+    fields = _venue_fields(form)
+    try:
+        saved = fields and _or_form_error(
+            form,
+            lambda: operations.update_venue(
+                db.session,
+                venue,
+                fields,
+                current_user,
+                form.version.data or "",
+                _geocoder(),
+                utcnow(),
+            ),
+        )
+    except operations.EditConflict as conflict:
+        db.session.rollback()
+        form.form_errors.append(
+            gettext("%(problem)s Compare below, then save again.", problem=translate(conflict))
+        )
+        form.version.data = operations.version_token(venue)
+        page = render_template(
+            "edit/venue.html", form=form, city=venue.city, venue=venue, current=venue
+        )
+        return page, 409
+    if not saved:
         db.session.rollback()
         return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
-    history.record(db.session, venue, "edit", current_user, before)
     db.session.commit()
+    placed = saved[1]
     if placed.error:
         flash(gettext("Saved. Position approximate: %(reason)s.", reason=translate(placed.error)))
     else:
@@ -110,8 +133,9 @@ def new_meetup() -> str | Response | tuple[str, int]:
         meetup = locking.commit_creation(
             db.session, lambda: operations.create_meetup(db.session, venue, fields, current_user)
         )
-    except locking.CreationConflict as conflict:
-        form.name.errors = [*form.name.errors, translate(conflict)]
+    except (locking.CreationConflict, deletion.Refused) as conflict:
+        db.session.rollback()
+        form.form_errors.append(translate(conflict))
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 409
     flash(gettext("Meetup added. Thank you!"))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
@@ -167,6 +191,10 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
         db.session.rollback()
         form.form_errors.append(translate(error))
         return render_template("edit/date.html", **page), 400
+    except deletion.Refused as refused:
+        db.session.rollback()
+        form.form_errors.append(translate(refused))
+        return render_template("edit/date.html", **page), 409
     db.session.commit()
     flash(gettext("Date updated: the calendars of subscribers will follow."))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
@@ -309,8 +337,8 @@ def _atom_entry(
     )
 
 
-def _placed(form: VenueForm, venue: Venue) -> Location | None:
-    """Copy the form onto the venue and place it; None (errors on the form) if it cannot."""
+def _venue_fields(form: VenueForm) -> operations.VenueFields | None:
+    """What the form says, or None (errors on the form) if it does not validate."""
     if not form.validate():
         return None
     try:
@@ -318,20 +346,25 @@ def _placed(form: VenueForm, venue: Venue) -> Location | None:
     except ValueError as error:
         form.latitude.errors = [*form.latitude.errors, translate(error)]
         return None
-    address_changed = venue.address != (form.address.data or "").strip()
-    venue.name = form.name.data.strip()
-    venue.address = (form.address.data or "").strip()
-    venue.notes = (form.notes.data or "").strip()
-    if manual is None and address_changed and venue.coordinates_source == CoordinateSource.MANUAL:
-        venue.coordinates_source = CoordinateSource.GAZETTEER
-    settings = locating.settings_from_config(current_app.config)
+    return operations.VenueFields(
+        name=form.name.data or "",
+        address=form.address.data or "",
+        notes=form.notes.data or "",
+        manual=manual,
+    )
+
+
+def _or_form_error(form: VenueForm, place: Callable[[], T]) -> T | None:
+    """Coordinates no place has are the volunteer's to fix: said next to them."""
     try:
-        return locating.locate_venue(
-            db.session, venue, locating.shared_geocoder(settings), manual=manual, now=utcnow()
-        )
+        return place()
     except ValueError as error:
         form.latitude.errors = [*form.latitude.errors, translate(error)]
         return None
+
+
+def _geocoder() -> Geocoder:
+    return locating.shared_geocoder(locating.settings_from_config(current_app.config))
 
 
 def _preview(venue: Venue) -> dict[str, object]:

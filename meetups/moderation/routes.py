@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -16,14 +16,15 @@ from flask import (
 )
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from meetups import queries
 from meetups.editing import duplicates
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
-from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, utcnow
+from meetups.models import Report, ReportKind, Revision, User, utcnow
+from meetups.moderation import queue
+from meetups.web.i18n import translate
 from meetups.web.permissions import moderator_required
 from meetups.web.rate_limits import limit_reports
 
@@ -42,9 +43,7 @@ def report(slug: str) -> str | Response | tuple[str, int]:
             # A robot filled the hidden field: say thanks and keep nothing.
             return redirect(url_for("pages.meetup", slug=slug))
         return render_template("moderation/report.html", form=form, meetup=meetup), 400
-    db.session.add(
-        Report(meetup=meetup, kind=ReportKind(form.kind.data), message=form.message.data or "")
-    )
+    queue.file_report(db.session, meetup, ReportKind(form.kind.data), form.message.data or "")
     db.session.commit()
     flash(gettext("Thank you: a volunteer will check this listing."))
     return redirect(url_for("pages.meetup", slug=slug))
@@ -53,30 +52,10 @@ def report(slug: str) -> str | Response | tuple[str, int]:
 @bp.get("/moderation/")
 @moderator_required
 def dashboard() -> str:
-    stale_before = datetime.now(UTC).date() - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+    today = datetime.now(UTC).date()
     return render_template(
         "moderation/dashboard.html",
-        reports=db.session.scalars(
-            # The join hides reports on deleted meetups until someone restores them.
-            select(Report)
-            .join(Report.meetup)
-            .where(Report.resolved_at.is_(None))
-            .order_by(Report.id)
-        ).all(),
-        unreviewed=db.session.scalars(
-            select(Revision).where(Revision.reviewed_at.is_(None)).order_by(Revision.id).limit(200)
-        ).all(),
-        newcomers=db.session.scalars(
-            select(User).where(User.reviewed.is_(False)).order_by(User.id)
-        ).all(),
-        duplicates=duplicates.duplicate_pairs(db.session),
-        stale=db.session.scalars(
-            select(Meetup)
-            .where(Meetup.status == MeetupStatus.ACTIVE)
-            .where((Meetup.last_confirmed < stale_before) | Meetup.last_confirmed.is_(None))
-            .order_by(Meetup.last_confirmed.is_(None).desc(), Meetup.last_confirmed)
-            .limit(200)
-        ).all(),
+        queue=queue.queue(db.session, today, current_app.config["STALE_AFTER_DAYS"]),
         resolve_form=ResolveReportForm(),
     )
 
@@ -84,15 +63,16 @@ def dashboard() -> str:
 @bp.post("/moderation/reports/<int:report_id>/resolve")
 @moderator_required
 def resolve(report_id: int) -> Response:
-    found = db.session.get(Report, report_id) or abort(404)
+    db.session.get(Report, report_id) or abort(404)
     form = ResolveReportForm()
     if not form.validate():
         abort(400, gettext("The note is too long (500 characters at most)."))
-    found.resolved_at = datetime.now(UTC)
-    found.resolved_by_id = current_user.id
-    found.resolution = form.resolution.data or ""
+    resolution = form.resolution.data or ""
+    if queue.resolve_report(db.session, report_id, current_user, resolution, utcnow()):
+        flash(gettext("Report resolved."))
+    else:
+        flash(gettext("Another moderator resolved this report already."))
     db.session.commit()
-    flash(gettext("Report resolved."))
     return redirect(url_for(".dashboard"))
 
 
@@ -106,7 +86,11 @@ def merge_venues() -> Response:
     )
     if keep.id == duplicate.id:
         abort(400, gettext("A venue cannot be merged into itself."))
-    moved = duplicates.merge(db.session, keep, duplicate, current_user, utcnow())
+    try:
+        moved = duplicates.merge(db.session, keep, duplicate, current_user, utcnow())
+    except ValueError as error:
+        db.session.rollback()
+        abort(409, translate(error))
     db.session.commit()
     flash(
         ngettext(
@@ -123,9 +107,8 @@ def merge_venues() -> Response:
 @bp.post("/moderation/revisions/<int:revision_id>/reviewed")
 @moderator_required
 def mark_reviewed(revision_id: int) -> Response:
-    revision = db.session.get(Revision, revision_id) or abort(404)
-    revision.reviewed_at = datetime.now(UTC)
-    revision.reviewed_by_id = current_user.id
+    db.session.get(Revision, revision_id) or abort(404)
+    queue.mark_reviewed(db.session, revision_id, current_user, utcnow())
     db.session.commit()
     return redirect(url_for(".dashboard"))
 
@@ -135,7 +118,7 @@ def mark_reviewed(revision_id: int) -> Response:
 def trust_user(user_id: int) -> Response:
     """A newcomer whose edits look right: later edits skip the queue."""
     user = db.session.get(User, user_id) or abort(404)
-    user.reviewed = True
+    queue.trust_volunteer(db.session, user.id)
     db.session.commit()
     flash(gettext("%(name)s's edits no longer wait for review.", name=user.display_name))
     return redirect(url_for(".dashboard"))

@@ -18,7 +18,7 @@ and the Atom feed stay English.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -30,14 +30,14 @@ from werkzeug.wrappers import Response
 
 from meetups.models import City, Country
 from meetups.places import names
-from meetups.schedule import Schedule
+from meetups.schedule import Schedule, describe
 from meetups.texts import N_, Text
 from meetups.web import display
 
 # The interface's languages, each named in itself (for the switch in the header).
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # Blueprints whose pages keep a chosen language in their links and forms. Buttons too
 # (sign out, confirm, delete…): their targets redirect to a page, which must stay in
 # it. Feeds, the API, sitemaps and static files do not need it.
@@ -235,60 +235,9 @@ def distance(km: float) -> str:
     return display.distance(km, language())
 
 
-# Weekday names as they read inside a sentence ("Every Thursday", «Chaque jeudi»).
-WEEKDAYS = (
-    lazy_gettext("Monday"),
-    lazy_gettext("Tuesday"),
-    lazy_gettext("Wednesday"),
-    lazy_gettext("Thursday"),
-    lazy_gettext("Friday"),
-    lazy_gettext("Saturday"),
-    lazy_gettext("Sunday"),
-)
-# One whole phrase per week of the month, so that each language can agree its words.
-MONTHLY = {
-    1: lazy_gettext("First %(day)s of the month"),
-    2: lazy_gettext("Second %(day)s of the month"),
-    3: lazy_gettext("Third %(day)s of the month"),
-    4: lazy_gettext("Fourth %(day)s of the month"),
-    -1: lazy_gettext("Last %(day)s of the month"),
-}
-
-
 def describe_schedule(schedule: Schedule) -> str:
-    """`schedule.describe` in the visitor's language: the same sentence, from translated parts.
-
-    In English the result is exactly `describe(schedule)`, which the feeds and the API use.
-    """
-    rule = schedule.rule
-    days = _join_words([str(WEEKDAYS[day]) for day in rule.weekdays])
-    if rule.freq == "MONTHLY":
-        assert rule.week_of_month is not None
-        pattern = str(MONTHLY[rule.week_of_month]) % {"day": days}
-    elif rule.interval == 1:
-        pattern = gettext("Every %(days)s", days=days)
-    elif rule.interval == 2:
-        pattern = gettext("Every other %(days)s", days=days)
-    else:
-        pattern = gettext("Every %(interval)d weeks on %(days)s", interval=rule.interval, days=days)
-    start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
-    end = start + schedule.duration
-    return gettext(
-        "%(pattern)s, %(start)s–%(end)s",
-        pattern=pattern,
-        start=_clock(start.time()),
-        end=_clock(end.time()),
-    )
-
-
-def _clock(moment: time) -> str:
-    return f"{moment:%H:%M}"
-
-
-def _join_words(words: list[str]) -> str:
-    if len(words) == 1:
-        return words[0]
-    return gettext("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
+    """`schedule.describe` in the visitor's language: the same sentence, from translated parts."""
+    return describe(schedule, say=gettext)
 
 
 # --- Countries and cities in the visitor's language -----------------------------------------
@@ -397,7 +346,7 @@ def report_kind(kind: str) -> str:
     return _named(REPORT_KINDS, kind)
 
 
-def _named(names: Mapping[str, Any], code: str) -> str:
+def _named(labels: Mapping[str, Any], code: str) -> str:
     """A stored English code in the visitor's language; an unknown code as it is."""
-    name = names.get(code)
+    name = labels.get(code)
     return str(name) if name is not None else code
