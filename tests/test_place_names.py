@@ -72,9 +72,9 @@ def test_a_city_is_named_in_the_language_where_the_curated_file_says(
 
 
 def test_names_sort_as_readers_expect_accents_aside():
-    names = ["Zambie", "États-Unis", "espagne", "Égypte", "Allemagne"]
+    countries = ["Zambie", "États-Unis", "espagne", "Égypte", "Allemagne"]
 
-    assert sorted(names, key=names.sort_key) == [
+    assert sorted(countries, key=names.sort_key) == [
         "Allemagne",
         "Égypte",
         "espagne",
