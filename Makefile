@@ -8,14 +8,17 @@ PORT ?= 5000
 
 .PHONY: run test setup-data lint format bench clean messages
 
-# The interface's translations: .po files are committed, the compiled .mo files are not.
+# The interface's translations: .po files and their compiled .mo files are both committed
+# (an installed copy needs the .mo); a .mo is rebuilt whenever its .po changes.
 CATALOGUES := $(wildcard meetups/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-## Set up, migrate, load cities and demo data if empty, and serve on http://127.0.0.1:5000
+## Set up, migrate, load cities and demo data if empty, and serve on http://$(HOST):$(PORT)
+# (make run PORT=8000 serves elsewhere; feed links follow unless MEETUPS_BASE_URL is set).
 run: $(VENV)/.installed-run $(COMPILED)
 	FLASK_DEBUG=1 $(MAKE) --no-print-directory setup-data
-	FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	MEETUPS_BASE_URL=$${MEETUPS_BASE_URL:-http://$(HOST):$(PORT)} FLASK_DEBUG=1 \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Migrate the database, then fill an empty one with cities and demo meetups
 setup-data: $(VENV)/.installed-run
@@ -58,7 +61,7 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.installed-run: $(VENV)/.created pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[postgresql,redis]'
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
@@ -76,6 +79,7 @@ messages: $(VENV)/.installed-run
 		--copyright-holder "Meetups contributors" --output-file meetups/translations/messages.pot .
 	$(BIN)/pybabel update --input-file meetups/translations/messages.pot \
 		--output-dir meetups/translations --no-fuzzy-matching --width 100 --ignore-obsolete
+	$(BIN)/pybabel compile --domain messages --directory meetups/translations
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

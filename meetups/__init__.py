@@ -13,7 +13,19 @@ if TYPE_CHECKING:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask application (see `meetups.factory`)."""
+    """Build the Flask application (see `meetups.factory`).
+
+    From a command (`flask --app meetups …`, `meetups …`), a bad setting ends it with
+    one line saying what to fix, not a traceback.
+    """
+    import click
+
+    from meetups.config import ConfigError
     from meetups.factory import create_app as build
 
-    return build(test_config)
+    try:
+        return build(test_config)
+    except ConfigError as error:
+        if click.get_current_context(silent=True) is None:
+            raise
+        raise SystemExit(f"Error: {error}") from None

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from unidecode import unidecode
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Letters that NFKD does not decompose into a base letter and an accent.
 _SPECIAL = str.maketrans(
@@ -25,8 +27,14 @@ def name_key(text: str) -> str:
 
 
 def slugify(text: str, max_length: int = 60) -> str:
-    """ASCII slug for a URL; empty when the text has no Latin letters or digits."""
+    """ASCII slug for a URL: "Köln" → "koln"; "Москва" → "moskva", "北京" → "bei-jing".
+
+    Names with Latin letters or digits keep the slug they always had (addresses never
+    change); only names that fold to nothing are transliterated. Empty if even that fails.
+    """
     slug = _NON_ALNUM.sub("-", fold(text)).strip("-")
+    if not slug:
+        slug = _NON_ALNUM.sub("-", unidecode(text).casefold()).strip("-")
     return slug[:max_length].rstrip("-")
 
 

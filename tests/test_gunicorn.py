@@ -77,6 +77,14 @@ def test_gunicorn_serves_the_site_with_it(tmp_path):
         "MEETUPS_SECRET_KEY": "s" * 64,
         "MEETUPS_DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
     }
+    migrated = subprocess.run(
+        [sys.executable, "-m", "meetups", "db", "upgrade"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert migrated.returncode == 0, migrated.stderr
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         server = subprocess.Popen(

@@ -12,11 +12,13 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 
 from meetups import create_app
 from meetups.extensions import db
 from meetups.factory import PACKAGE_ROOT
+from meetups.migration_heads import heads
 from tests.conftest import POSTGRES_URL, require
 
 
@@ -47,11 +49,18 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_databas
     with app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert differences == []
+        assert app.test_client().get("/healthz").status_code == 200
     downgraded = runner.invoke(args=["db", "downgrade", "base"])
     assert downgraded.exit_code == 0, downgraded.output
     with app.app_context():
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_the_heads_healthz_expects_are_alembics():
+    scripts = ScriptDirectory(str(PACKAGE_ROOT / "migrations"))
+
+    assert heads() == frozenset(scripts.get_heads())
 
 
 def flask(*args: str, database: Path) -> subprocess.CompletedProcess[str]:

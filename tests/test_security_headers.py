@@ -181,6 +181,19 @@ def test_healthz_is_503_with_a_short_reason_when_the_database_is_down():
     assert "Set-Cookie" not in response.headers
 
 
+@pytest.mark.parametrize("at", [[], ["31af58f16b46"]], ids=["never migrated", "behind"])
+def test_healthz_is_503_until_the_database_is_at_the_latest_migration(app, client, at):
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM alembic_version"))
+        for revision in at:
+            connection.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"), {"v": revision})
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "not migrated"}
+
+
 def test_healthz_is_never_rate_limited(client, monkeypatch):
     """Not even by site-wide limits, should some be set one day: probes come every few seconds."""
     everywhere = Limit("2 per minute", key_function=get_remote_address).bind(limiter)

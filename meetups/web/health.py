@@ -1,6 +1,8 @@
 """`/healthz` for load balancers: is this worker able to serve, and which version is it?
 
-One cheap query (`SELECT 1`) proves the database answers. A failure is a 503 with
+One cheap query (`SELECT 1`) proves the database answers, and another that its
+schema is at the latest migration (a worker deployed before `db upgrade` would
+fail on the first page that needs a new column). A failure is a 503 with
 a short reason, never a stack trace or a 500, so that a load balancer takes the
 worker out of rotation and a person reading the answer learns what is wrong. The
 answer is never cached, sets no cookie and is not rate limited: probes come often,
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify
 
 from meetups.extensions import db, limiter
+from meetups.migration_heads import heads
 
 bp = Blueprint("health", __name__)
 
@@ -23,18 +26,34 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> tuple[Response, int]:
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as error:
-        db.session.rollback()
-        reason = _reason(error)
-        current_app.logger.warning("healthz: database %s: %s", reason, _first_line(error))
+    reason = _database_problem()
+    if reason:
         body, status = {"status": "error", "database": reason}, 503
     else:
         body, status = {"status": "ok", "database": "ok", "version": app_version()}, 200
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, status
+
+
+def _database_problem() -> str | None:
+    """None when the database answers and is migrated; else a few words saying why not."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        reason = _reason(error)
+        current_app.logger.warning("healthz: database %s: %s", reason, _first_line(error))
+        return reason
+    try:
+        at = set(db.session.scalars(sa.text("SELECT version_num FROM alembic_version")))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        at = set()
+    if at != heads():
+        current_app.logger.warning("healthz: database at %s, not %s", sorted(at), sorted(heads()))
+        return "not migrated"
+    return None
 
 
 @functools.cache
