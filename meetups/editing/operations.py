@@ -131,10 +131,12 @@ def update_venue(
 def create_meetup(session: Session, venue: Venue, fields: MeetupFields, user: User) -> Meetup:
     """A new meetup at a venue that stays live until this commits.
 
-    The venue's row lock makes a deletion of the venue at the same moment wait,
-    then see the new meetup (and refuse); or makes this wait and see the deletion.
+    Once the meetup is written, the venue's row is locked and checked: a deletion of
+    the venue at the same moment either waits and then sees the meetup (and refuses),
+    or has committed first, and this refuses. Written first, so that on SQLite the
+    database's write lock is taken as late as it always was.
     """
-    _hold_live_venue(session, venue.id)
+    venue_id = venue.id
     meetup = Meetup(
         slug=unique_slug(fields.name, lambda s: _slug_taken(session, Meetup, s), "meetup"),
         venue=venue,
@@ -145,6 +147,7 @@ def create_meetup(session: Session, venue: Venue, fields: MeetupFields, user: Us
         _apply(session, meetup, fields)
     meetup.last_confirmed = datetime.now(fields.schedule.zone).date()
     history.record(session, meetup, "create", user, {})
+    _hold_live_venue(session, venue_id)
     return meetup
 
 

@@ -133,9 +133,12 @@ def new_meetup() -> str | Response | tuple[str, int]:
         meetup = locking.commit_creation(
             db.session, lambda: operations.create_meetup(db.session, venue, fields, current_user)
         )
-    except (locking.CreationConflict, deletion.Refused) as conflict:
+    except locking.CreationConflict as conflict:
+        form.name.errors = [*form.name.errors, translate(conflict)]
+        return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 409
+    except deletion.Refused as refused:
         db.session.rollback()
-        form.form_errors.append(translate(conflict))
+        form.form_errors.append(translate(refused))
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 409
     flash(gettext("Meetup added. Thank you!"))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
