@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from datetime import time as clock
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -14,6 +19,7 @@ from meetups.embeds.listing import DEFAULT_DATES, MAX_DATES, OptionError, Option
 from meetups.extensions import db
 from meetups.models import MeetupStatus, VenueRedirect
 from meetups.web.security_headers import FRAMABLE_POLICY
+from tests.conftest import DESKTOP, PHONE
 from tests.test_security_headers import assert_security_headers
 
 CITY = "/embed/city/fr/paris"
@@ -387,3 +393,117 @@ def test_the_host_script_is_served_from_our_static_folder(client):
     with client.get("/static/embed.js") as response:
         assert response.status_code == 200
         assert response.mimetype == "text/javascript"
+
+
+# --- In a browser, on another site --------------------------------------------------------------
+
+
+class _HostPage(BaseHTTPRequestHandler):
+    """A café's website on another origin (another port): one page that frames an embed."""
+
+    html = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.html)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def host_site() -> Iterator[Callable[[str], str]]:
+    """`host_site(body)`: a page with that body, on another origin; returns its address."""
+    handler = type("Handler", (_HostPage,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def serve(body: str) -> str:
+        handler.html = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="icon" href="data:,"><title>Café Central</title></head>'
+            f"<body><h1>Welcome to Café Central</h1>{body}<p>Opening hours: 8–18.</p></body></html>"
+        ).encode()
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield serve
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+def open_host_page(browser, viewport: dict, address: str) -> tuple[Any, Any, list[str], set[str]]:
+    """The page, its context, what went wrong in it (frames included), and the hosts it asked."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    problems: list[str] = []
+    hosts: set[str] = set()
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page.goto(address)
+    page.wait_for_load_state("networkidle")
+    return page, context, problems, hosts
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_an_embed_renders_framed_on_another_site_with_no_cookie_and_no_console_error(
+    browser, live_server, host_site, directory, viewport
+):
+    frame_tag = f'<iframe src="{live_server}{VENUE}" title="Meetups" width="100%" height="200">'
+    host = host_site(frame_tag + "</iframe>")
+
+    page, context, problems, hosts = open_host_page(browser, viewport, host)
+
+    frame = page.frame_locator("iframe")
+    assert frame.get_by_role("heading", level=1).inner_text() == "Café Central"
+    assert frame.locator("ol.dates li").count() == DEFAULT_DATES
+    assert problems == []
+    assert hosts == {urlsplit(host).netloc, urlsplit(live_server).netloc}
+    assert context.cookies() == []
+    # Without our script on the host page the frame keeps its height and scrolls.
+    assert page.locator("iframe").evaluate("frame => frame.clientHeight") == 200
+    inner = page.frames[1]
+    assert inner.evaluate("document.documentElement.scrollHeight > window.innerHeight")
+    assert inner.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_with_our_script_the_host_page_sizes_the_frame_to_fit(
+    browser, live_server, host_site, directory, viewport
+):
+    host = host_site(
+        f'<iframe src="{live_server}{CITY}?dates=3&lang=fr" title="Meetups" width="100%" '
+        f'height="100"></iframe><script src="{live_server}/static/embed.js" async></script>'
+    )
+
+    page, context, problems, _ = open_host_page(browser, viewport, host)
+    page.wait_for_function("document.querySelector('iframe').style.height !== ''")
+
+    inner = page.frames[1]
+    content = inner.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)")
+    framed = page.locator("iframe").evaluate("frame => frame.clientHeight")
+    assert abs(framed - content) <= 1
+    assert inner.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
+    assert page.frame_locator("iframe").locator("h1").inner_text() == "Meetups à Paris"
+    assert problems == []
+    assert context.cookies() == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_the_other_pages_still_refuse_to_be_framed(browser, live_server, host_site, directory):
+    host = host_site(f'<iframe src="{live_server}/m/open-coffee/" title="Meetup"></iframe>')
+
+    page, context, problems, _ = open_host_page(browser, DESKTOP, host)
+
+    assert any("frame-ancestors" in problem for problem in problems), problems
+    assert "Open Coffee" not in page.frames[-1].evaluate("document.documentElement.outerHTML")
+    context.close()
