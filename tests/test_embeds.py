@@ -507,3 +507,27 @@ def test_the_other_pages_still_refuse_to_be_framed(browser, live_server, host_si
     assert any("frame-ancestors" in problem for problem in problems), problems
     assert "Open Coffee" not in page.frames[-1].evaluate("document.documentElement.outerHTML")
     context.close()
+
+
+@pytest.mark.parametrize("path", EMBEDS)
+def test_an_embed_costs_the_same_queries_however_many_meetups_and_moves(
+    client, directory, make_meetup, count_queries, app, path
+):
+    app.config["PAGE_CACHE_SECONDS"] = 0  # render every time
+    before = count_queries(lambda: client.get(path))
+    thursdays = directory["thursdays"]
+    for n in range(4):
+        make_meetup(
+            f"Coffee {n}",
+            venue=directory["central"],
+            changes=[{"original_date": thursdays[0], "venue_id": directory["annex"].id}],
+        )
+
+    assert count_queries(lambda: client.get(path)) == before
+
+
+def test_a_304_costs_no_query_while_the_data_version_holds(app, client, directory, count_queries):
+    app.extensions["data_version"].ttl = 60  # however slow the machine running the test
+    etag = client.get(CITY).headers["ETag"]
+
+    assert count_queries(lambda: client.get(CITY, headers={"If-None-Match": etag})) == 0
