@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.accounts import routes as accounts
     from meetups.api import routes as api
     from meetups.editing import routes as editing
+    from meetups.embeds import routes as embeds
     from meetups.feeds import routes as feed_routes
     from meetups.feeds import sequencing
     from meetups.moderation import routes as moderation
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     api.init_app(app)
     feed_routes.init_app(app)
+    embeds.init_app(app)
     search_engines.init_app(app)
     page_cache.init_app(app)
     app.extensions["data_version"] = data_version.DataVersion(app.config["DATA_VERSION_SECONDS"])

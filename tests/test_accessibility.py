@@ -43,6 +43,9 @@ VISITOR_PAGES = [
     "/account/sign-in",
     "/account/sign-up",
     "/m/open-coffee-paris/?lang=fr",
+    "/embed/city/fr/paris?dates=8",
+    "/embed/venue/cafe-central-paris?lang=fr",
+    "/embed/meetup/open-coffee-paris",
 ]
 VOLUNTEER_PAGES = [
     "/m/open-coffee-paris/",

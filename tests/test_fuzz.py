@@ -398,8 +398,29 @@ def test_api_query_parameters_never_fail(client, directory, endpoint, parameters
     answered(client, "GET", f"/api/v1/{endpoint}", query_string=MultiDict(parameters))
 
 
+EMBEDS = ["/embed/city/fr/paris", "/embed/venue/cafe-central-paris", "/embed/meetup/open-coffee"]
+EMBED_VALUES = ["1", "20", "21", "compact", "list", "en", "fr", "de"]
+
+
 @given(
-    endpoint=st.sampled_from(["/search", "/near", "/api/v1/cities", "/api/v1/occurrences"]),
+    path=st.sampled_from(EMBEDS),
+    parameters=st.lists(
+        st.tuples(
+            st.sampled_from(["dates", "lang", "layout"]) | texts,
+            values | st.sampled_from(EMBED_VALUES),
+        ),
+        max_size=4,
+    ),
+)
+@fuzz_settings(60)
+def test_embed_options_never_fail(client, directory, path, parameters):
+    answered(client, "GET", path, query_string=MultiDict(parameters))
+
+
+@given(
+    endpoint=st.sampled_from(
+        ["/search", "/near", "/api/v1/cities", "/api/v1/occurrences", "/embed/meetup/open-coffee"]
+    ),
     raw=st.lists(st.tuples(st.binary(max_size=8), st.binary(max_size=30)), max_size=4),
 )
 @fuzz_settings(60)
@@ -429,6 +450,9 @@ ADDRESSES = [
     "/api/v1/venues/{}",
     "/api/v1/meetups/{}",
     "/api/v1/{}",
+    "/embed/city/{}/{}",
+    "/embed/venue/{}",
+    "/embed/meetup/{}",
 ]
 
 

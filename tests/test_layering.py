@@ -50,6 +50,7 @@ DOMAIN = [
     "meetups.accounts.passwords",
     "meetups.api.records",
     "meetups.api.schema",
+    "meetups.embeds.listing",
 ]
 
 

@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 # Weekday, day, month, year in every language: "Thursday 3 December 2026",
 # "jeudi 3 décembre 2026" (CLDR pattern letters, see babel.dates).
 LONG_DATE = "EEEE d MMMM y"
+SHORT_DATE = "EEE d MMM"
 
 
 def long_date(day: date, language: str = "en") -> str:
@@ -21,6 +22,11 @@ def long_date(day: date, language: str = "en") -> str:
         # The same words as babel's, without its cost on pages listing hundreds of dates.
         return f"{day:%A} {day.day} {day:%B %Y}"
     return format_date(day, LONG_DATE, locale=language)
+
+
+def short_date(day: date, language: str = "en") -> str:
+    """ "Thu 3 Dec", « jeu. 3 déc. »: where a line per date has little room (embeds)."""
+    return format_date(day, SHORT_DATE, locale=language)
 
 
 def time_range(start: datetime, end: datetime) -> str:

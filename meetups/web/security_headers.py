@@ -5,11 +5,16 @@ The Content-Security-Policy allows our own origin only, plus images from the map
 tile server (`MAP_TILE_URL`): no inline script or style, no plugin, no framing, forms
 posting only to us. The templates hold no inline `<script>` code, `style=""` or
 `<style>`; Leaflet sets its styles through the CSSOM, which a policy does not govern.
+
+Views marked `framable` (the embeds) get a policy of their own: any site may frame
+them, and they load nothing but our own stylesheet and script.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
@@ -29,6 +34,12 @@ STATIC_HEADERS = {
     # For browsers older than CSP's frame-ancestors: no page of ours inside a frame.
     "X-Frame-Options": "DENY",
 }
+# For embeds: framed by any site (`*` is any http(s) page), loading nothing but our own
+# stylesheet and the script that tells the host page its height; no form, no <base href>.
+FRAMABLE_POLICY = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors *"
+)
 
 
 def init_app(app: Flask) -> None:
@@ -53,8 +64,25 @@ def refuse_nul_characters() -> None:
         )
 
 
+def framable(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view whose answers, errors included, other sites may show in a frame."""
+    view.framable = True  # type: ignore[attr-defined]
+    return view
+
+
+def _framable_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "framable", False)
+
+
 def add_security_headers(response: Response) -> Response:
     """Add the headers a view has not set itself."""
+    if _framable_request():
+        response.headers.setdefault("Content-Security-Policy", FRAMABLE_POLICY)
+        for name, value in STATIC_HEADERS.items():
+            if name != "X-Frame-Options":
+                response.headers.setdefault(name, value)
+        return response
     response.headers.setdefault(
         "Content-Security-Policy", content_security_policy(current_app.config["MAP_TILE_URL"])
     )
