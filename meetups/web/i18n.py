@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext, refresh
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, pgettext, refresh
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
@@ -208,7 +208,7 @@ def translate(text: object) -> str:
             return translate(text.args[0])
         return str(text)
     if isinstance(text, Text):
-        return gettext(text.msgid, **_translated(text.params))
+        return say(text, **_translated(text.params))
     # Plain words are looked up too (those of `FOREIGN_WORDS`); unknown ones stay as they are.
     return gettext(str(text)) if text else ""
 
@@ -237,7 +237,14 @@ def distance(km: float) -> str:
 
 def describe_schedule(schedule: Schedule) -> str:
     """`schedule.describe` in the visitor's language: the same sentence, from translated parts."""
-    return describe(schedule, say=gettext)
+    return describe(schedule, say=say)
+
+
+def say(msgid: str, /, **params: Any) -> str:
+    """`gettext`, or `pgettext` for words marked with a context (`meetups.texts.NC_`)."""
+    context = getattr(msgid, "context", None)
+    plain = getattr(msgid, "msgid", msgid)
+    return pgettext(context, plain, **params) if context else gettext(plain, **params)
 
 
 # --- Countries and cities in the visitor's language -----------------------------------------
