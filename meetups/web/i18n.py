@@ -35,7 +35,14 @@ from meetups.texts import N_, Text
 from meetups.web import display
 
 # The interface's languages, each named in itself (for the switch in the header).
-LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano"}
+LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "es": "Español",
+    "fr": "Français",
+    "it": "Italiano",
+    "pt": "Português",
+}
 DEFAULT_LANGUAGE = "en"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # Blueprints whose pages keep a chosen language in their links and forms. Buttons too
