@@ -22,7 +22,13 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # CLDR's short names, which Babel does not keep: its long ones ("R.A.S. chinoise de
 # Hong Kong") are official, and not what anyone looking for a coffee reads.
-SHORT_COUNTRY_NAMES = {"fr": {"HK": "Hong Kong", "MO": "Macao"}}
+SHORT_COUNTRY_NAMES = {
+    "de": {"HK": "Hongkong", "MO": "Macau"},
+    "es": {"HK": "Hong Kong", "MO": "Macao"},
+    "fr": {"HK": "Hong Kong", "MO": "Macao"},
+    "it": {"HK": "Hong Kong", "MO": "Macao"},
+    "pt": {"HK": "Hong Kong", "MO": "Macau"},
+}
 
 
 def country_name(code: str, english: str, language: str) -> str:
