@@ -1,6 +1,7 @@
-"""The interface in the visitor's language: English or French (Flask-Babel).
+"""The interface in the visitor's language: English, German, Spanish, French, Italian or
+Portuguese (Flask-Babel).
 
-The language comes from `?lang=fr|en` when the address names one, else from the
+The language comes from `?lang=fr` (or `en`, `de`…) when the address names one, else from the
 browser's `Accept-Language`, else English. Nothing is stored: visitors get no
 cookie, so a visitor who chose a language keeps it through links, which carry
 `lang` on to every page (`url_for` adds it, see `_keep_chosen_language`), and
@@ -119,7 +120,7 @@ def select_locale() -> str | None:
 
 
 def language() -> str:
-    """This request's language code, "en" or "fr"."""
+    """This request's language code: "en", "fr", "de"…"""
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LANGUAGE
 
@@ -260,12 +261,12 @@ Row = TypeVar("Row", bound=tuple[Any, ...])
 
 
 def country_name(country: Country) -> str:
-    """ "Allemagne" on French pages, the stored (GeoNames) name on English ones."""
+    """ "Allemagne" on French pages, "Deutschland" on German ones; on English ones, as stored."""
     return names.country_name(country.code, country.name, language())
 
 
 def city_name(city: City) -> str:
-    """ "Londres" on French pages where `place_names` knows it, else the stored name."""
+    """ "Londres" on French pages, "Londra" on Italian ones, where the curated files know it."""
     return names.city_name(city.id, city.name, language())
 
 
