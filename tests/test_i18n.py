@@ -88,6 +88,16 @@ def test_english_is_the_default_and_a_browser_asking_for_english_gets_it(client,
         assert text_of(page.select_one(".schedule")) == "Every Thursday, 09:00–11:00"
 
 
+@pytest.mark.parametrize(
+    ("accept", "language"),
+    [("de-AT", "de"), ("es-MX", "es"), ("it-CH", "it"), ("pt-PT", "pt"), ("pt-BR", "pt")],
+)
+def test_a_regional_browser_language_gets_its_language(client, coffee, accept, language):
+    page = soup(client.get("/fr/paris/", headers={"Accept-Language": accept}))
+
+    assert page.html["lang"] == language
+
+
 def test_the_address_wins_over_the_browser(client, coffee):
     english = soup(client.get("/fr/paris/?lang=en", headers=FR))
     french = soup(client.get("/fr/paris/?lang=fr", headers=EN))
