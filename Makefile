@@ -74,7 +74,7 @@ meetups/translations/%/LC_MESSAGES/messages.mo: meetups/translations/%/LC_MESSAG
 
 ## After changing words in templates or code: extract them, and update every language's .po
 messages: $(VENV)/.installed-run
-	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword lazy_gettext \
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword lazy_gettext --keyword NC_:1c,2 \
 		--no-location --sort-output --width 100 --project meetups \
 		--copyright-holder "Meetups contributors" --output-file meetups/translations/messages.pot .
 	$(BIN)/pybabel update --input-file meetups/translations/messages.pot \

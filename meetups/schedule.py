@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from meetups.texts import N_
+from meetups.texts import N_, NC_
 
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -29,23 +29,67 @@ MAX_INTERVAL = 12
 MAX_DURATION = timedelta(hours=24)
 WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
 
-# Words used by describe(), kept in tables so a translation layer can swap them.
-WEEKDAY_NAMES = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
+# English weekday names, as schema.org and the forms spell them.
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The same names as a weekly schedule's sentence says them: in their own context, since
+# some languages say them there with an article or in the plural ("los jueves").
+WEEKDAYS_IN_SCHEDULES = (
+    NC_("weekly schedule", "Monday"),
+    NC_("weekly schedule", "Tuesday"),
+    NC_("weekly schedule", "Wednesday"),
+    NC_("weekly schedule", "Thursday"),
+    NC_("weekly schedule", "Friday"),
+    NC_("weekly schedule", "Saturday"),
+    NC_("weekly schedule", "Sunday"),
 )
-# One whole phrase per week of the month, so that each language can agree its words.
+# One whole phrase per week of the month and weekday, so that each language can agree
+# its ordinal with the day ("la prima domenica", "o primeiro sábado").
 MONTHLY_PHRASES = {
-    1: N_("First %(day)s of the month"),
-    2: N_("Second %(day)s of the month"),
-    3: N_("Third %(day)s of the month"),
-    4: N_("Fourth %(day)s of the month"),
-    -1: N_("Last %(day)s of the month"),
+    1: (
+        N_("First Monday of the month"),
+        N_("First Tuesday of the month"),
+        N_("First Wednesday of the month"),
+        N_("First Thursday of the month"),
+        N_("First Friday of the month"),
+        N_("First Saturday of the month"),
+        N_("First Sunday of the month"),
+    ),
+    2: (
+        N_("Second Monday of the month"),
+        N_("Second Tuesday of the month"),
+        N_("Second Wednesday of the month"),
+        N_("Second Thursday of the month"),
+        N_("Second Friday of the month"),
+        N_("Second Saturday of the month"),
+        N_("Second Sunday of the month"),
+    ),
+    3: (
+        N_("Third Monday of the month"),
+        N_("Third Tuesday of the month"),
+        N_("Third Wednesday of the month"),
+        N_("Third Thursday of the month"),
+        N_("Third Friday of the month"),
+        N_("Third Saturday of the month"),
+        N_("Third Sunday of the month"),
+    ),
+    4: (
+        N_("Fourth Monday of the month"),
+        N_("Fourth Tuesday of the month"),
+        N_("Fourth Wednesday of the month"),
+        N_("Fourth Thursday of the month"),
+        N_("Fourth Friday of the month"),
+        N_("Fourth Saturday of the month"),
+        N_("Fourth Sunday of the month"),
+    ),
+    -1: (
+        N_("Last Monday of the month"),
+        N_("Last Tuesday of the month"),
+        N_("Last Wednesday of the month"),
+        N_("Last Thursday of the month"),
+        N_("Last Friday of the month"),
+        N_("Last Saturday of the month"),
+        N_("Last Sunday of the month"),
+    ),
 }
 
 # Open-ended series stop here so that date arithmetic never overflows.
@@ -417,10 +461,10 @@ def describe(schedule: Schedule, say: Callable[..., str] = english) -> str:
     language on pages (`meetups.web.i18n.describe_schedule`).
     """
     rule = schedule.rule
-    days = _join_words([say(WEEKDAY_NAMES[day]) for day in rule.weekdays], say)
+    days = _join_words([say(WEEKDAYS_IN_SCHEDULES[day]) for day in rule.weekdays], say)
     if rule.freq == "MONTHLY":
         assert rule.week_of_month is not None
-        pattern = say(MONTHLY_PHRASES[rule.week_of_month], day=days)
+        pattern = say(MONTHLY_PHRASES[rule.week_of_month][rule.weekdays[0]])
     elif rule.interval == 1:
         pattern = say(N_("Every %(days)s"), days=days)
     elif rule.interval == 2:
@@ -429,12 +473,14 @@ def describe(schedule: Schedule, say: Callable[..., str] = english) -> str:
         pattern = say(N_("Every %(interval)d weeks on %(days)s"), interval=rule.interval, days=days)
     start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
     end = start + schedule.duration
-    return say(
+    sentence = say(
         N_("%(pattern)s, %(start)s–%(end)s"),
         pattern=pattern,
         start=f"{start:%H:%M}",
         end=f"{end:%H:%M}",
     )
+    # A language may open the sentence with its days ("às quintas-feiras, 08:30–10:00").
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _join_words(words: list[str], say: Callable[..., str]) -> str:

@@ -17,6 +17,7 @@ class Text(str):
 
     msgid: str
     params: dict[str, Any]
+    context: str | None = None
 
     def __new__(cls, msgid: str, params: dict[str, Any]) -> Text:
         text = super().__new__(cls, msgid % params if params else msgid)
@@ -28,3 +29,11 @@ class Text(str):
 def N_(msgid: str, /, **params: Any) -> Text:
     """Mark `msgid` for translation and fill in its `%(name)s` parameters, in English."""
     return Text(msgid, params)
+
+
+def NC_(context: str, msgid: str, /) -> Text:
+    """Mark `msgid` for translation in `context`: the same English words in another role
+    (a weekday in a schedule's sentence, not on a form) may need other words elsewhere."""
+    text = Text(msgid, {})
+    text.context = context
+    return text

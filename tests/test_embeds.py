@@ -255,7 +255,7 @@ def test_the_compact_layout_writes_short_dates_in_french(client, directory):
         ("dates=%D9%A3", "“dates” must be a whole number from 1 to 20, not “٣”."),
         ("dates=99999999999999999999999", "not “99999999999999999999…”."),
         ("dates=", "“dates” must be a whole number from 1 to 20, not “”."),
-        ("lang=de", "“lang” must be one of en, fr, not “de”."),
+        ("lang=nl", "“lang” must be one of en, de, es, fr, it, pt, not “nl”."),
         ("layout=grid", "“layout” must be one of list, compact, not “grid”."),
         ("colour=red", "Unknown option “colour”: an embed takes dates, lang, layout."),
         ("dates=3&dates=4", "Give “dates” only once."),

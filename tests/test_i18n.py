@@ -1,4 +1,8 @@
-"""The interface in English and French: chosen by `?lang=` or the browser, without a cookie."""
+"""The interface in six languages: chosen by `?lang=` or the browser, without a cookie.
+
+French is tested most closely; German, Spanish, Italian and Portuguese each read a city
+and a meetup page, every kind of schedule, and a phone visit in a browser.
+"""
 
 from __future__ import annotations
 
@@ -77,11 +81,21 @@ def test_a_french_browser_gets_the_pages_in_french(client, coffee):
 
 
 def test_english_is_the_default_and_a_browser_asking_for_english_gets_it(client, coffee):
-    for headers in ({}, EN, {"Accept-Language": "de-DE,de;q=0.9"}):
+    for headers in ({}, EN, {"Accept-Language": "ja-JP,ja;q=0.9"}):
         page = soup(client.get("/fr/paris/", headers=headers))
 
         assert page.html["lang"] == "en"
         assert text_of(page.select_one(".schedule")) == "Every Thursday, 09:00–11:00"
+
+
+@pytest.mark.parametrize(
+    ("accept", "language"),
+    [("de-AT", "de"), ("es-MX", "es"), ("it-CH", "it"), ("pt-PT", "pt"), ("pt-BR", "pt")],
+)
+def test_a_regional_browser_language_gets_its_language(client, coffee, accept, language):
+    page = soup(client.get("/fr/paris/", headers={"Accept-Language": accept}))
+
+    assert page.html["lang"] == language
 
 
 def test_the_address_wins_over_the_browser(client, coffee):
@@ -106,10 +120,12 @@ def test_the_language_switch_links_to_this_page_in_each_language(client, coffee)
     page = soup(client.get("/search?q=par", headers=FR))
 
     links = page.select("header nav.languages a")
-    assert [text_of(a) for a in links] == ["English", "Français"]
-    assert [(a["lang"], a["hreflang"]) for a in links] == [("en", "en"), ("fr", "fr")]
-    assert [a.get("aria-current") for a in links] == [None, "true"]
-    for link, code in zip(links, ("en", "fr"), strict=True):
+    codes = ("en", "de", "es", "fr", "it", "pt")
+    names = ["English", "Deutsch", "Español", "Français", "Italiano", "Português"]
+    assert [text_of(a) for a in links] == names
+    assert [(a["lang"], a["hreflang"]) for a in links] == [(code, code) for code in codes]
+    assert [a.get("aria-current") for a in links] == [None, None, None, "true", None, None]
+    for link, code in zip(links, codes, strict=True):
         address = urlsplit(link["href"])
         assert address.path == "/search"
         assert parse_qs(address.query) == {"q": ["par"], "lang": [code]}
@@ -216,7 +232,7 @@ def test_the_canonical_address_keeps_only_a_language_given_in_the_address(
     }
     path, _, query = canonical.partition("?")
     others = {name: values for name, values in parse_qs(query).items() if name != "lang"}
-    assert set(alternates) == {"en", "fr", "x-default"}
+    assert set(alternates) == {"en", "de", "es", "fr", "it", "pt", "x-default"}
     assert all(address.path == path for address in alternates.values())
     assert parse_qs(alternates["en"].query) == {**others, "lang": ["en"]}
     assert parse_qs(alternates["fr"].query) == {**others, "lang": ["fr"]}
@@ -323,6 +339,42 @@ def test_pages_name_countries_and_cities_in_the_visitors_language(
     assert event["location"]["address"]["addressCountry"] == "GB"
 
 
+# What a traveller reads of Tea Time (every Thursday 09:00–11:00 in London) in each language.
+TRAVELLERS = {
+    "de": ("de-DE,de;q=0.9", "Treffen in London", "Jeden Donnerstag", "Vereinigtes Königreich"),
+    "es": ("es-ES,es;q=0.9", "Encuentros en Londres", "Todos los jueves", "Reino Unido"),
+    "it": ("it-IT,it;q=0.9", "Incontri a Londra", "Ogni giovedì", "Regno Unito"),
+    "pt": ("pt-BR,pt;q=0.9", "Encontros em Londres", "Às quintas-feiras", "Reino Unido"),
+}
+
+
+def next_thursday_in_london() -> date:
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    return today + timedelta(days=(3 - today.weekday()) % 7 or 7)
+
+
+@pytest.mark.parametrize("language", TRAVELLERS)
+@pytest.mark.parametrize("asked_by", ["browser", "address"])
+def test_a_city_and_a_meetup_page_read_in_each_language(client, london_tea, language, asked_by):
+    accept, heading, weekly, country = TRAVELLERS[language]
+    if asked_by == "browser":
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = accept
+        query = ""
+    else:
+        query = f"?lang={language}"
+    city = soup(client.get(f"/gb/london/{query}"))
+    meetup = soup(client.get(f"/m/tea-time/{query}"))
+
+    assert city.html["lang"] == language and meetup.html["lang"] == language
+    assert text_of(city.h1) == heading
+    assert text_of(city.select_one(".schedule")) == f"{weekly}, 09:00–11:00"
+    assert text_of(meetup.select_one(".schedule")) == f"{weekly}, 09:00–11:00"
+    for page in (city, meetup):
+        assert country in breadcrumb_names(page)
+    thursday = display.long_date(next_thursday_in_london(), language)
+    assert thursday in text_of(meetup.select_one("ol.dates"))
+
+
 def test_feeds_and_the_api_keep_the_stored_place_names(client, london_tea):
     feed = client.get("/feeds/city/gb/london.ics", headers=FR)
     api = client.get("/api/v1/cities/gb/london", headers=FR)
@@ -364,6 +416,61 @@ def test_every_kind_of_schedule_reads_naturally_in_both_languages(app, rule, fre
         assert i18n.describe_schedule(series) == french
 
 
+# Weekly on Thursday; on Monday and Thursday; every other Wednesday; every 3 weeks on
+# Tuesday; the first Tuesday and the last Sunday of the month (a feminine day in Italian).
+SCHEDULE_KINDS = [
+    Rule("WEEKLY", (3,)),
+    Rule("WEEKLY", (0, 3)),
+    Rule("WEEKLY", (2,), interval=2),
+    Rule("WEEKLY", (1,), interval=3),
+    Rule("MONTHLY", (1,), week_of_month=1),
+    Rule("MONTHLY", (6,), week_of_month=-1),
+]
+SENTENCES = {
+    "de": [
+        "Jeden Donnerstag",
+        "Jeden Montag und Donnerstag",
+        "Jeden zweiten Mittwoch",
+        "Alle 3 Wochen am Dienstag",
+        "Jeden ersten Dienstag im Monat",
+        "Jeden letzten Sonntag im Monat",
+    ],
+    "es": [
+        "Todos los jueves",
+        "Todos los lunes y los jueves",
+        "Cada dos semanas, los miércoles",
+        "Cada 3 semanas, los martes",
+        "El primer martes de cada mes",
+        "El último domingo de cada mes",
+    ],
+    "it": [
+        "Ogni giovedì",
+        "Ogni lunedì e giovedì",
+        "Ogni due settimane, di mercoledì",
+        "Ogni 3 settimane, di martedì",
+        "Il primo martedì del mese",
+        "L'ultima domenica del mese",
+    ],
+    "pt": [
+        "Às quintas-feiras",
+        "Às segundas-feiras e às quintas-feiras",
+        "A cada duas semanas, às quartas-feiras",
+        "A cada 3 semanas, às terças-feiras",
+        "Primeira terça-feira de cada mês",
+        "Último domingo de cada mês",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", SENTENCES)
+def test_every_kind_of_schedule_reads_naturally_in_each_language(app, language):
+    with app.test_request_context(f"/?lang={language}"):
+        app.preprocess_request()
+        said = [i18n.describe_schedule(schedule(rule)) for rule in SCHEDULE_KINDS]
+
+    assert said == [f"{sentence}, 09:00–11:00" for sentence in SENTENCES[language]]
+
+
 def test_times_are_24_hour_in_both_languages_and_past_midnight(app):
     late = schedule(Rule("WEEKLY", (4,)), at=time(22), minutes=180)
 
@@ -378,6 +485,20 @@ def test_dates_and_distances_follow_the_language():
     assert display.long_date(date(2026, 12, 3), "fr") == "jeudi 3 décembre 2026"
     assert display.distance(2.4, "en") == "2.4 km" and display.distance(2.4, "fr") == "2,4 km"
     assert display.distance(0.35, "fr") == "350 m" and display.distance(27, "fr") == "27 km"
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "distance"),
+    [
+        ("de", "Donnerstag, 3. Dezember 2026", "2,4 km"),
+        ("es", "jueves, 3 de diciembre de 2026", "2,4 km"),
+        ("it", "giovedì 3 dicembre 2026", "2,4 km"),
+        ("pt", "quinta-feira, 3 de dezembro de 2026", "2,4 km"),
+    ],
+)
+def test_dates_and_distances_are_written_as_each_language_writes_them(language, day, distance):
+    assert display.long_date(date(2026, 12, 3), language) == day
+    assert display.distance(2.4, language) == distance
 
 
 # --- Words from forms, flashes and errors ---------------------------------------------------
@@ -501,7 +622,8 @@ def messages(path: Path) -> dict[object, object]:
 def test_the_template_lists_every_word_marked_in_the_code_and_templates(tmp_path):
     fresh = tmp_path / "messages.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
-    command = ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", fresh, "."]
+    keywords = ["-k", "_l", "-k", "lazy_gettext", "-k", "NC_:1c,2"]
+    command = ["extract", "-F", "babel.cfg", *keywords, "-o", fresh, "."]
     subprocess.run(
         [pybabel, "-q", *command],
         cwd=ROOT,
@@ -633,6 +755,41 @@ def test_a_french_traveller_plans_a_trip_through_three_cities_on_a_phone(
     assert overflow <= 0
     assert context.cookies() == []
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", TRAVELLERS)
+def test_a_traveller_finds_a_meetup_in_their_language_on_a_phone(
+    browser, live_server, london_tea, language
+):
+    _, heading, weekly, country = TRAVELLERS[language]
+    city = heading.rpartition(" ")[2]
+    context = browser.new_context(viewport=PHONE, locale=language)
+    page = context.new_page()
+    page.goto(live_server + "/")
+
+    assert page.locator("html").get_attribute("lang") == language
+    page.get_by_role("link", name=country, exact=True).click()
+    page.get_by_role("link", name=city, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    page.get_by_role("link", name="Tea Time").first.click()
+    expect(page.locator(".schedule")).to_have_text(f"{weekly}, 09:00–11:00")
+    thursday = display.long_date(next_thursday_in_london(), language)
+    expect(page.locator("ol.dates time").first).to_contain_text(thursday)
+    switch = page.get_by_role("navigation", name=i18n_word(language, "Language"))
+    for name in i18n.LANGUAGES.values():
+        expect(switch.get_by_role("link", name=name, exact=True)).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    switch.get_by_role("link", name="English", exact=True).click()
+    expect(page.locator(".schedule")).to_have_text("Every Thursday, 09:00–11:00")
+    assert context.cookies() == []
+    context.close()
+
+
+def i18n_word(language: str, msgid: str) -> str:
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        return read_po(file)[msgid].string
 
 
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda path: path.parts[-3])

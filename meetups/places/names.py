@@ -1,10 +1,11 @@
 """Country and city names in a visitor's language: "Allemagne", "Londres" on French pages.
 
 Countries are named from Babel's CLDR data. Cities are named from small curated files,
-`data/city_names_<language>.csv`, since no offline package holds GeoNames' names by
-language. English is the stored GeoNames name itself, so English pages, feeds and the
-API (which stay in English) read what they always read. Pure: the web layer passes the
-language in.
+`data/city_names_<language>.csv`: GeoNames' alternate names are loaded without saying
+which language each is in, so each file picks, for well-known cities, the one a language
+uses (checked against GeoNames and CLDR by tests/test_place_names.py). English is the
+stored GeoNames name itself, so English pages, feeds and the API (which stay in English)
+read what they always read. Pure: the web layer passes the language in.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # CLDR's short names, which Babel does not keep: its long ones ("R.A.S. chinoise de
 # Hong Kong") are official, and not what anyone looking for a coffee reads.
-SHORT_COUNTRY_NAMES = {"fr": {"HK": "Hong Kong", "MO": "Macao"}}
+SHORT_COUNTRY_NAMES = {
+    "de": {"HK": "Hongkong", "MO": "Macau"},
+    "es": {"HK": "Hong Kong", "MO": "Macao"},
+    "fr": {"HK": "Hong Kong", "MO": "Macao"},
+    "it": {"HK": "Hong Kong", "MO": "Macao"},
+    "pt": {"HK": "Hong Kong", "MO": "Macau"},
+}
 
 
 def country_name(code: str, english: str, language: str) -> str:

@@ -1,6 +1,6 @@
 """How dates, times and zones are written on pages, in a given language (24-hour clock).
 
-Pure: the web layer passes the visitor's language ("en", "fr") in.
+Pure: the web layer passes the visitor's language ("en", "fr", "de"…) in.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from datetime import date, datetime
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-# Weekday, day, month, year in every language: "Thursday 3 December 2026",
-# "jeudi 3 décembre 2026" (CLDR pattern letters, see babel.dates).
-LONG_DATE = "EEEE d MMMM y"
+# Weekday, day, month, year, as each language writes them in full (CLDR's "full" date):
+# "jeudi 3 décembre 2026", "Donnerstag, 3. Dezember 2026", "jueves, 3 de diciembre de 2026".
+LONG_DATE = "full"
 SHORT_DATE = "EEE d MMM"
 
 
@@ -51,7 +51,7 @@ def zone_abbreviation(moment: datetime) -> str:
 def distance(km: float, language: str = "en") -> str:
     """ "350 m" close by, "2.4 km" further, "27 km" far: the precision people use.
 
-    In French, "2,4 km": the decimal sign follows the language.
+    In French or German, "2,4 km": the decimal sign follows the language.
     """
     if km < 1:
         return f"{round(km * 1000, -1):.0f} m"

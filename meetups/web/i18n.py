@@ -1,6 +1,7 @@
-"""The interface in the visitor's language: English or French (Flask-Babel).
+"""The interface in the visitor's language: English, German, Spanish, French, Italian or
+Portuguese (Flask-Babel).
 
-The language comes from `?lang=fr|en` when the address names one, else from the
+The language comes from `?lang=fr` (or `en`, `de`…) when the address names one, else from the
 browser's `Accept-Language`, else English. Nothing is stored: visitors get no
 cookie, so a visitor who chose a language keeps it through links, which carry
 `lang` on to every page (`url_for` adds it, see `_keep_chosen_language`), and
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext, refresh
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, pgettext, refresh
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
@@ -35,7 +36,14 @@ from meetups.texts import N_, Text
 from meetups.web import display
 
 # The interface's languages, each named in itself (for the switch in the header).
-LANGUAGES = {"en": "English", "fr": "Français"}
+LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "es": "Español",
+    "fr": "Français",
+    "it": "Italiano",
+    "pt": "Português",
+}
 DEFAULT_LANGUAGE = "en"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # Blueprints whose pages keep a chosen language in their links and forms. Buttons too
@@ -112,7 +120,7 @@ def select_locale() -> str | None:
 
 
 def language() -> str:
-    """This request's language code, "en" or "fr"."""
+    """This request's language code: "en", "fr", "de"…"""
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LANGUAGE
 
@@ -208,7 +216,7 @@ def translate(text: object) -> str:
             return translate(text.args[0])
         return str(text)
     if isinstance(text, Text):
-        return gettext(text.msgid, **_translated(text.params))
+        return say(text, **_translated(text.params))
     # Plain words are looked up too (those of `FOREIGN_WORDS`); unknown ones stay as they are.
     return gettext(str(text)) if text else ""
 
@@ -237,7 +245,14 @@ def distance(km: float) -> str:
 
 def describe_schedule(schedule: Schedule) -> str:
     """`schedule.describe` in the visitor's language: the same sentence, from translated parts."""
-    return describe(schedule, say=gettext)
+    return describe(schedule, say=say)
+
+
+def say(msgid: str, /, **params: Any) -> str:
+    """`gettext`, or `pgettext` for words marked with a context (`meetups.texts.NC_`)."""
+    context = getattr(msgid, "context", None)
+    plain = getattr(msgid, "msgid", msgid)
+    return pgettext(context, plain, **params) if context else gettext(plain, **params)
 
 
 # --- Countries and cities in the visitor's language -----------------------------------------
@@ -246,12 +261,12 @@ Row = TypeVar("Row", bound=tuple[Any, ...])
 
 
 def country_name(country: Country) -> str:
-    """ "Allemagne" on French pages, the stored (GeoNames) name on English ones."""
+    """ "Allemagne" on French pages, "Deutschland" on German ones; on English ones, as stored."""
     return names.country_name(country.code, country.name, language())
 
 
 def city_name(city: City) -> str:
-    """ "Londres" on French pages where `place_names` knows it, else the stored name."""
+    """ "Londres" on French pages, "Londra" on Italian ones, where the curated files know it."""
     return names.city_name(city.id, city.name, language())
 
 
