@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.seo import routes as search_engines
     from meetups.trips import routes as travel
     from meetups.web import (
+        assets,
         health,
         http_cache,
         i18n,
@@ -71,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     search_engines.init_app(app)
     page_cache.init_app(app)
     http_cache.init_app(app)
+    assets.init_app(app)
     app.extensions["data_version"] = data_version.DataVersion(app.config["DATA_VERSION_SECONDS"])
     _watch_commits()
     app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])
