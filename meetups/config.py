@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     # while they ask.
     "PAGE_MAX_AGE": 60,
     "PAGE_STALE_WHILE_REVALIDATE": 300,
+    # Visitors whose browser chose the language are redirected to the page's address in
+    # it (?lang=fr), so that shared caches keep one copy per language, not per browser.
+    "LANGUAGE_IN_ADDRESS": False,
     # Memory for rendered feeds per worker, reused until their data changes.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
     # Where feeds too big for FEED_CACHE_BYTES are kept as files, shared by the workers

@@ -195,3 +195,55 @@ def test_errors_are_not_marked_public(client, coffee, url):
     assert response.status_code >= 400
     assert "ETag" not in response.headers
     assert "public" not in response.headers.get("Cache-Control", "")
+
+
+# --- The language in the address (MEETUPS_LANGUAGE_IN_ADDRESS) ----------------------------
+
+
+@pytest.fixture
+def language_in_address(app):
+    app.config["LANGUAGE_IN_ADDRESS"] = True
+
+
+@pytest.mark.parametrize(
+    ("url", "accept", "target"),
+    [
+        ("/fr/paris/", "fr-FR,fr;q=0.9", "/fr/paris/?lang=fr"),
+        ("/fr/paris/", "de-DE", "/fr/paris/?lang=en"),
+        ("/search?q=caf%C3%A9", "fr-CA", "/search?q=caf%C3%A9&lang=fr"),
+        ("/m/open-coffee-paris/?lang=de", "fr", "/m/open-coffee-paris/?lang=fr"),
+    ],
+)
+def test_a_browsers_language_leads_to_the_address_in_it(
+    client, coffee, language_in_address, url, accept, target
+):
+    response = client.get(url, headers={"Accept-Language": accept})
+
+    assert response.status_code == 302
+    assert response.location == target
+    assert "Accept-Language" in response.vary
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
+
+
+def test_the_page_in_its_language_varies_on_no_header_but_the_cookie(
+    client, coffee, language_in_address
+):
+    response = client.get("/fr/paris/?lang=fr", headers={"Accept-Language": "en"})
+
+    assert response.status_code == 200
+    assert "Paris" in response.text and 'lang="fr"' in response.text
+    assert set(response.vary) == {"Cookie"}
+
+
+def test_volunteers_are_not_redirected(client, auth, make_user, coffee, language_in_address):
+    make_user()
+    auth.sign_in()
+
+    assert client.get("/fr/paris/", headers={"Accept-Language": "fr"}).status_code == 200
+
+
+def test_by_default_the_browsers_language_is_served_at_the_plain_address(client, coffee):
+    response = client.get("/fr/paris/", headers={"Accept-Language": "fr"})
+
+    assert response.status_code == 200
+    assert 'lang="fr"' in response.text

@@ -17,15 +17,16 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, current_app, make_response, request, session
+from flask import Flask, current_app, make_response, redirect, request, session
 from werkzeug.wrappers import Response
 
 from meetups.data_version import DataVersion, changed_at
 from meetups.extensions import db
 from meetups.lru import BytesLRU
-from meetups.web.http_cache import page_validators
-from meetups.web.i18n import language
+from meetups.web.http_cache import page_validators, public_cache_control
+from meetups.web.i18n import chosen_language, language
 
 
 def init_app(app: Flask) -> None:
@@ -37,8 +38,12 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
 
     @wraps(view)
     def cached(*args: Any, **kwargs: Any) -> Response:
+        if request.cookies:
+            return make_response(view(*args, **kwargs))
+        if current_app.config["LANGUAGE_IN_ADDRESS"] and chosen_language() is None:
+            return _to_address_in_language()
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
-        if request.cookies or seconds <= 0:
+        if seconds <= 0:
             return make_response(view(*args, **kwargs))
         data: DataVersion = current_app.extensions["data_version"]
         pages: BytesLRU[bytes] = current_app.extensions["pages"]
@@ -60,6 +65,22 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
         return response
 
     return cached
+
+
+def _to_address_in_language() -> Response:
+    """Send a visitor whose browser chose the language to the page's address in it.
+
+    Only this small redirect varies with `Accept-Language`; the page itself then has
+    one copy per language in any shared cache, whatever browsers send.
+    """
+    # An unknown `lang` (`?lang=de`) is replaced, not kept: it would choose nothing again.
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    target = f"{request.path}?{urlencode([*query, ('lang', language())], safe='/')}"
+    response = redirect(target, 302)
+    response.headers["Cache-Control"] = public_cache_control(
+        current_app.config["PAGE_MAX_AGE"], current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
+    )
+    return response
 
 
 def _same_for_everyone(response: Response) -> bool:
