@@ -11,7 +11,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.agenda import DateRange, RangeError, agenda
+from meetups.agenda import DateRange, Entry, RangeError, agenda
 from meetups.extensions import db
 from meetups.models import Meetup, MeetupStatus, Venue
 from meetups.places import geo
@@ -80,20 +80,29 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
         return redirect(url_for(".country", country_code=country_code.lower()), 301)
     found = queries.country(country_code) or abort(404)
     dates, error = _date_range(_now().date())
-    entries = []
-    if dates:
-        entries = agenda(queries.meetups_in_country(found.code, dates), dates.first, dates.last)
+    entries, total = _country_dates(found.code, dates) if dates else ([], 0)
     page = render_template(
         "country.html",
         country=found,
         cities=by_city_name(queries.cities_with_meetups(found.code)),
         dates=dates,
-        entries=entries[:COUNTRY_DATES],
-        more_dates=len(entries) - COUNTRY_DATES,
-        places=queries.moved_to_venues(entry.meetup for entry in entries[:COUNTRY_DATES]),
+        entries=entries,
+        more_dates=total - len(entries),
+        places=queries.moved_to_venues(entry.meetup for entry in entries),
         range_error=error,
     )
     return (page, 400) if error else page
+
+
+def _country_dates(country_code: str, dates: DateRange) -> tuple[list[Entry], int]:
+    """The first dates of a country's agenda, with their meetups loaded; how many in all.
+
+    Series are expanded from plain rows, and only the meetups shown are loaded.
+    """
+    found = agenda(queries.series_in_country(country_code, dates), dates.first, dates.last)
+    shown = found[:COUNTRY_DATES]
+    meetups = queries.meetups_by_id({entry.meetup.id for entry in shown})
+    return [Entry(meetups[entry.meetup.id], entry.occurrence) for entry in shown], len(found)
 
 
 @bp.get("/<string(length=2):country_code>/<slug>/")
