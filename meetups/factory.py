@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.trips import routes as travel
     from meetups.web import (
         assets,
+        fragments,
         health,
         http_cache,
         i18n,
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     page_cache.init_app(app)
     http_cache.init_app(app)
     assets.init_app(app)
+    fragments.init_app(app)
     app.extensions["data_version"] = data_version.DataVersion(app.config["DATA_VERSION_SECONDS"])
     _watch_commits()
     app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])
