@@ -83,6 +83,51 @@ def cities_with_meetups(
     return [(city, meetups) for city, meetups in db.session.execute(query)]
 
 
+@dataclass(frozen=True)
+class ListedCountry:
+    """A country as lists name it: plain values, which a worker may keep between requests."""
+
+    code: str
+    name: str
+
+    @property
+    def slug(self) -> str:
+        return self.code.lower()
+
+
+@dataclass(frozen=True)
+class ListedCity:
+    """A city as lists name it: plain values, which a worker may keep between requests."""
+
+    id: int
+    name: str
+    slug: str
+    country: ListedCountry
+
+
+def listed_countries() -> list[tuple[ListedCountry, int, int]]:
+    """`countries_with_meetups` as plain values."""
+    return [
+        (ListedCountry(country.code, country.name), cities, meetups)
+        for country, cities, meetups in countries_with_meetups()
+    ]
+
+
+def listed_cities(
+    country_code: str | None = None, busiest: int | None = None
+) -> list[tuple[ListedCity, int]]:
+    """`cities_with_meetups` as plain values."""
+    return [
+        (
+            ListedCity(
+                city.id, city.name, city.slug, ListedCountry(city.country.code, city.country.name)
+            ),
+            meetups,
+        )
+        for city, meetups in cities_with_meetups(country_code, busiest)
+    ]
+
+
 def meetup_counts(city_ids: Iterable[int]) -> dict[int, int]:
     """Listed meetups per city, for the few cities a page shows."""
     ids = set(city_ids)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -21,6 +22,7 @@ from meetups.web import page_cache
 from meetups.web.i18n import by_city_name, by_country_name, city_name, country_name, translate
 
 bp = Blueprint("pages", __name__)
+T = TypeVar("T")
 
 NEXT_DATES = 8
 HOME_DATES = 30
@@ -44,8 +46,8 @@ def index() -> str:
     meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown})
     return render_template(
         "index.html",
-        countries=by_country_name(queries.countries_with_meetups()),
-        cities=queries.cities_with_meetups(busiest=HOME_CITIES),
+        countries=by_country_name(_kept(("countries",), queries.listed_countries)),
+        cities=_kept(("busiest cities",), lambda: queries.listed_cities(busiest=HOME_CITIES)),
         this_week=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
         more_this_week=len(coming.dates) > HOME_DATES,
     )
@@ -84,7 +86,9 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
     page = render_template(
         "country.html",
         country=found,
-        cities=by_city_name(queries.cities_with_meetups(found.code)),
+        cities=by_city_name(
+            _kept(("cities", found.code), lambda: queries.listed_cities(found.code))
+        ),
         dates=dates,
         entries=entries,
         more_dates=total - len(entries),
@@ -128,6 +132,11 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         range_error=error,
     )
     return (page, 400) if error else page
+
+
+def _kept(key: Hashable, count: Callable[[], T]) -> T:
+    """Counts over the whole directory, which only an edit changes: once per data version."""
+    return current_app.extensions["data_version"].memo(db.session, key, count)
 
 
 def _date_range(today: date) -> tuple[DateRange | None, str | None]:
