@@ -105,6 +105,13 @@ def test_if_modified_since_never_hides_a_missing_page(client, coffee):
     assert "public" not in response.headers.get("Cache-Control", "")
 
 
+def test_any_etag_never_hides_a_missing_page(client, coffee):
+    client.get("/m/open-coffee-paris/")
+
+    assert client.get("/m/nowhere/", headers={"If-None-Match": "*"}).status_code == 404
+    assert client.get("/m/open-coffee-paris/", headers={"If-None-Match": "*"}).status_code == 304
+
+
 def test_an_edit_changes_the_etag_and_the_old_one_gets_the_new_page(client, coffee):
     before = client.get("/m/open-coffee-paris/")
 

@@ -48,10 +48,12 @@ class Validators:
         """Whether the request's validators match, so a 304 answers it.
 
         `If-None-Match` wins over `If-Modified-Since` (RFC 9110 13.2.2), and the ETag
-        names one page, so a match is enough. A date names no page: it is trusted only
-        when this page is known to be a 200 (`known_ok`), never for an error.
+        names one page, so a match is enough. `*` and a date name no page: they are
+        trusted only when this page is known to be a 200 (`known_ok`), never for an error.
         """
         if request.if_none_match:
+            if request.if_none_match.star_tag:
+                return known_ok
             return request.if_none_match.contains_weak(self.etag)
         since = request.if_modified_since
         return known_ok and since is not None and self.last_modified <= since
