@@ -27,6 +27,15 @@ PUBLIC_PAGES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def early_in_a_time_bucket(app, monkeypatch):
+    """Each test runs as if its time bucket had just begun, so that none ends under it."""
+    seconds = app.config["PAGE_CACHE_SECONDS"]
+    now = page_cache.time.time()
+    start = now - now % seconds + 1
+    monkeypatch.setattr(page_cache.time, "time", lambda: start)
+
+
 @pytest.fixture
 def coffee(make_meetup):
     return make_meetup("Open Coffee Paris")
