@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import time
 
 import pytest
@@ -211,6 +214,27 @@ def test_errors_are_not_marked_public(client, coffee, url):
     assert response.status_code >= 400
     assert "ETag" not in response.headers
     assert "public" not in response.headers.get("Cache-Control", "")
+
+
+def test_every_worker_gives_a_page_the_same_etag(database_url):
+    """Workers are separate processes, each with its own hash seed (and set order)."""
+    script = (
+        "from meetups import create_app; "
+        f"app = create_app({{'TESTING': True, 'DATABASE_URL': {database_url!r}}}); "
+        "print(app.extensions['code_version'])"
+    )
+    versions = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+
+    assert len(versions) == 1
 
 
 # --- The language in the address (MEETUPS_LANGUAGE_IN_ADDRESS) ----------------------------

@@ -23,6 +23,8 @@ from typing import Any
 from flask import Flask, current_app, request, session
 from werkzeug.wrappers import Response
 
+from meetups.config import DEFAULTS
+
 PACKAGE = Path(__file__).resolve().parent.parent
 # What renders a page, besides the data: a deploy that changes any of these changes every ETag.
 CODE_SUFFIXES = frozenset({".py", ".html", ".mo", ".css", ".js", ".csv"})
@@ -111,11 +113,16 @@ def keep_private_pages_private(response: Response) -> Response:
 
 
 def code_version(config: Mapping[str, Any]) -> str:
-    """A hash of the code, templates, translations and settings that pages are made of."""
+    """A hash of the code, templates, translations and settings that pages are made of.
+
+    Our own settings only (`MEETUPS_*`): they are plain values, whose `repr` is the
+    same in every worker, where Flask's include sets, ordered differently in each
+    process, which would give each worker its own ETags.
+    """
     shown = sorted(
-        (key, repr(value))
-        for key, value in config.items()
-        if key.isupper() and not any(word in key for word in UNSHOWN_SETTINGS)
+        (key, repr(config[key]))
+        for key in DEFAULTS
+        if not any(word in key for word in UNSHOWN_SETTINGS)
     )
     return hashlib.sha256(repr((_files_hash(), shown)).encode()).hexdigest()[:16]
 
