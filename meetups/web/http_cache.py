@@ -70,6 +70,7 @@ class Validators:
         return response
 
     def not_modified_response(self) -> Response:
+        """A 304 carries the validators and lifetime again, so caches keep the page longer."""
         return self.apply(Response(status=304))
 
 
