@@ -10,6 +10,7 @@ Volunteers' pages, which are never cached whole, reuse the cards too.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -17,7 +18,7 @@ from markupsafe import Markup
 
 from meetups.lru import BytesLRU
 from meetups.models import Meetup
-from meetups.schedule import Occurrence
+from meetups.schedule import Occurrence, time_zone
 from meetups.web.i18n import chosen_language, language
 
 # A quarter of the pages' memory: a card is some 700 bytes.
@@ -47,6 +48,8 @@ def meetup_card(
         venue.updated_at,
         venue.city.name,
         next_date,
+        # Its local day too, so that a card may say "today" or "tomorrow" of its next date.
+        datetime.now(time_zone(meetup.timezone)).date(),
         unconfirmed,
         show_city,
         language(),
