@@ -47,6 +47,8 @@ def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Tar
         Target(CITY_PAGE, f"/{sample.country}/{sample.city}/", min_ratio=0.5),
         # A cookie skips the visitors' page cache: what a volunteer (or a cache miss) costs.
         Target(CITY_PAGE_RENDERED, f"/{sample.country}/{sample.city}/", _RENDER),
+        Target("country page", f"/{sample.country}/", min_ratio=0.5),
+        Target("country page, rendered", f"/{sample.country}/", _RENDER),
         Target("meetup page", f"/m/{sample.meetup}/", min_ratio=0.5),
         Target("meetup page, rendered", f"/m/{sample.meetup}/", _RENDER),
         Target("city feed, full", city_feed, min_ratio=0.5),

@@ -38,6 +38,14 @@ DEFAULTS: dict[str, Any] = {
     # and at most this many seconds (so that "next dates" move on); 0 renders every time.
     "PAGE_CACHE_SECONDS": 300,
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
+    # How long browsers, proxies and CDNs may show a public page before asking again
+    # (never past the end of its time bucket), then how long they may still show it
+    # while they ask.
+    "PAGE_MAX_AGE": 60,
+    "PAGE_STALE_WHILE_REVALIDATE": 300,
+    # Visitors whose browser chose the language are redirected to the page's address in
+    # it (?lang=fr), so that shared caches keep one copy per language, not per browser.
+    "LANGUAGE_IN_ADDRESS": False,
     # Memory for rendered feeds per worker, reused until their data changes.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
     # Where feeds too big for FEED_CACHE_BYTES are kept as files, shared by the workers
@@ -105,7 +113,15 @@ def load(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, An
     # Derived cookie flags, unless a configuration file sets one itself.
     config = {**cookie_settings(config["HTTPS"]), **config}
     check_geocoder(config)
+    check_page_caching(config)
     return config
+
+
+def check_page_caching(config: Mapping[str, Any]) -> None:
+    """A negative number of seconds would make every Cache-Control header invalid."""
+    for setting in ("PAGE_CACHE_SECONDS", "PAGE_MAX_AGE", "PAGE_STALE_WHILE_REVALIDATE"):
+        if config[setting] < 0:
+            raise ConfigError(f"MEETUPS_{setting} must be a number of seconds, 0 or more.")
 
 
 def check_geocoder(config: Mapping[str, Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select, true
@@ -67,6 +68,12 @@ class DataVersion:
             if version == self._memo_version:
                 self._memos[key] = value
         return value
+
+
+def changed_at(version: tuple) -> datetime | None:
+    """The latest edit a data version records (a page's `Last-Modified`), if any."""
+    stamps = [value for value in version if isinstance(value, datetime)]
+    return max(stamps, default=None)
 
 
 def note_writes(session: Session, flush_context: Any) -> None:

@@ -45,7 +45,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.pages import upcoming
     from meetups.seo import routes as search_engines
     from meetups.trips import routes as travel
-    from meetups.web import health, i18n, page_cache, rate_limits, security_headers, templating
+    from meetups.web import (
+        assets,
+        fragments,
+        health,
+        http_cache,
+        i18n,
+        page_cache,
+        rate_limits,
+        security_headers,
+        templating,
+    )
 
     sequencing.register()
     # First, so that every later hook, error page included, speaks the request's language.
@@ -64,6 +74,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     embeds.init_app(app)
     search_engines.init_app(app)
     page_cache.init_app(app)
+    http_cache.init_app(app)
+    assets.init_app(app)
+    fragments.init_app(app)
     app.extensions["data_version"] = data_version.DataVersion(app.config["DATA_VERSION_SECONDS"])
     _watch_commits()
     app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -22,8 +24,12 @@ from meetups.models import (
     Revision,
     Venue,
     VenueRedirect,
+    schedule_columns,
+    stored_last_date,
+    stored_schedule,
 )
 from meetups.places.geo import bounding_boxes, distance_km
+from meetups.schedule import Change, Schedule
 from meetups.slugs import name_key
 
 LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
@@ -77,6 +83,51 @@ def cities_with_meetups(
     return [(city, meetups) for city, meetups in db.session.execute(query)]
 
 
+@dataclass(frozen=True)
+class ListedCountry:
+    """A country as lists name it: plain values, which a worker may keep between requests."""
+
+    code: str
+    name: str
+
+    @property
+    def slug(self) -> str:
+        return self.code.lower()
+
+
+@dataclass(frozen=True)
+class ListedCity:
+    """A city as lists name it: plain values, which a worker may keep between requests."""
+
+    id: int
+    name: str
+    slug: str
+    country: ListedCountry
+
+
+def listed_countries() -> list[tuple[ListedCountry, int, int]]:
+    """`countries_with_meetups` as plain values."""
+    return [
+        (ListedCountry(country.code, country.name), cities, meetups)
+        for country, cities, meetups in countries_with_meetups()
+    ]
+
+
+def listed_cities(
+    country_code: str | None = None, busiest: int | None = None
+) -> list[tuple[ListedCity, int]]:
+    """`cities_with_meetups` as plain values."""
+    return [
+        (
+            ListedCity(
+                city.id, city.name, city.slug, ListedCountry(city.country.code, city.country.name)
+            ),
+            meetups,
+        )
+        for city, meetups in cities_with_meetups(country_code, busiest)
+    ]
+
+
 def meetup_counts(city_ids: Iterable[int]) -> dict[int, int]:
     """Listed meetups per city, for the few cities a page shows."""
     ids = set(city_ids)
@@ -112,19 +163,66 @@ def meetups_in_city(city_id: int) -> list[Meetup]:
     )
 
 
-def meetups_in_country(country_code: str, dates: DateRange) -> list[Meetup]:
-    """Listed meetups of a country whose series may have dates in `dates` (the schedule decides)."""
+@dataclass(frozen=True)
+class Series:
+    """A meetup's dates as `agenda` reads them, from plain rows rather than a loaded meetup.
+
+    A country page expands thousands of series for a week and shows 300 dates:
+    loading every meetup with its venue, city, tags and changes cost most of it.
+    """
+
+    id: int
+    name: str
+    status: MeetupStatus
+    schedule: Schedule
+    last_date: date | None
+    schedule_changes: tuple[Change, ...]
+
+    @property
+    def ever_happens(self) -> bool:
+        return self.last_date is None or self.last_date >= self.schedule.first_date
+
+
+def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
+    """Listed series of a country that may have dates in `dates`, with the changes near them."""
     margin = timedelta(days=2)
-    return list(
-        db.session.scalars(
-            _meetups_with_details()
-            .join(Meetup.venue)
-            .join(Venue.city)
-            .where(City.country_code == country_code.upper(), Meetup.status.in_(LISTED))
-            .where(Meetup.first_date <= dates.last + margin)
-            .order_by(Meetup.name)
-        ).unique()
+    in_country = (
+        select(Meetup.id)
+        .join(Meetup.venue)
+        .join(Venue.city)
+        .where(City.country_code == country_code.upper(), Meetup.status.in_(LISTED))
+        .where(Meetup.first_date <= dates.last + margin)
     )
+    near = and_(
+        MeetupChange.original_date >= dates.first - margin,
+        MeetupChange.original_date <= dates.last + margin,
+    )
+    moved_in = and_(
+        MeetupChange.new_date >= dates.first - margin, MeetupChange.new_date <= dates.last + margin
+    )
+    changes: dict[int, list[Change]] = defaultdict(list)
+    for change in db.session.scalars(
+        select(MeetupChange).where(
+            MeetupChange.meetup_id.in_(in_country.scalar_subquery()), or_(near, moved_in)
+        )
+    ):
+        changes[change.meetup_id].append(change.as_change())
+    rows = db.session.execute(
+        in_country.add_columns(
+            Meetup.name, Meetup.status, Meetup.status_since, *schedule_columns()
+        ).order_by(Meetup.name)
+    )
+    return [
+        Series(
+            row.id,
+            row.name,
+            row.status,
+            stored_schedule(row),
+            stored_last_date(row),
+            tuple(changes[row.id]),
+        )
+        for row in rows
+    ]
 
 
 def meetups_by_id(ids: set[int]) -> dict[int, Meetup]:

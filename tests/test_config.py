@@ -67,6 +67,13 @@ def test_a_malformed_number_is_a_clear_error(monkeypatch):
         create_app({"TESTING": True})
 
 
+def test_a_negative_cache_lifetime_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("MEETUPS_PAGE_MAX_AGE", "-60")
+
+    with pytest.raises(ConfigError, match="MEETUPS_PAGE_MAX_AGE must be a number of seconds"):
+        create_app({"TESTING": True})
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

@@ -34,7 +34,10 @@ def test_city_page_carries_markers_for_its_venues(client, make_city, make_venue,
     assert container["data-tiles"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     assert container.has_attr("hidden")
     scripts = [s["src"] for s in soup.select("script[src]")]
-    assert "/static/vendor/leaflet/leaflet.js" in scripts
+    # Under its content-hashed name (see test_assets).
+    assert any(
+        re.fullmatch(r"/static/vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", s) for s in scripts
+    )
     assert all(urlsplit(src).netloc == "" for src in scripts)
 
 

@@ -29,6 +29,7 @@ from meetups.models import (
 from meetups.places import locating
 from meetups.places.geocoding import Geocoder
 from meetups.schedule import ScheduleError, time_zone
+from meetups.web import page_cache
 from meetups.web.i18n import translate
 from meetups.web.rate_limits import limit_edits
 
@@ -270,6 +271,7 @@ def restore(kind: str, slug: str) -> Response:
 
 
 @bp.get("/m/<slug>/history")
+@page_cache.for_visitors
 def meetup_history(slug: str) -> str:
     meetup = queries.meetup(slug, include_deleted=True) or abort(404)
     return render_template(
@@ -278,6 +280,7 @@ def meetup_history(slug: str) -> str:
 
 
 @bp.get("/v/<slug>/history")
+@page_cache.for_visitors
 def venue_history(slug: str) -> str:
     venue = queries.venue(slug, include_deleted=True) or abort(404)
     return render_template(
@@ -286,6 +289,7 @@ def venue_history(slug: str) -> str:
 
 
 @bp.get("/changes")
+@page_cache.for_visitors
 def recent_changes() -> str:
     return render_template("edit/changes.html", revisions=queries.recent_revisions())
 

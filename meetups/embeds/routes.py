@@ -194,7 +194,7 @@ def embed_code(context: Any) -> EmbedCode | None:
         src=src,
         title=_frame_title(kind, context),
         height=FRAME_HEIGHT,
-        script=base + url_for("static", filename="embed.js"),
+        script=base + url_for("static", filename="embed.js", stable=True),
     )
     return EmbedCode(src=src, html=str(html))
 

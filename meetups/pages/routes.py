@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.agenda import DateRange, RangeError, agenda
+from meetups.agenda import DateRange, Entry, RangeError, agenda
 from meetups.extensions import db
 from meetups.models import Meetup, MeetupStatus, Venue
 from meetups.places import geo
@@ -21,6 +22,7 @@ from meetups.web import page_cache
 from meetups.web.i18n import by_city_name, by_country_name, city_name, country_name, translate
 
 bp = Blueprint("pages", __name__)
+T = TypeVar("T")
 
 NEXT_DATES = 8
 HOME_DATES = 30
@@ -44,8 +46,8 @@ def index() -> str:
     meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown})
     return render_template(
         "index.html",
-        countries=by_country_name(queries.countries_with_meetups()),
-        cities=queries.cities_with_meetups(busiest=HOME_CITIES),
+        countries=by_country_name(_kept(("countries",), queries.listed_countries)),
+        cities=_kept(("busiest cities",), lambda: queries.listed_cities(busiest=HOME_CITIES)),
         this_week=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
         more_this_week=len(coming.dates) > HOME_DATES,
     )
@@ -80,20 +82,31 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
         return redirect(url_for(".country", country_code=country_code.lower()), 301)
     found = queries.country(country_code) or abort(404)
     dates, error = _date_range(_now().date())
-    entries = []
-    if dates:
-        entries = agenda(queries.meetups_in_country(found.code, dates), dates.first, dates.last)
+    entries, total = _country_dates(found.code, dates) if dates else ([], 0)
     page = render_template(
         "country.html",
         country=found,
-        cities=by_city_name(queries.cities_with_meetups(found.code)),
+        cities=by_city_name(
+            _kept(("cities", found.code), lambda: queries.listed_cities(found.code))
+        ),
         dates=dates,
-        entries=entries[:COUNTRY_DATES],
-        more_dates=len(entries) - COUNTRY_DATES,
-        places=queries.moved_to_venues(entry.meetup for entry in entries[:COUNTRY_DATES]),
+        entries=entries,
+        more_dates=total - len(entries),
+        places=queries.moved_to_venues(entry.meetup for entry in entries),
         range_error=error,
     )
     return (page, 400) if error else page
+
+
+def _country_dates(country_code: str, dates: DateRange) -> tuple[list[Entry], int]:
+    """The first dates of a country's agenda, with their meetups loaded; how many in all.
+
+    Series are expanded from plain rows, and only the meetups shown are loaded.
+    """
+    found = agenda(queries.series_in_country(country_code, dates), dates.first, dates.last)
+    shown = found[:COUNTRY_DATES]
+    meetups = queries.meetups_by_id({entry.meetup.id for entry in shown})
+    return [Entry(meetups[entry.meetup.id], entry.occurrence) for entry in shown], len(found)
 
 
 @bp.get("/<string(length=2):country_code>/<slug>/")
@@ -119,6 +132,11 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         range_error=error,
     )
     return (page, 400) if error else page
+
+
+def _kept(key: Hashable, count: Callable[[], T]) -> T:
+    """Counts over the whole directory, which only an edit changes: once per data version."""
+    return current_app.extensions["data_version"].memo(db.session, key, count)
 
 
 def _date_range(today: date) -> tuple[DateRange | None, str | None]:

@@ -5,6 +5,7 @@ Pure: the web layer passes the visitor's language ("en", "fr", "de"…) in.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from babel.dates import format_date
@@ -16,8 +17,12 @@ LONG_DATE = "full"
 SHORT_DATE = "EEE d MMM"
 
 
+@functools.lru_cache(maxsize=4096)
 def long_date(day: date, language: str = "en") -> str:
-    """ "Thursday 3 December 2026": unambiguous for travellers from any country."""
+    """ "Thursday 3 December 2026": unambiguous for travellers from any country.
+
+    Remembered: a country page writes the same seven days hundreds of times.
+    """
     if language == "en":
         # The same words as babel's, without its cost on pages listing hundreds of dates.
         return f"{day:%A} {day.day} {day:%B %Y}"

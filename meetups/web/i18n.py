@@ -18,6 +18,7 @@ and the Atom feed stay English.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,15 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext, pgettext, refresh
+from flask_babel import (
+    Babel,
+    get_locale,
+    get_translations,
+    gettext,
+    lazy_gettext,
+    pgettext,
+    refresh,
+)
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
@@ -56,6 +65,7 @@ NOT_PAGES = (".ics", ".atom", ".xml", ".txt", ".json")
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
+    _look_up_translations_once_per_request(app)
     # A language whose catalogue was not compiled (`make run` and `make test` compile them)
     # is not offered: its visitors get English throughout, rather than a page half-translated.
     app.extensions["languages"] = _compiled_languages(app.config["BABEL_TRANSLATION_DIRECTORIES"])
@@ -90,6 +100,31 @@ def _compiled_languages(directories: str) -> tuple[str, ...]:
         )
     ]
     return tuple(found)
+
+
+def _look_up_translations_once_per_request(app: Flask) -> None:
+    """Templates' `_()` without Flask-Babel's per-call lookups of context, locale and catalogue.
+
+    A page says a few hundred messages; Flask-Babel finds the request's catalogue
+    anew for each (a fifth of a rendered city page's time). The language is chosen
+    once per request, so its catalogue is too.
+    """
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        pgettext=lambda context, text: _translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: _translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
+
+
+def _translations() -> Any:
+    found = g.get("translations")
+    if found is None:
+        found = g.translations = get_translations()
+    return found
 
 
 def available_languages() -> tuple[str, ...]:
@@ -128,6 +163,7 @@ def language() -> str:
 def _forget_last_language() -> None:
     """Each request chooses again; in tests, requests share one application context (and `g`)."""
     refresh()
+    g.pop("translations", None)
     g.pop("language_negotiated", None)
     g.pop("request_language", None)
 
@@ -245,6 +281,12 @@ def distance(km: float) -> str:
 
 def describe_schedule(schedule: Schedule) -> str:
     """`schedule.describe` in the visitor's language: the same sentence, from translated parts."""
+    return _described(schedule, language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _described(schedule: Schedule, language: str) -> str:
+    """Remembered: a city page says 60 schedules, most of them alike, in a few languages."""
     return describe(schedule, say=say)
 
 

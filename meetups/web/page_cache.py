@@ -4,9 +4,12 @@ Visitors carry no cookie, so every one of them gets the same page: render it
 once per data version (see `data_version`), time bucket and language, and serve
 those bytes to everyone who asks in that language until then (the language
 comes from `?lang=` or `Accept-Language`, see `i18n`). The bucket keeps "next
-dates" and "unconfirmed since" current. Volunteers (who have a session cookie)
-always get a fresh page, with their own buttons and messages, and see their
-edits at once. Pages the same for everyone (`validated`) also carry an ETag.
+dates" and "unconfirmed since" current. The same key gives the page its
+validators (`http_cache`), so a browser, proxy or CDN that sends back its ETag
+gets a 304 before anything is queried or rendered. Volunteers (who have a
+session cookie) always get a fresh page, with their own buttons and messages,
+and see their edits at once. Pages the same for everyone, framed by other sites
+(`validated`: the embeds), are validated for every request, cookie or not.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, current_app, make_response, request, session
+from flask import Flask, current_app, make_response, redirect, request, session
 from werkzeug.wrappers import Response
 
-from meetups.data_version import DataVersion
+from meetups.data_version import DataVersion, changed_at
 from meetups.extensions import db
 from meetups.lru import BytesLRU
-from meetups.web.i18n import language
+from meetups.web.http_cache import page_validators, public_cache_control
+from meetups.web.i18n import chosen_language, language
 
 
 def init_app(app: Flask) -> None:
@@ -31,24 +36,34 @@ def init_app(app: Flask) -> None:
 
 
 def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
-    """Serve the view's 200 answers from memory to requests without cookies."""
+    """Serve the view's 200 answers from memory, or as 304s, to requests without cookies."""
 
     @wraps(view)
     def cached(*args: Any, **kwargs: Any) -> Response:
+        if request.cookies:
+            return make_response(view(*args, **kwargs))
+        if current_app.config["LANGUAGE_IN_ADDRESS"] and chosen_language() is None:
+            return _to_address_in_language()
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
-        if request.cookies or seconds <= 0:
+        if seconds <= 0:
             return make_response(view(*args, **kwargs))
         data: DataVersion = current_app.extensions["data_version"]
         pages: BytesLRU[bytes] = current_app.extensions["pages"]
-        bucket = int(time.time() // seconds)
+        now = time.time()
+        bucket = int(now // seconds)
+        version = data.current(db.session)
         # The same address is a French page for one visitor and an English one for another.
-        key = (request.full_path, language(), data.current(db.session), bucket)
+        key = (request.full_path, language(), version, bucket)
+        validators = page_validators(key, changed_at(version), bucket, seconds, now)
         body = pages.get(key)
+        if validators.not_modified(known_ok=body is not None):
+            return validators.not_modified_response()
         if body is not None:
-            return Response(body, content_type="text/html; charset=utf-8")
+            return validators.apply(Response(body, content_type="text/html; charset=utf-8"))
         response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not session.modified and not response.direct_passthrough:
+        if _same_for_everyone(response):
             pages.put(key, response.get_data())
+            validators.apply(response).make_conditional(request)
         return response
 
     return cached
@@ -106,3 +121,24 @@ def _with_validators(response: Response, etag: str) -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={VALIDATED_MAX_AGE}"
     return response
+
+
+def _to_address_in_language() -> Response:
+    """Send a visitor whose browser chose the language to the page's address in it.
+
+    Only this small redirect varies with `Accept-Language`; the page itself then has
+    one copy per language in any shared cache, whatever browsers send.
+    """
+    # An unknown `lang` (`?lang=de`) is replaced, not kept: it would choose nothing again.
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    target = f"{request.path}?{urlencode([*query, ('lang', language())], safe='/')}"
+    response = redirect(target, 302)
+    response.headers["Cache-Control"] = public_cache_control(
+        current_app.config["PAGE_MAX_AGE"], current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
+    )
+    return response
+
+
+def _same_for_everyone(response: Response) -> bool:
+    """A page any visitor may be given: a 200, whole, that sets no cookie."""
+    return response.status_code == 200 and not session.modified and not response.direct_passthrough

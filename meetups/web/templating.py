@@ -32,12 +32,18 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         time_range=display.time_range,
-        demo_data_present=queries.demo_data_present,
+        demo_data_present=_demo_data_present,
         subscription=_subscription,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.register_error_handler(HTTPException, _http_error)
+
+
+def _demo_data_present() -> bool:
+    """Asked by every page, answered once per data version."""
+    data = current_app.extensions["data_version"]
+    return data.memo(db.session, "demo data present", queries.demo_data_present)
 
 
 def _subscription(kind: str, *slugs: str, name: str) -> SubscriptionLinks:

@@ -1,0 +1,151 @@
+"""What browsers, reverse proxies and CDNs may keep, and how they ask whether it changed.
+
+A public page is the same for every visitor without a cookie, so any HTTP cache
+may keep it: it gets a strong `ETag` and a `Last-Modified` derived from what it
+shows (the page's address and language, the data version, the time bucket that
+moves "next dates" on, and the code, templates and settings that render it), and
+`Cache-Control: public, max-age=…, stale-while-revalidate=…` (`page_cache`
+answers `If-None-Match` from those alone, without rendering). Whatever a
+volunteer sees, and any page that sets a cookie, is `private, no-store`: their
+buttons and messages must never reach a shared cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from werkzeug.wrappers import Response
+
+from meetups.config import DEFAULTS
+
+PACKAGE = Path(__file__).resolve().parent.parent
+# What renders a page, besides the data: a deploy that changes any of these changes every ETag.
+CODE_SUFFIXES = frozenset({".py", ".html", ".mo", ".css", ".js", ".csv"})
+# Settings a page never shows, left out of the code version (secrets stay out of every hash).
+UNSHOWN_SETTINGS = ("SECRET", "PASSWORD", "DATABASE", "STORAGE_URI", "API_KEY", "ENGINE")
+PRIVATE = "private, no-store"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["code_version"] = code_version(app.config)
+    app.after_request(keep_private_pages_private)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """A page's ETag (unquoted) and Last-Modified, and how long caches may keep it."""
+
+    etag: str
+    last_modified: datetime
+    max_age: int
+
+    def not_modified(self, known_ok: bool) -> bool:
+        """Whether the request's validators match, so a 304 answers it.
+
+        `If-None-Match` wins over `If-Modified-Since` (RFC 9110 13.2.2), and the ETag
+        names one page, so a match is enough. `*` and a date name no page: they are
+        trusted only when this page is known to be a 200 (`known_ok`), never for an error.
+        """
+        if request.if_none_match:
+            if request.if_none_match.star_tag:
+                return known_ok
+            return request.if_none_match.contains_weak(self.etag)
+        since = request.if_modified_since
+        return known_ok and since is not None and self.last_modified <= since
+
+    def apply(self, response: Response) -> Response:
+        """Mark a visitor's 200 answer public, with these validators."""
+        response.set_etag(self.etag)
+        response.last_modified = self.last_modified
+        response.headers["Cache-Control"] = public_cache_control(
+            self.max_age, current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
+        )
+        return response
+
+    def not_modified_response(self) -> Response:
+        """A 304 carries the validators and lifetime again, so caches keep the page longer."""
+        return self.apply(Response(status=304))
+
+
+def page_validators(
+    key: Hashable, changed_at: datetime | None, bucket: int, bucket_seconds: int, now: float
+) -> Validators:
+    """Validators of the page under `key` (address, language, data version, bucket).
+
+    Its last change is the latest of: the last edit, the start of the time bucket
+    (dates move on), and the deploy; none can be later than now.
+    """
+    digest = hashlib.sha256(repr((current_app.extensions["code_version"], key)).encode())
+    bucket_start = bucket * bucket_seconds
+    latest = max(bucket_start, _code_time(), changed_at.timestamp() if changed_at else 0.0)
+    # Until the bucket ends the page stays the same, unless the data changes.
+    left = max(0, int(bucket_start + bucket_seconds - now))
+    return Validators(
+        etag="p-" + digest.hexdigest()[:32],
+        last_modified=datetime.fromtimestamp(int(min(latest, now)), UTC),
+        max_age=min(current_app.config["PAGE_MAX_AGE"], left),
+    )
+
+
+def public_cache_control(max_age: int, stale_while_revalidate: int) -> str:
+    """Any cache may keep it this long, then serve it stale while it asks us again."""
+    return f"public, max-age={max_age}, stale-while-revalidate={stale_while_revalidate}"
+
+
+def keep_private_pages_private(response: Response) -> Response:
+    """A page for someone with a cookie, or that sets one, is kept by nobody.
+
+    `page_cache` never marks those public; this holds for every other view too
+    (forms, accounts, moderation), whatever it set, so that no shared cache ever
+    keeps a volunteer's page.
+    """
+    if response.mimetype == "text/html" and (request.cookies or session.modified):
+        response.headers["Cache-Control"] = PRIVATE
+        response.headers.pop("ETag", None)
+        response.headers.pop("Last-Modified", None)
+    return response
+
+
+def code_version(config: Mapping[str, Any]) -> str:
+    """A hash of the code, templates, translations and settings that pages are made of.
+
+    Our own settings only (`MEETUPS_*`): they are plain values, whose `repr` is the
+    same in every worker, where Flask's include sets, ordered differently in each
+    process, which would give each worker its own ETags.
+    """
+    shown = sorted(
+        (key, repr(config[key]))
+        for key in DEFAULTS
+        if not any(word in key for word in UNSHOWN_SETTINGS)
+    )
+    return hashlib.sha256(repr((_files_hash(), shown)).encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _files_hash() -> str:
+    digest = hashlib.sha256()
+    for path in _code_files():
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_time() -> float:
+    """When the code last changed: pages made by a new deploy are newer than any before."""
+    return max(path.stat().st_mtime for path in _code_files())
+
+
+def _code_files() -> list[Path]:
+    return sorted(
+        path
+        for path in PACKAGE.rglob("*")
+        if path.suffix in CODE_SUFFIXES and "migrations" not in path.parts and path.is_file()
+    )

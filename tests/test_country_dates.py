@@ -1,0 +1,93 @@
+"""A country's dates, expanded from plain rows, say what each meetup's own page says."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from bs4 import BeautifulSoup
+
+from meetups.models import MeetupStatus
+from meetups.pages import routes
+
+
+def agenda_items(response) -> list[tuple[str, str]]:
+    """(local start, text) of each date the country page lists, in page order."""
+    page = BeautifulSoup(response.text, "html5lib")
+    return [
+        (item.select_one("time")["datetime"], item.get_text(" ", strip=True))
+        for item in page.select("ol.agenda li")
+    ]
+
+
+def test_moves_in_and_out_of_the_range_and_cancellations_show_as_on_the_city_page(
+    client, make_meetup, make_venue
+):
+    elsewhere = make_venue("Bar Bis", address="2 Rue Bis")
+    make_meetup(
+        "Open Coffee",
+        first_date=date(2026, 1, 1),
+        changes=[
+            {"original_date": date(2026, 12, 10), "cancelled": True},
+            # From the week after into this one, and from this week out of it.
+            {"original_date": date(2026, 12, 24), "new_date": date(2026, 12, 15)},
+            {
+                "original_date": date(2026, 12, 17),
+                "new_date": date(2026, 12, 16),
+                "new_start_time": time(18),
+                "venue_id": elsewhere.id,
+            },
+        ],
+    )
+    week = "from=2026-12-09&to=2026-12-17"
+
+    on_the_country_page = agenda_items(client.get(f"/fr/?{week}"))
+
+    assert [when for when, _ in on_the_country_page] == [
+        "2026-12-15T09:00:00+01:00",
+        "2026-12-16T18:00:00+01:00",
+    ]
+    assert "Bar Bis" in on_the_country_page[1][1]
+    assert [when for when, _ in agenda_items(client.get(f"/fr/paris/?{week}"))] == [
+        when for when, _ in on_the_country_page
+    ]
+
+
+def test_a_paused_series_keeps_its_dates_before_the_pause(client, make_meetup):
+    make_meetup(
+        "Open Coffee",
+        first_date=date(2026, 1, 1),
+        status=MeetupStatus.PAUSED,
+        status_since=date(2026, 12, 11),
+    )
+
+    response = client.get("/fr/?from=2026-12-01&to=2026-12-31")
+
+    assert [when for when, _ in agenda_items(response)] == [
+        "2026-12-03T09:00:00+01:00",
+        "2026-12-10T09:00:00+01:00",
+    ]
+
+
+def test_a_long_agenda_shows_the_first_dates_and_counts_the_rest(client, make_meetup, monkeypatch):
+    monkeypatch.setattr(routes, "COUNTRY_DATES", 3)
+    make_meetup("Daily Coffee", rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU")
+    make_meetup("Zebra Coffee", slug="zebra-coffee", rrule="FREQ=WEEKLY;BYDAY=MO")
+
+    response = client.get("/fr/?from=2026-12-07&to=2026-12-13")
+
+    items = agenda_items(response)
+    assert len(items) == 3
+    assert items[0][0] == "2026-12-07T09:00:00+01:00" and "Daily Coffee" in items[0][1]
+    assert "Zebra Coffee" in items[1][1]
+    assert "And 5 more" in response.text
+
+
+def test_ended_series_are_not_listed(client, make_meetup):
+    make_meetup(
+        "Open Coffee",
+        first_date=date(2026, 1, 1),
+        status=MeetupStatus.ENDED,
+        status_since=date(2026, 12, 20),
+    )
+
+    assert agenda_items(client.get("/fr/?from=2026-12-01&to=2026-12-31")) == []
