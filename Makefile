@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app meetups
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup-data lint format bench clean messages
+.PHONY: run test setup-data lint format bench clean messages tzdata
 
 # The interface's translations: .po files are committed, the compiled .mo files are not.
 CATALOGUES := $(wildcard meetups/translations/*/LC_MESSAGES/messages.po)
@@ -20,8 +20,15 @@ run: $(VENV)/.installed-run $(COMPILED)
 ## Migrate the database, then fill an empty one with cities and demo meetups
 setup-data: $(VENV)/.installed-run
 	$(FLASK) db upgrade
+	$(FLASK) time-zones
 	$(FLASK) load-cities --if-empty
 	$(FLASK) seed-demo
+
+## Upgrade to the newest IANA time zone release and re-date the series it moves (then restart
+## the web workers): README, Time zones
+tzdata: $(VENV)/.installed-run
+	$(BIN)/pip install --quiet --upgrade tzdata
+	$(FLASK) time-zones
 
 ## Set up everything the tests need, then lint and run the whole suite
 test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium

@@ -268,6 +268,16 @@ class GeocodeAnswer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ZoneRules(db.Model):
+    """Each zone's rules as the last applied tzdata release states them (a digest):
+    the next release re-dates only the series in zones whose digest changes."""
+
+    __tablename__ = "zone_rules"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
 class MeetupStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"

@@ -17,15 +17,12 @@ simple enough to write, escape and fold directly.
 from __future__ import annotations
 
 import calendar
-import contextlib
-import os
+import hashlib
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from importlib import metadata
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -407,19 +404,24 @@ def vtimezone(zone: str, first_year: int) -> bytes:
     return _vtimezone_bytes(zone, first_year)
 
 
-def tz_database_version() -> str:
-    """Which IANA time zone release this process reads: VTIMEZONEs depend on it.
+RULES_SINCE_YEAR = 1970
+"""Offset changes from this year on make a zone's digest: no meetup in a feed is older."""
 
-    zoneinfo reads the system's zones first (TZPATH), then the tzdata package.
+
+def zone_rules_digest(tz: ZoneInfo) -> str:
+    """A digest of every offset change a feed can state for the zone, 1970 to the horizon.
+
+    Two releases that give a zone the same digest place every meetup there at
+    the same instants and write the same VTIMEZONE, so a tzdata upgrade need
+    re-date only the series in zones whose digest changed.
     """
-    versions = []
-    for folder in zoneinfo.TZPATH:
-        path = os.path.join(folder, "tzdata.zi")
-        with contextlib.suppress(OSError), open(path, encoding="utf-8") as stream:
-            versions.append(stream.readline().strip().removeprefix("# version "))
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        versions.append("tzdata " + metadata.version("tzdata"))
-    return ", ".join(versions) or "unknown"
+    transitions = _transitions(tz, RULES_SINCE_YEAR, HORIZON_YEAR)
+    text = "\n".join(
+        f"{item.instant.isoformat()} {item.offset_from} {item.offset_to} {item.name} "
+        f"{item.is_daylight}"
+        for item in transitions
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @lru_cache(maxsize=2048)

@@ -1,7 +1,9 @@
 """`/healthz` for load balancers: is this worker able to serve, and which version is it?
 
-One cheap query (`SELECT 1`) proves the database answers. A failure is a 503 with
-a short reason, never a stack trace or a 500, so that a load balancer takes the
+One cheap query (`SELECT 1`) proves the database answers, and the answer names
+the IANA time zone release the worker computes with, so that a worker left
+running on an older one after `make tzdata` is easy to spot. A failure is a 503
+with a short reason, never a stack trace or a 500, so that a load balancer takes the
 worker out of rotation and a person reading the answer learns what is wrong. The
 answer is never cached, sets no cookie and is not rate limited: probes come often,
 from a few addresses.
@@ -15,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify
 
+from meetups import zone_database
 from meetups.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
@@ -31,7 +34,13 @@ def healthz() -> tuple[Response, int]:
         current_app.logger.warning("healthz: database %s: %s", reason, _first_line(error))
         body, status = {"status": "error", "database": reason}, 503
     else:
-        body, status = {"status": "ok", "database": "ok", "version": app_version()}, 200
+        body = {
+            "status": "ok",
+            "database": "ok",
+            "version": app_version(),
+            "time_zones": zone_database.release(),
+        }
+        status = 200
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, status
