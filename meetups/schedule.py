@@ -383,6 +383,22 @@ def next_occurrences(
     return _sorted(base + [item for item in changed if item.start >= after])[:limit]
 
 
+def ruled_occurrence(schedule: Schedule, day: date) -> Occurrence | None:
+    """The rule's occurrence on `day`, changes aside; None when the rule gives no date then.
+
+    For the feed, which must know how the rule's own instance on a day reads.
+    """
+    if not _is_rule_day(schedule, day):
+        return None
+    return _base_occurrence(schedule, day)
+
+
+def exists_once(wall_clock: datetime, zone: ZoneInfo) -> bool:
+    """Whether a naive local time happens exactly once: neither skipped nor repeated."""
+    first, second = wall_clock.replace(tzinfo=zone, fold=0), wall_clock.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() == second.utcoffset()
+
+
 def validate_change(schedule: Schedule, change: Change) -> None:
     """Refuse a change that could not be shown or exported as the volunteer meant it."""
     if not _is_rule_day(schedule, change.original_date):

@@ -368,22 +368,7 @@ def test_every_instance_keeps_its_length_when_the_first_date_spans_a_clock_chang
     assert {item.end - item.start for item in instances} == {timedelta(hours=6)}
 
 
-@pytest.mark.parametrize(
-    "reader",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="ical.js 2.2 reads a skipped local time with the offset after the gap, "
-                "and a repeated one as its second instance, against RFC 5545 §3.3.5",
-            ),
-        )
-        if name == "ical.js"
-        else name
-        for name in READERS
-    ],
-)
+@pytest.mark.parametrize("reader", list(READERS))
 @pytest.mark.parametrize("clock_change", [date(2026, 3, 29), date(2026, 10, 25)], ids=str)
 def test_start_in_a_skipped_or_repeated_hour_is_read_as_rfc_5545_says(
     reader: str, clock_change: date
