@@ -279,20 +279,27 @@ def _exceptions(schedule: Schedule, changes: tuple[Change, ...]) -> list[Occurre
 def _read_two_ways(schedule: Schedule, first: date, changed: set[date]) -> list[Occurrence]:
     """The rule's unchanged dates through HORIZON_YEAR that a calendar app could misread.
 
-    Only dates within a day of one of the zone's offset changes can be; each is
-    checked as it reads: a start skipped or repeated, an end repeated, or a span
-    across the change.
+    Only dates whose local span comes within a few hours of one of the zone's
+    offset changes can be; each is checked as it reads: a start skipped or
+    repeated, an end repeated, or a span across the change.
     """
-    tz = schedule.zone
     last = date(HORIZON_YEAR, 12, 31)
     if schedule.end_date is not None:
         last = min(last, schedule.end_date)
     days = set()
-    for instant in _change_instants(schedule.timezone, first.year):
-        changed_on = instant.astimezone(tz).date()
-        for day in (changed_on - timedelta(days=1), changed_on, changed_on + timedelta(days=1)):
-            if first <= day <= last and day.weekday() in schedule.rule.weekdays:
+    for onset, jump in _change_onsets(schedule.timezone, first.year):
+        # The local times a change skips or repeats are [onset, onset + jump).
+        earliest = onset - schedule.duration - jump
+        day = earliest.date()
+        while day <= (onset + jump).date():
+            stated = datetime.combine(day, schedule.start_time)
+            if (
+                first <= day <= last
+                and day.weekday() in schedule.rule.weekdays
+                and earliest <= stated <= onset + jump
+            ):
                 days.add(day)
+            day += timedelta(days=1)
     found = []
     for day in sorted(days - changed):
         occurrence = ruled_occurrence(schedule, day)
@@ -313,10 +320,11 @@ def _reads_one_way(schedule: Schedule, occurrence: Occurrence) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _change_instants(zone: str, first_year: int) -> tuple[datetime, ...]:
-    """The instants the zone's offset changes, from first_year through HORIZON_YEAR."""
+def _change_onsets(zone: str, first_year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """When the zone's offset changes, from first_year through HORIZON_YEAR, on the local
+    clock before each change (naive), and by how much."""
     transitions = _transitions(time_zone(zone), first_year, HORIZON_YEAR)
-    return tuple(item.instant for item in transitions)
+    return tuple((item.onset, abs(item.offset_to - item.offset_from)) for item in transitions)
 
 
 def _master_event(
