@@ -31,7 +31,7 @@ tzdata: $(VENV)/.installed-run
 	$(FLASK) time-zones
 
 ## Set up everything the tests need, then lint and run the whole suite
-test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium
+test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium libical
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -96,5 +96,18 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium is missing (apt-get install chromium): browser tests will be skipped."; fi
 
+# A fourth calendar parser for the tests: libical (Evolution's), from Debian's libical-dev,
+# through a small C program; as root we install the library, otherwise its tests skip.
+.PHONY: libical
+libical: build/libical_expand
+
+build/libical_expand: tests/libical_expand.c
+	@if pkg-config --exists libical 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq libical-dev pkg-config >/dev/null; \
+	else echo "libical-dev is missing (apt-get install libical-dev): libical's tests will be skipped."; fi
+	@if pkg-config --exists libical 2>/dev/null; then \
+		mkdir -p build && cc -O2 -Wall -o $@ $< $$(pkg-config --cflags --libs libical); fi
+
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache build

@@ -1,4 +1,4 @@
-"""iCalendar feeds read the same, and right, in three independent parsers.
+"""iCalendar feeds read the same, and right, in four independent parsers.
 
 Pure: no Flask, no database. A subscriber's calendar must show every meetup at
 its local wall-clock time for years, across daylight-saving changes, without
