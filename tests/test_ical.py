@@ -3,8 +3,9 @@
 Pure: no Flask, no database. A subscriber's calendar must show every meetup at
 its local wall-clock time for years, across daylight-saving changes, without
 cancelled dates and with moved dates moved; so every check runs through
-icalendar + recurring-ical-events, ical, and ical.js (Thunderbird's parser,
-reading the feed's own VTIMEZONEs), and is compared with the schedule module.
+icalendar + recurring-ical-events, ical, ical.js (Thunderbird's parser) and
+libical (Evolution's), the last two reading the feed's own VTIMEZONEs, and is
+compared with the schedule module.
 """
 
 from __future__ import annotations
