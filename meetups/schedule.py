@@ -25,6 +25,8 @@ WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 MAX_INTERVAL = 12
 MAX_DURATION = timedelta(hours=24)
+MAX_MOVE = timedelta(days=60)
+"""How far a date may move from its usual day: further, it is another meetup, not this one."""
 WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
 
 # Words used by describe(), kept in tables so a translation layer can swap them.
@@ -399,8 +401,12 @@ def exists_once(wall_clock: datetime, zone: ZoneInfo) -> bool:
     return first.utcoffset() == second.utcoffset()
 
 
-def validate_change(schedule: Schedule, change: Change) -> None:
-    """Refuse a change that could not be shown or exported as the volunteer meant it."""
+def validate_change(schedule: Schedule, change: Change, today: date | None = None) -> None:
+    """Refuse a change that could not be shown or exported as the volunteer meant it.
+
+    With `today` (in the meetup's zone), a move into the past is refused too: nobody can
+    go to it, and calendars would show a date that never was.
+    """
     if not _is_rule_day(schedule, change.original_date):
         raise ScheduleError(
             N_("%(day)s is not a date of this meetup."), day=change.original_date.isoformat()
@@ -411,6 +417,13 @@ def validate_change(schedule: Schedule, change: Change) -> None:
         return
     if change.new_date is not None:
         _check_day(change.new_date, N_("The new day must be between %(first)d and %(last)d."))
+        if abs(change.new_date - change.original_date) > MAX_MOVE:
+            raise ScheduleError(
+                N_("A date can move at most %(days)d days from its usual day."),
+                days=MAX_MOVE.days,
+            )
+    if today is not None and (change.new_date or change.original_date) < today:
+        raise ScheduleError(N_("A date cannot be moved into the past: pick today or a later day."))
     if change.new_start_time is not None:
         _check_wall_clock(change.new_start_time)
     if change.new_duration is not None:

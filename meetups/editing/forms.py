@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from meetups.models import MeetupChange
 from meetups.schedule import Rule, Schedule, ScheduleError
 from meetups.texts import N_
 
@@ -138,7 +139,11 @@ class MeetupForm(FlaskForm):
 
 
 class DateChangeForm(FlaskForm):
-    """Cancel one date, or move it to another time, day or venue."""
+    """Cancel one date, or move it to another time, day or venue.
+
+    Nothing is chosen beforehand: a volunteer who came to move a date and saved
+    at once must not cancel it by mistake.
+    """
 
     action = RadioField(
         _l("This date"),
@@ -147,7 +152,7 @@ class DateChangeForm(FlaskForm):
             SelectChoice("move", _l("Move it")),
             SelectChoice("restore", _l("As usual")),
         ],
-        default="cancel",
+        validators=[InputRequired(message=_l("Choose what happens to this date."))],
     )
     new_date = DateField(_l("New day (optional)"), validators=[Optional()])
     new_start_time = TimeField(_l("New start time (optional)"), validators=[Optional()])
@@ -159,6 +164,15 @@ class DateChangeForm(FlaskForm):
         _l("Other venue (its address on this site, optional)"), validators=[Length(max=200)]
     )
     note = StringField(_l("Note for people (optional)"), validators=[Length(max=500), few_links])
+
+    def show_move(self, change: MeetupChange) -> None:
+        """Start from the move saved for this date, so that editing it keeps what it says."""
+        self.action.data = "move"
+        self.new_date.data = change.new_date
+        self.new_start_time.data = change.new_start_time
+        self.new_duration_minutes.data = change.new_duration_minutes
+        self.venue.data = f"v/{change.venue.slug}" if change.venue else ""
+        self.note.data = change.note
 
 
 class ReportForm(FlaskForm):

@@ -112,7 +112,8 @@ def change_date(
             return None
         meetup.changes.remove(existing)
         return history.record(session, meetup, "restore-date", user, before)
-    validate_change(meetup.schedule, _as_schedule_change(original, change))
+    today = datetime.now(meetup.schedule.zone).date()
+    validate_change(meetup.schedule, _as_schedule_change(original, change), today)
     target = existing or MeetupChange(original_date=original)
     for field in ("cancelled", "new_date", "new_start_time", "new_duration_minutes", "venue_id"):
         setattr(target, field, getattr(change, field))

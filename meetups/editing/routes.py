@@ -157,6 +157,9 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
     form = DateChangeForm()
     page = {"form": form, "meetup": meetup, "original": original, "occurrence": occurrence}
     if request.method == "GET":
+        saved = next((c for c in meetup.changes if c.original_date == original), None)
+        if saved is not None and not saved.cancelled:
+            form.show_move(saved)
         return render_template("edit/date.html", **page)
     if not form.validate():
         return render_template("edit/date.html", **page), 400
