@@ -121,6 +121,7 @@ def stored_change(row: Any) -> Change:
         ),
         venue_id=row.venue_id,
         note=row.note,
+        timezone=row.venue_timezone,
     )
 
 
@@ -411,6 +412,11 @@ class MeetupChange(Timestamps, db.Model):
 
     meetup: Mapped[Meetup] = relationship(back_populates="changes")
     venue: Mapped[Venue | None] = relationship()
+
+    @property
+    def venue_timezone(self) -> str | None:
+        """The zone of the venue the date moved to: its times are that venue's local times."""
+        return None if self.venue is None else self.venue.timezone
 
     def as_change(self) -> Change:
         return stored_change(self)

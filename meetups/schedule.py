@@ -262,7 +262,9 @@ class Change:
     """An exception for one date of a series: cancelled, or moved.
 
     A move may change the date, the start time, the duration and/or the venue;
-    fields left None keep the series' value.
+    fields left None keep the series' value. `timezone` is the zone of the venue
+    the date moved to: a date happens at its wall-clock time where it happens, so
+    09:00 at a London venue is 09:00 London time, whatever the series' zone.
     """
 
     original_date: date
@@ -272,6 +274,7 @@ class Change:
     new_duration: timedelta | None = None
     venue_id: int | None = None
     note: str = ""
+    timezone: str | None = None
 
     @property
     def has_move(self) -> bool:
@@ -426,6 +429,8 @@ def validate_change(schedule: Schedule, change: Change, today: date | None = Non
         raise ScheduleError(N_("A date cannot be moved into the past: pick today or a later day."))
     if change.new_start_time is not None:
         _check_wall_clock(change.new_start_time)
+    if change.timezone is not None:
+        _load_zone(change.timezone)
     if change.new_duration is not None:
         _check_duration(change.new_duration)
     if not _changes_something(schedule, change):
@@ -497,7 +502,7 @@ def _moved_occurrence(schedule: Schedule, change: Change) -> Occurrence:
     start = local_datetime(
         change.new_date or change.original_date,
         change.new_start_time or schedule.start_time,
-        schedule.zone,
+        schedule.zone if change.timezone is None else _load_zone(change.timezone),
     )
     duration = schedule.duration if change.new_duration is None else change.new_duration
     end = _end_after(start, duration)

@@ -3,13 +3,15 @@ default, nothing half-saved."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from meetups.extensions import db
 from meetups.models import MeetupChange, Revision
+from tests.calendar_parsers import READERS, Window
 from tests.test_editing import next_thursday, soup
 
 
@@ -91,3 +93,35 @@ def test_the_date_form_shows_a_saved_move_and_no_cancel(auth, volunteer, make_me
     assert [item["value"] for item in move_form.select("input[name=action][checked]")] == ["move"]
     assert move_form.select_one("input[name=new_start_time]")["value"] == "10:15"
     assert cancel_form.select("input[name=action][checked]") == []
+
+
+def test_a_date_moved_to_a_venue_in_another_zone_happens_at_that_venues_local_time(
+    client, auth, volunteer, make_city, make_venue, make_meetup
+):
+    """A Paris 09:00 date moved to a London venue is at 09:00 London time, not 08:00."""
+    make_meetup("Coffee", first_date=date(2024, 1, 4))
+    london = make_city("London", "GB", "United Kingdom", "Europe/London", 51.51, -0.13)
+    make_venue("Fleet Street Press", city=london)
+    day = next_thursday()
+
+    form = soup(auth.client.get(f"/m/coffee/dates/{day}"))
+    response = auth.post(
+        f"/m/coffee/dates/{day}", {"action": "move", "venue": "/v/fleet-street-press-london/"}
+    )
+
+    assert "At another venue, they are that venue's local time." in form.select_one(
+        ".zone-note"
+    ).get_text(" ", strip=True)
+    assert response.status_code == 302
+    expected = datetime.combine(day, time(9), ZoneInfo("Europe/London"))
+    api = client.get(f"/api/v1/occurrences?from={day}&to={day}").get_json()
+    assert [(item["start"], item["timezone"]) for item in api["items"]] == [
+        (expected.isoformat(), "Europe/London")
+    ]
+    page = soup(client.get("/m/coffee/")).select_one("ol.dates li.moved time")
+    assert datetime.fromisoformat(page["datetime"]) == expected
+    assert page.get_text(" ", strip=True).endswith("09:00–11:00 GMT")
+    feed = client.get("/feeds/meetup/coffee.ics").data
+    for name, read in READERS.items():
+        moved = read(feed, Window(day, day + timedelta(days=1))).instances
+        assert [item.start for item in moved] == [expected.astimezone(UTC)], name

@@ -333,13 +333,13 @@ def meetup_record(meetup: Any, links: Links) -> dict:
 
 
 def occurrence_record(meetup: Any, occurrence: Occurrence, venue: Any, links: Links) -> dict:
-    """One date, at the place it happens (a moved date's venue), in the series' local time."""
+    """One date, at the place it happens (a moved date's venue), in that place's local time."""
     return {
         "meetup": meetup_ref(meetup, links),
         "original_date": occurrence.original_date.isoformat(),
         "start": _local(occurrence.start),
         "end": _local(occurrence.end),
-        "timezone": meetup.timezone,
+        "timezone": getattr(occurrence.start.tzinfo, "key", meetup.timezone),
         "cancelled": occurrence.cancelled,
         "moved": occurrence.moved,
         "note": occurrence.note,

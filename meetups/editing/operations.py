@@ -27,7 +27,7 @@ from meetups.models import (
     Venue,
     tags_named,
 )
-from meetups.schedule import Change, Schedule, validate_change
+from meetups.schedule import Change, Schedule, time_zone, validate_change
 from meetups.slugs import unique_slug
 from meetups.texts import N_
 
@@ -112,8 +112,9 @@ def change_date(
             return None
         meetup.changes.remove(existing)
         return history.record(session, meetup, "restore-date", user, before)
-    today = datetime.now(meetup.schedule.zone).date()
-    validate_change(meetup.schedule, _as_schedule_change(original, change), today)
+    planned = _as_schedule_change(session, original, change)
+    where = meetup.schedule.zone if planned.timezone is None else time_zone(planned.timezone)
+    validate_change(meetup.schedule, planned, datetime.now(where).date())
     target = existing or MeetupChange(original_date=original)
     for field in ("cancelled", "new_date", "new_start_time", "new_duration_minutes", "venue_id"):
         setattr(target, field, getattr(change, field))
@@ -174,8 +175,9 @@ def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:
     meetup.tags = tags_named(session, fields.tags)
 
 
-def _as_schedule_change(original: date, change: DateChange) -> Change:
+def _as_schedule_change(session: Session, original: date, change: DateChange) -> Change:
     duration = change.new_duration_minutes
+    venue = None if change.venue_id is None else session.get(Venue, change.venue_id)
     return Change(
         original_date=original,
         cancelled=change.cancelled,
@@ -184,6 +186,7 @@ def _as_schedule_change(original: date, change: DateChange) -> Change:
         new_duration=None if duration is None else timedelta(minutes=duration),
         venue_id=change.venue_id,
         note=change.note,
+        timezone=None if venue is None else venue.timezone,
     )
 
 

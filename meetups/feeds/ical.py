@@ -397,11 +397,13 @@ def _exact_times(zone: str, occurrence: Occurrence) -> list[str]:
     """DTSTART and DTEND in local time where each happens once on that clock, else in UTC.
 
     A repeated local time is read as its first instance by some parsers and its
-    second by others; UTC cannot be read two ways.
+    second by others; UTC cannot be read two ways. A date moved to a venue in
+    another zone is in UTC too: the feed's VTIMEZONEs are the series' zones.
     """
     tz = time_zone(zone)
     start, end = occurrence.start.astimezone(tz), occurrence.end.astimezone(tz)
-    if exists_once(start.replace(tzinfo=None), tz) and exists_once(end.replace(tzinfo=None), tz):
+    elsewhere = getattr(occurrence.start.tzinfo, "key", zone) != zone
+    if not elsewhere and all(exists_once(item.replace(tzinfo=None), tz) for item in (start, end)):
         return [f"DTSTART;TZID={zone}:{_local(start)}", f"DTEND;TZID={zone}:{_local(end)}"]
     return [f"DTSTART:{_utc(start)}", f"DTEND:{_utc(end)}"]
 

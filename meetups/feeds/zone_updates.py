@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from meetups import zone_database
 from meetups.feeds import ical
-from meetups.models import Meetup, ZoneRules
+from meetups.models import Meetup, MeetupChange, Venue, ZoneRules
 from meetups.schedule import time_zone
 
 
@@ -58,10 +58,16 @@ def apply_release(session: Session, now: datetime) -> ReleaseApplied:
 
 
 def _redate(session: Session, zones: list[str], now: datetime) -> int:
-    """Bump SEQUENCE and touch `updated_at` of every series in `zones`; their count."""
+    """Bump SEQUENCE and touch `updated_at` of every series in `zones`, or with a date moved
+    to a venue there; their count."""
+    moved_there = (
+        select(MeetupChange.meetup_id)
+        .join(Venue, MeetupChange.venue_id == Venue.id)
+        .where(Venue.timezone.in_(zones))
+    )
     result = session.execute(
         update(Meetup)
-        .where(Meetup.timezone.in_(zones))
+        .where(or_(Meetup.timezone.in_(zones), Meetup.id.in_(moved_there)))
         .values(sequence=Meetup.sequence + 1, updated_at=now)
     )
     return result.rowcount
