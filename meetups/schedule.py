@@ -437,14 +437,18 @@ def validate_change(schedule: Schedule, change: Change, today: date | None = Non
         raise ScheduleError(N_("This change keeps the same date, time, duration and place."))
 
 
+def end_time(schedule: Schedule) -> time:
+    """The wall-clock time a date of the series ends at (the next day if not after the start)."""
+    start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
+    return (start + schedule.duration).time()
+
+
 def describe(schedule: Schedule) -> str:
     """The schedule in words for people, in local 24-hour time, phrased from the tables above."""
-    start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
-    end = start + schedule.duration
     return PHRASES["with_times"].format(
         pattern=_describe_rule(schedule.rule),
-        start=start.strftime(PHRASES["time_format"]),
-        end=end.strftime(PHRASES["time_format"]),
+        start=schedule.start_time.strftime(PHRASES["time_format"]),
+        end=end_time(schedule).strftime(PHRASES["time_format"]),
     )
 
 
@@ -482,7 +486,7 @@ def _changes_by_date(schedule: Schedule, changes: Iterable[Change]) -> dict[date
 
 def _base_occurrence(schedule: Schedule, day: date) -> Occurrence:
     start = local_datetime(day, schedule.start_time, schedule.zone)
-    return Occurrence(day, start, _end_after(start, schedule.duration))
+    return Occurrence(day, start, _end(day, schedule.start_time, schedule.duration, start))
 
 
 def _changed_occurrences(
@@ -499,25 +503,33 @@ def _changed_occurrences(
 
 
 def _moved_occurrence(schedule: Schedule, change: Change) -> Occurrence:
-    start = local_datetime(
-        change.new_date or change.original_date,
-        change.new_start_time or schedule.start_time,
-        schedule.zone if change.timezone is None else _load_zone(change.timezone),
-    )
+    day = change.new_date or change.original_date
+    at = change.new_start_time or schedule.start_time
+    zone = schedule.zone if change.timezone is None else _load_zone(change.timezone)
+    start = local_datetime(day, at, zone)
     duration = schedule.duration if change.new_duration is None else change.new_duration
-    end = _end_after(start, duration)
+    end = _end(day, at, duration, start)
     return Occurrence(
         change.original_date, start, end, moved=True, venue_id=change.venue_id, note=change.note
     )
 
 
-def _end_after(start: datetime, duration: timedelta) -> datetime:
-    """End = start + duration of elapsed time, as iCalendar's DURATION:PT…H means.
+def _end(day: date, at: time, length: timedelta, start: datetime) -> datetime:
+    """The end as the wall clock states it: `length` after the stated start, on the clock.
 
-    Aware arithmetic in Python is wall-clock arithmetic, hence the trip through UTC:
-    a 2-hour meetup from 01:00 on a spring-forward night ends at 04:00 local.
+    "23:30 to 02:30" is what people mean and what the page says, so a London
+    Saturday 23:30-02:30 ends at 02:30 on the night the clocks go forward (two
+    hours later) and on the night they go back (four). The end is resolved as
+    RFC 5545 resolves a local time, as the start is: one a gap skips is read with
+    the offset before the gap (02:30 is 03:30 summer time), one a change repeats
+    is its first pass. Should that put the end at or before a start the same gap
+    pushed later, the date lasts its wall-clock length from its start.
     """
-    return (start.astimezone(UTC) + duration).astimezone(start.tzinfo)
+    stated = datetime.combine(day, at.replace(tzinfo=None)) + length
+    end = local_datetime(stated.date(), stated.time(), start.tzinfo)
+    if end <= start:
+        return (start.astimezone(UTC) + length).astimezone(start.tzinfo)
+    return end
 
 
 def _changes_something(schedule: Schedule, change: Change) -> bool:

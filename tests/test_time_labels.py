@@ -26,15 +26,15 @@ SUNDAY, SATURDAY = 6, 5
     ("zone", "day", "at", "minutes", "label"),
     [
         ("Europe/Paris", date(2026, 12, 3), time(9), 120, "09:00–11:00 CET"),
-        # The repeated hour: an hour after 01:30 summer time is 01:30 winter time.
-        ("America/New_York", date(2027, 11, 7), time(1, 30), 60, "01:30 EDT–01:30 EST"),
-        ("Europe/London", date(2026, 3, 28), time(23, 30), 180, "23:30 GMT–03:30 BST"),
+        # The first 01:30 is summer time; 02:30 comes after the hour is repeated.
+        ("America/New_York", date(2027, 11, 7), time(1, 30), 60, "01:30 EDT–02:30 EST"),
+        ("Europe/London", date(2026, 3, 28), time(23, 30), 180, "23:30 GMT–02:30 BST"),
         (
             "Australia/Lord_Howe",
             date(2027, 4, 4),
             time(1, 45),
             30,
-            "01:45 UTC+11:00–01:45 UTC+10:30",
+            "01:45 UTC+11:00–02:15 UTC+10:30",
         ),
         ("Asia/Kathmandu", date(2026, 12, 6), time(8, 30), 120, "08:30–10:30 UTC+05:45"),
     ],
@@ -64,7 +64,7 @@ def test_a_date_across_the_change_is_labelled_so_on_the_meetup_page(
     page = BeautifulSoup(client.get("/m/island-coffee/").data, "html.parser")
 
     first = page.select_one(".dates time").get_text(" ", strip=True)
-    assert first == "Sunday 4 April 2027, 01:45 UTC+11:00–01:45 UTC+10:30"
+    assert first == "Sunday 4 April 2027, 01:45 UTC+11:00–02:15 UTC+10:30"
 
 
 def test_a_venue_in_another_zone_than_its_city_does_not_take_the_citys_name(
