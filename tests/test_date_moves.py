@@ -125,3 +125,26 @@ def test_a_date_moved_to_a_venue_in_another_zone_happens_at_that_venues_local_ti
     for name, read in READERS.items():
         moved = read(feed, Window(day, day + timedelta(days=1))).instances
         assert [item.start for item in moved] == [expected.astimezone(UTC)], name
+
+
+@pytest.mark.parametrize(
+    ("fields", "minutes", "shown"),
+    [
+        ({"new_end_time": "12:30"}, 210, "12:30"),  # from the usual 09:00
+        ({"new_start_time": "23:30", "new_end_time": "02:30"}, 180, "02:30"),  # the next day
+        ({"new_start_time": "10:00", "new_end_time": "10:00"}, 24 * 60, "10:00"),
+    ],
+    ids=["later-end", "past-midnight", "a-whole-day"],
+)
+def test_a_moved_date_takes_an_end_time_on_the_wall_clock(
+    auth, volunteer, make_meetup, fields, minutes, shown
+):
+    make_meetup("Coffee", first_date=date(2024, 1, 4))
+    day = next_thursday()
+
+    response = auth.post(f"/m/coffee/dates/{day}", {"action": "move", **fields})
+    form = soup(auth.client.get(f"/m/coffee/dates/{day}"))
+
+    assert response.status_code == 302
+    assert db.session.scalar(select(MeetupChange.new_duration_minutes)) == minutes
+    assert form.select_one("input[name=new_end_time]")["value"] == shown

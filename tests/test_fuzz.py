@@ -538,7 +538,7 @@ DATE_CHANGE = {
     "action": ("cancel", "move", "restore"),
     "new_date": ("", "2026-01-16", "9999-12-31", "0001-01-01"),
     "new_start_time": ("", "10:00", "02:30"),
-    "new_duration_minutes": ("", "60", "1440"),
+    "new_end_time": ("", "11:00", "02:30", "25:00"),
     "venue": ("", "cafe-central-paris", "/v/cafe-central-paris/", "/v/x/"),
     "note": ("", "Upstairs"),
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -159,12 +159,12 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         saved = next((c for c in meetup.changes if c.original_date == original), None)
         if saved is not None and not saved.cancelled:
-            form.show_move(saved)
+            form.show_move(saved, meetup.start_time)
         return render_template("edit/date.html", **page)
     if not form.validate():
         return render_template("edit/date.html", **page), 400
     try:
-        change = _date_change(form)
+        change = _date_change(form, meetup.start_time)
         operations.change_date(db.session, meetup, original, change, current_user)
     except (ScheduleError, ValueError) as error:
         db.session.rollback()
@@ -401,7 +401,7 @@ def _edit_page(
     return page, status
 
 
-def _date_change(form: DateChangeForm) -> operations.DateChange | None:
+def _date_change(form: DateChangeForm, usual_start: time) -> operations.DateChange | None:
     if form.action.data == "restore":
         return None
     if form.action.data == "cancel":
@@ -420,7 +420,7 @@ def _date_change(form: DateChangeForm) -> operations.DateChange | None:
     return operations.DateChange(
         new_date=form.new_date.data,
         new_start_time=form.new_start_time.data,
-        new_duration_minutes=form.new_duration_minutes.data,
+        new_duration_minutes=form.new_length(usual_start),
         venue_id=venue_id,
         note=form.note.data or "",
     )
