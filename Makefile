@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app meetups
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup-data lint format bench clean messages
+.PHONY: run test setup-data lint format bench clean messages tzdata
 
 # The interface's translations: .po files and their compiled .mo files are both committed
 # (an installed copy needs the .mo); a .mo is rebuilt whenever its .po changes.
@@ -23,11 +23,18 @@ run: $(VENV)/.installed-run $(COMPILED)
 ## Migrate the database, then fill an empty one with cities and demo meetups
 setup-data: $(VENV)/.installed-run
 	$(FLASK) db upgrade
+	$(FLASK) time-zones
 	$(FLASK) load-cities --if-empty
 	$(FLASK) seed-demo
 
+## Upgrade to the newest IANA time zone release and re-date the series it moves (then restart
+## the web workers): README, Time zones
+tzdata: $(VENV)/.installed-run
+	$(BIN)/pip install --quiet --upgrade tzdata
+	$(FLASK) time-zones
+
 ## Set up everything the tests need, then lint and run the whole suite
-test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium
+test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium libical
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -93,5 +100,18 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium is missing (apt-get install chromium): browser tests will be skipped."; fi
 
+# A fourth calendar parser for the tests: libical (Evolution's), from Debian's libical-dev,
+# through a small C program; as root we install the library, otherwise its tests skip.
+.PHONY: libical
+libical: build/libical_expand
+
+build/libical_expand: tests/libical_expand.c
+	@if pkg-config --exists libical 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq libical-dev pkg-config >/dev/null; \
+	else echo "libical-dev is missing (apt-get install libical-dev): libical's tests will be skipped."; fi
+	@if pkg-config --exists libical 2>/dev/null; then \
+		mkdir -p build && cc -O2 -Wall -o $@ $< $$(pkg-config --cflags --libs libical); fi
+
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache build

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meetups import zone_database
+
 if TYPE_CHECKING:
     from flask import Flask
+
+# Before any module reads a zone: every process computes with the same IANA release.
+zone_database.use_packaged_release()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

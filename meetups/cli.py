@@ -9,12 +9,12 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from meetups import demo
+from meetups import demo, zone_database
 from meetups.accounts import passwords, volunteers
 from meetups.collection import collector_paused
 from meetups.editing import duplicates
 from meetups.extensions import db
-from meetups.feeds import catalogue, export, ical, series
+from meetups.feeds import catalogue, export, series, zone_updates
 from meetups.models import City, Meetup, Role, Venue, utcnow
 from meetups.places import cities, gazetteer, locating
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remove_demo_command)
     app.cli.add_command(export_feeds_command)
+    app.cli.add_command(time_zones_command)
     app.cli.add_command(duplicate_venues_command)
     app.cli.add_command(merge_venues_command)
     app.cli.add_command(geocode_venues_command)
@@ -96,8 +97,10 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
     """Write every feed as a static .ics file (default folder: ./feeds), only where changed."""
     target = directory or Path("feeds")
     site = catalogue.site_settings(current_app.config)
-    # Series and VTIMEZONEs made by the last run, if it ran with these settings and the
-    # same time zone data: only edits re-render.
+    # A tzdata upgrade re-dates the series it moves before their feeds are compared.
+    _apply_time_zone_release(quiet=True)
+    # Series made by the last run, if it ran with these settings, and its VTIMEZONEs if it
+    # ran with this time zone release: only edits (and re-dated series) re-render.
     state = export.read_state(target, export.SERIES_CACHE)
     settings = [
         catalogue.FEED_FORMAT,
@@ -105,9 +108,10 @@ def export_feeds_command(directory: Path | None, quiet: bool) -> None:
         site.domain,
         site.name,
         str(site.refresh),
-        ical.tz_database_version(),
     ]
     kept = state if state.get("settings") == settings else {}
+    if kept.get("time_zone_release") != zone_database.release():
+        kept = {**kept, "zones": {}}
     with collector_paused():
         report = _export_feeds(target, site, settings, kept)
     if not quiet:
@@ -141,11 +145,37 @@ def _export_feeds(
             export.write_state(
                 target,
                 export.SERIES_CACHE,
-                {"settings": settings, "series": renderer.cache.data, "zones": renderer.zones},
+                {
+                    "settings": settings,
+                    "series": renderer.cache.data,
+                    "zones": renderer.zones,
+                    "time_zone_release": zone_database.release(),
+                },
             )
     except export.ExportError as error:
         raise click.ClickException(str(error)) from error
     return report
+
+
+@click.command("time-zones")
+def time_zones_command() -> None:
+    """Apply the tzdata release in use: re-date (SEQUENCE, ETags) the series in zones it changed.
+
+    Run after every tzdata upgrade (`make tzdata` does); running it again changes nothing.
+    """
+    _apply_time_zone_release(quiet=False)
+
+
+def _apply_time_zone_release(quiet: bool) -> None:
+    applied = zone_updates.apply_release(db.session, utcnow())
+    db.session.commit()
+    if quiet and not applied.zones:
+        return
+    changed = ", ".join(applied.zones) or "none"
+    click.echo(
+        f"Time zone release {applied.release}: zones changed: {changed}; "
+        f"{applied.series} series re-dated."
+    )
 
 
 def _dict(value: object) -> dict:

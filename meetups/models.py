@@ -121,6 +121,7 @@ def stored_change(row: Any) -> Change:
         ),
         venue_id=row.venue_id,
         note=row.note,
+        timezone=row.venue_timezone,
     )
 
 
@@ -268,6 +269,16 @@ class GeocodeAnswer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ZoneRules(db.Model):
+    """Each zone's rules as the last applied tzdata release states them (a digest):
+    the next release re-dates only the series in zones whose digest changes."""
+
+    __tablename__ = "zone_rules"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+
+
 class MeetupStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
@@ -401,6 +412,11 @@ class MeetupChange(Timestamps, db.Model):
 
     meetup: Mapped[Meetup] = relationship(back_populates="changes")
     venue: Mapped[Venue | None] = relationship()
+
+    @property
+    def venue_timezone(self) -> str | None:
+        """The zone of the venue the date moved to: its times are that venue's local times."""
+        return None if self.venue is None else self.venue.timezone
 
     def as_change(self) -> Change:
         return stored_change(self)

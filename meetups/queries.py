@@ -152,6 +152,17 @@ def city(country_code: str, slug: str) -> City | None:
     )
 
 
+def nearest_city_in_zone(zone: str, latitude: float, longitude: float) -> City | None:
+    """The closest city on the site whose clock is the zone's: a place people know that
+    keeps the venue's time, when its own city does not (Lord Howe Island, off Sydney)."""
+    cities = db.session.scalars(select(City).where(City.timezone == zone))
+    return min(
+        cities,
+        key=lambda city: distance_km(latitude, longitude, city.latitude, city.longitude),
+        default=None,
+    )
+
+
 def meetups_in_city(city_id: int) -> list[Meetup]:
     return list(
         db.session.scalars(

@@ -27,6 +27,8 @@ WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 MAX_INTERVAL = 12
 MAX_DURATION = timedelta(hours=24)
+MAX_MOVE = timedelta(days=60)
+"""How far a date may move from its usual day: further, it is another meetup, not this one."""
 WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
 
 # English weekday names, as schema.org and the forms spell them.
@@ -306,7 +308,9 @@ class Change:
     """An exception for one date of a series: cancelled, or moved.
 
     A move may change the date, the start time, the duration and/or the venue;
-    fields left None keep the series' value.
+    fields left None keep the series' value. `timezone` is the zone of the venue
+    the date moved to: a date happens at its wall-clock time where it happens, so
+    09:00 at a London venue is 09:00 London time, whatever the series' zone.
     """
 
     original_date: date
@@ -316,6 +320,7 @@ class Change:
     new_duration: timedelta | None = None
     venue_id: int | None = None
     note: str = ""
+    timezone: str | None = None
 
     @property
     def has_move(self) -> bool:
@@ -429,8 +434,28 @@ def next_occurrences(
     return _sorted(base + [item for item in changed if item.start >= after])[:limit]
 
 
-def validate_change(schedule: Schedule, change: Change) -> None:
-    """Refuse a change that could not be shown or exported as the volunteer meant it."""
+def ruled_occurrence(schedule: Schedule, day: date) -> Occurrence | None:
+    """The rule's occurrence on `day`, changes aside; None when the rule gives no date then.
+
+    For the feed, which must know how the rule's own instance on a day reads.
+    """
+    if not _is_rule_day(schedule, day):
+        return None
+    return _base_occurrence(schedule, day)
+
+
+def exists_once(wall_clock: datetime, zone: ZoneInfo) -> bool:
+    """Whether a naive local time happens exactly once: neither skipped nor repeated."""
+    first, second = wall_clock.replace(tzinfo=zone, fold=0), wall_clock.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() == second.utcoffset()
+
+
+def validate_change(schedule: Schedule, change: Change, today: date | None = None) -> None:
+    """Refuse a change that could not be shown or exported as the volunteer meant it.
+
+    With `today` (in the meetup's zone), a move into the past is refused too: nobody can
+    go to it, and calendars would show a date that never was.
+    """
     if not _is_rule_day(schedule, change.original_date):
         raise ScheduleError(
             N_("%(day)s is not a date of this meetup."), day=change.original_date.isoformat()
@@ -441,8 +466,17 @@ def validate_change(schedule: Schedule, change: Change) -> None:
         return
     if change.new_date is not None:
         _check_day(change.new_date, N_("The new day must be between %(first)d and %(last)d."))
+        if abs(change.new_date - change.original_date) > MAX_MOVE:
+            raise ScheduleError(
+                N_("A date can move at most %(days)d days from its usual day."),
+                days=MAX_MOVE.days,
+            )
+    if today is not None and (change.new_date or change.original_date) < today:
+        raise ScheduleError(N_("A date cannot be moved into the past: pick today or a later day."))
     if change.new_start_time is not None:
         _check_wall_clock(change.new_start_time)
+    if change.timezone is not None:
+        _load_zone(change.timezone)
     if change.new_duration is not None:
         _check_duration(change.new_duration)
     if not _changes_something(schedule, change):
@@ -452,6 +486,12 @@ def validate_change(schedule: Schedule, change: Change) -> None:
 def english(msgid: str, /, **params: object) -> str:
     """Say a message as written: the feeds, the API and the command line speak English."""
     return msgid % params if params else msgid
+
+
+def end_time(schedule: Schedule) -> time:
+    """The wall-clock time a date of the series ends at (the next day if not after the start)."""
+    start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
+    return (start + schedule.duration).time()
 
 
 def describe(schedule: Schedule, say: Callable[..., str] = english) -> str:
@@ -504,7 +544,7 @@ def _changes_by_date(schedule: Schedule, changes: Iterable[Change]) -> dict[date
 
 def _base_occurrence(schedule: Schedule, day: date) -> Occurrence:
     start = local_datetime(day, schedule.start_time, schedule.zone)
-    return Occurrence(day, start, _end_after(start, schedule.duration))
+    return Occurrence(day, start, _end(day, schedule.start_time, schedule.duration, start))
 
 
 def _changed_occurrences(
@@ -521,25 +561,33 @@ def _changed_occurrences(
 
 
 def _moved_occurrence(schedule: Schedule, change: Change) -> Occurrence:
-    start = local_datetime(
-        change.new_date or change.original_date,
-        change.new_start_time or schedule.start_time,
-        schedule.zone,
-    )
+    day = change.new_date or change.original_date
+    at = change.new_start_time or schedule.start_time
+    zone = schedule.zone if change.timezone is None else _load_zone(change.timezone)
+    start = local_datetime(day, at, zone)
     duration = schedule.duration if change.new_duration is None else change.new_duration
-    end = _end_after(start, duration)
+    end = _end(day, at, duration, start)
     return Occurrence(
         change.original_date, start, end, moved=True, venue_id=change.venue_id, note=change.note
     )
 
 
-def _end_after(start: datetime, duration: timedelta) -> datetime:
-    """End = start + duration of elapsed time, as iCalendar's DURATION:PT…H means.
+def _end(day: date, at: time, length: timedelta, start: datetime) -> datetime:
+    """The end as the wall clock states it: `length` after the stated start, on the clock.
 
-    Aware arithmetic in Python is wall-clock arithmetic, hence the trip through UTC:
-    a 2-hour meetup from 01:00 on a spring-forward night ends at 04:00 local.
+    "23:30 to 02:30" is what people mean and what the page says, so a London
+    Saturday 23:30-02:30 ends at 02:30 on the night the clocks go forward (two
+    hours later) and on the night they go back (four). The end is resolved as
+    RFC 5545 resolves a local time, as the start is: one a gap skips is read with
+    the offset before the gap (02:30 is 03:30 summer time), one a change repeats
+    is its first pass. Should that put the end at or before a start the same gap
+    pushed later, the date lasts its wall-clock length from its start.
     """
-    return (start.astimezone(UTC) + duration).astimezone(start.tzinfo)
+    stated = datetime.combine(day, at.replace(tzinfo=None)) + length
+    end = local_datetime(stated.date(), stated.time(), start.tzinfo)
+    if end <= start:
+        return (start.astimezone(UTC) + length).astimezone(start.tzinfo)
+    return end
 
 
 def _changes_something(schedule: Schedule, change: Change) -> bool:

@@ -1,9 +1,12 @@
-"""Read a feed with three independent iCalendar parsers, into comparable shapes.
+"""Read a feed with four independent iCalendar parsers, into comparable shapes.
 
 1. icalendar + recurring-ical-events (Python, dateutil rules);
 2. ical, the strict pydantic parser behind Home Assistant's calendar;
 3. ical.js, the parser inside Thunderbird, run with node on tests/icaljs_expand.mjs,
-   with the feed's own VTIMEZONE components as its only time zones.
+   with the feed's own VTIMEZONE components as its only time zones;
+4. libical, the C library behind Evolution and GNOME Calendar, from Debian's
+   libical-dev, through tests/libical_expand.c (`make libical` builds it), also
+   with the feed's own VTIMEZONEs.
 
 Each reader returns the instances that start in a window, and the UTC offset
 each VTIMEZONE gives at some local wall-clock times on every day of it.
@@ -31,6 +34,7 @@ from tests.conftest import require
 REPO = Path(__file__).resolve().parent.parent
 ICALJS_SCRIPT = REPO / "tests" / "icaljs_expand.mjs"
 ICALJS_PACKAGE = REPO / "node_modules" / "ical.js" / "package.json"
+LIBICAL_PROGRAM = REPO / "build" / "libical_expand"
 
 # Moved dates may leave or enter the window: ask the libraries for a wider one.
 _MARGIN = timedelta(days=62)
@@ -148,17 +152,31 @@ def _ical_recurrence_id(value: str | None) -> str | None:
 def read_with_icaljs(feed: bytes, window: Window) -> ParsedFeed:
     """node runs ical.js on the feed; see tests/icaljs_expand.mjs."""
     require_icaljs()
+    return _read_with_program(["node", str(ICALJS_SCRIPT)], "ical.js", feed, window)
+
+
+def read_with_libical(feed: bytes, window: Window) -> ParsedFeed:
+    """libical's recurrence iterator and VTIMEZONE reading; see tests/libical_expand.c."""
+    require(
+        LIBICAL_PROGRAM.exists(),
+        "libical cannot run: build/libical_expand is missing (run `make libical`)",
+    )
+    return _read_with_program([str(LIBICAL_PROGRAM)], "libical", feed, window)
+
+
+def _read_with_program(command: list[str], name: str, feed: bytes, window: Window) -> ParsedFeed:
+    """Run a parser that prints the JSON of tests/icaljs_expand.mjs for the window."""
     arguments = [window.first_day.isoformat(), window.end_day.isoformat()]
     arguments += [at.strftime("%H:%M") for at in window.wall_clocks]
     completed = subprocess.run(
-        ["node", str(ICALJS_SCRIPT), *arguments],
+        [*command, *arguments],
         input=feed,
         capture_output=True,
         check=False,
         cwd=REPO,
     )
     if completed.returncode != 0:
-        raise AssertionError(f"ical.js failed: {completed.stderr.decode()}")
+        raise AssertionError(f"{name} failed: {completed.stderr.decode()}")
     result = json.loads(completed.stdout)
     instances = [
         Instance(
@@ -196,6 +214,7 @@ READERS: dict[str, Reader] = {
     "icalendar+recurring-ical-events": read_with_icalendar,
     "ical": read_with_ical,
     "ical.js": read_with_icaljs,
+    "libical": read_with_libical,
 }
 
 

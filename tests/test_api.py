@@ -189,6 +189,7 @@ def test_a_meetup_has_its_schedule_place_and_links(client, directory):
     assert meetup["schedule"] == {
         "rrule": "FREQ=WEEKLY;BYDAY=TH",
         "start_time": "09:00",
+        "end_time": "11:00",
         "duration_minutes": 120,
         "timezone": "Europe/Paris",
         "first_date": "2024-01-01",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from meetups.extensions import db
 from meetups.feeds import catalogue, export, ical
-from meetups.models import Meetup, MeetupStatus, Venue
+from meetups.models import Meetup, MeetupStatus, Venue, ZoneRules
 from tests.test_export import count_series_renders, run_export
 
 
@@ -107,7 +107,7 @@ def count_vtimezones(monkeypatch) -> list[str]:
     return made
 
 
-def test_the_export_keeps_its_vtimezones_until_the_time_zone_data_changes(
+def test_a_time_zone_release_re_renders_only_the_series_in_the_zones_it_changes(
     app, client, directory, tmp_path, monkeypatch
 ):
     made = count_vtimezones(monkeypatch)
@@ -120,15 +120,22 @@ def test_the_export_keeps_its_vtimezones_until_the_time_zone_data_changes(
     run_export(app, tmp_path)
     assert made == []
 
-    monkeypatch.setattr("meetups.feeds.ical.tz_database_version", lambda: "2099z")
-    rendered = count_series_renders(monkeypatch)
-    db.session.scalar(select(Meetup).filter_by(slug="berlin-coffee")).start_time = time(9)
+    # A release that changes Berlin's rules, and only Berlin's.
+    monkeypatch.setattr("meetups.zone_database.release", lambda: "2099z")
+    db.session.get(ZoneRules, "Europe/Berlin").digest = "rules of an older release"
     db.session.commit()
+    berlin = db.session.scalar(select(Meetup).filter_by(slug="berlin-coffee"))
+    paris = db.session.scalar(select(Meetup).filter_by(slug="open-coffee-paris"))
+    sequences = (berlin.sequence, paris.sequence)
+    rendered = count_series_renders(monkeypatch)
     run_export(app, tmp_path)
+
     assert sorted(set(made)) == ["Europe/Berlin", "Europe/Paris"]
-    assert len(rendered) == 3  # every series that has dates, not only the edited one
+    assert rendered == [f"meetup-{berlin.id}@meetups.test"]
+    db.session.expire_all()
+    assert (berlin.sequence, paris.sequence) == (sequences[0] + 1, sequences[1])
     state = export.read_state(tmp_path, export.SERIES_CACHE)
-    assert "2099z" in state["settings"]
+    assert state["time_zone_release"] == "2099z"
 
 
 def test_a_meetups_plain_description_follows_every_write_of_its_markdown(app, make_meetup):

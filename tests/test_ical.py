@@ -1,10 +1,11 @@
-"""iCalendar feeds read the same, and right, in three independent parsers.
+"""iCalendar feeds read the same, and right, in four independent parsers.
 
 Pure: no Flask, no database. A subscriber's calendar must show every meetup at
 its local wall-clock time for years, across daylight-saving changes, without
 cancelled dates and with moved dates moved; so every check runs through
-icalendar + recurring-ical-events, ical, and ical.js (Thunderbird's parser,
-reading the feed's own VTIMEZONEs), and is compared with the schedule module.
+icalendar + recurring-ical-events, ical, ical.js (Thunderbird's parser) and
+libical (Evolution's), the last two reading the feed's own VTIMEZONEs, and is
+compared with the schedule module.
 """
 
 from __future__ import annotations
@@ -368,22 +369,7 @@ def test_every_instance_keeps_its_length_when_the_first_date_spans_a_clock_chang
     assert {item.end - item.start for item in instances} == {timedelta(hours=6)}
 
 
-@pytest.mark.parametrize(
-    "reader",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="ical.js 2.2 reads a skipped local time with the offset after the gap, "
-                "and a repeated one as its second instance, against RFC 5545 §3.3.5",
-            ),
-        )
-        if name == "ical.js"
-        else name
-        for name in READERS
-    ],
-)
+@pytest.mark.parametrize("reader", list(READERS))
 @pytest.mark.parametrize("clock_change", [date(2026, 3, 29), date(2026, 10, 25)], ids=str)
 def test_start_in_a_skipped_or_repeated_hour_is_read_as_rfc_5545_says(
     reader: str, clock_change: date

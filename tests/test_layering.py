@@ -51,6 +51,7 @@ DOMAIN = [
     "meetups.api.records",
     "meetups.api.schema",
     "meetups.embeds.listing",
+    "meetups.zone_database",
 ]
 
 

@@ -11,6 +11,7 @@ from urllib.request import urlopen
 
 import pytest
 import sqlalchemy as sa
+import tzdata
 from bs4 import BeautifulSoup
 from flask_limiter import Limit
 from flask_limiter.util import get_remote_address
@@ -151,11 +152,16 @@ def test_rendered_pages_load_scripts_and_styles_from_our_static_folder(client, d
 # --- /healthz ------------------------------------------------------------------------------
 
 
-def test_healthz_reports_the_database_and_version(client):
+def test_healthz_reports_the_database_version_and_time_zone_release(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "version": version("meetups")}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "version": version("meetups"),
+        "time_zones": tzdata.IANA_VERSION,
+    }
     assert response.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in response.headers
 

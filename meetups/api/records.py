@@ -18,7 +18,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from meetups.markup import markdown_to_text, render_markdown
-from meetups.schedule import FIRST_DAY, LAST_DAY, Occurrence, describe, is_supported_day
+from meetups.schedule import (
+    FIRST_DAY,
+    LAST_DAY,
+    Occurrence,
+    describe,
+    end_time,
+    is_supported_day,
+)
 
 API_PREFIX = "/api/v1"
 DEFAULT_PER_PAGE = 50
@@ -298,6 +305,7 @@ def schedule_record(meetup: Any) -> dict:
     return {
         "rrule": schedule.rule.to_rrule(),
         "start_time": schedule.start_time.isoformat(timespec="minutes"),
+        "end_time": end_time(schedule).isoformat(timespec="minutes"),
         "duration_minutes": meetup.duration_minutes,
         "timezone": schedule.timezone,
         "first_date": schedule.first_date.isoformat(),
@@ -333,13 +341,13 @@ def meetup_record(meetup: Any, links: Links) -> dict:
 
 
 def occurrence_record(meetup: Any, occurrence: Occurrence, venue: Any, links: Links) -> dict:
-    """One date, at the place it happens (a moved date's venue), in the series' local time."""
+    """One date, at the place it happens (a moved date's venue), in that place's local time."""
     return {
         "meetup": meetup_ref(meetup, links),
         "original_date": occurrence.original_date.isoformat(),
         "start": _local(occurrence.start),
         "end": _local(occurrence.end),
-        "timezone": meetup.timezone,
+        "timezone": getattr(occurrence.start.tzinfo, "key", meetup.timezone),
         "cancelled": occurrence.cancelled,
         "moved": occurrence.moved,
         "note": occurrence.note,

@@ -162,7 +162,15 @@ SCHEMAS: dict[str, Schema] = {
             "start_time": _described(
                 {**STRING, "pattern": "^[0-2][0-9]:[0-5][0-9]$"}, "Local start time, HH:MM."
             ),
-            "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 24 * 60},
+            "end_time": _described(
+                {**STRING, "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+                "Local end time, HH:MM, the next day when not after start_time. A date ends at "
+                "this wall-clock time also on a night the clocks change.",
+            ),
+            "duration_minutes": _described(
+                {"type": "integer", "minimum": 1, "maximum": 24 * 60},
+                "Minutes from start_time to end_time on the wall clock.",
+            ),
             "timezone": _described(STRING, "IANA time zone, e.g. Europe/Paris."),
             "first_date": DATE,
             "end_date": _described(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from meetups.models import MeetupChange
 from meetups.schedule import Rule, Schedule, ScheduleError
 from meetups.texts import N_
 
@@ -137,7 +138,11 @@ class MeetupForm(FlaskForm):
 
 
 class DateChangeForm(FlaskForm):
-    """Cancel one date, or move it to another time, day or venue."""
+    """Cancel one date, or move it to another time, day or venue.
+
+    Nothing is chosen beforehand: a volunteer who came to move a date and saved
+    at once must not cancel it by mistake.
+    """
 
     action = RadioField(
         _l("This date"),
@@ -146,18 +151,42 @@ class DateChangeForm(FlaskForm):
             SelectChoice("move", _l("Move it")),
             SelectChoice("restore", _l("As usual")),
         ],
-        default="cancel",
+        validators=[InputRequired(message=_l("Choose what happens to this date."))],
     )
     new_date = DateField(_l("New day (optional)"), validators=[Optional()])
     new_start_time = TimeField(_l("New start time (optional)"), validators=[Optional()])
-    new_duration_minutes = IntegerField(
-        _l("New length in minutes (optional)"),
-        validators=[Optional(), NumberRange(min=15, max=24 * 60)],
+    new_end_time = TimeField(
+        _l("New end time (optional; the next day if not after the start)"),
+        validators=[Optional()],
     )
     venue = StringField(
         _l("Other venue (its address on this site, optional)"), validators=[Length(max=200)]
     )
     note = StringField(_l("Note for people (optional)"), validators=[Length(max=500), few_links])
+
+    def show_move(self, change: MeetupChange, usual_start: time) -> None:
+        """Start from the move saved for this date, so that editing it keeps what it says."""
+        self.action.data = "move"
+        self.new_date.data = change.new_date
+        self.new_start_time.data = change.new_start_time
+        if change.new_duration_minutes is not None:
+            start = datetime.combine(date.min, change.new_start_time or usual_start)
+            self.new_end_time.data = (start + timedelta(minutes=change.new_duration_minutes)).time()
+        self.venue.data = f"v/{change.venue.slug}" if change.venue else ""
+        self.note.data = change.note
+
+    def new_length(self, usual_start: time) -> int | None:
+        """Minutes from the date's start to the end typed, on the wall clock; None: as usual.
+
+        An end not after the start is the next day's: "23:30 to 02:30", or 24 hours.
+        """
+        if self.new_end_time.data is None:
+            return None
+        start = datetime.combine(date.min, self.new_start_time.data or usual_start)
+        minutes = (datetime.combine(date.min, self.new_end_time.data) - start) // timedelta(
+            minutes=1
+        )
+        return minutes % (24 * 60) or 24 * 60
 
 
 class ReportForm(FlaskForm):

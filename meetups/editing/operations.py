@@ -31,7 +31,7 @@ from meetups.models import (
 )
 from meetups.places.geocoding import Geocoder, Location
 from meetups.places.locating import locate_venue
-from meetups.schedule import Change, Schedule, validate_change
+from meetups.schedule import Change, Schedule, time_zone, validate_change
 from meetups.slugs import unique_slug
 from meetups.texts import N_
 
@@ -176,9 +176,11 @@ def change_date(
             return None
         meetup.changes.remove(existing)
         return history.record(session, meetup, "restore-date", user, before)
-    validate_change(meetup.schedule, _as_schedule_change(original, change))
     if change.venue_id is not None:
         _hold_live_venue(session, change.venue_id)
+    planned = _as_schedule_change(session, original, change)
+    where = meetup.schedule.zone if planned.timezone is None else time_zone(planned.timezone)
+    validate_change(meetup.schedule, planned, datetime.now(where).date())
     target = existing or MeetupChange(original_date=original)
     for field in ("cancelled", "new_date", "new_start_time", "new_duration_minutes", "venue_id"):
         setattr(target, field, getattr(change, field))
@@ -257,8 +259,9 @@ def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:
     meetup.tags = tags_named(session, fields.tags)
 
 
-def _as_schedule_change(original: date, change: DateChange) -> Change:
+def _as_schedule_change(session: Session, original: date, change: DateChange) -> Change:
     duration = change.new_duration_minutes
+    venue = None if change.venue_id is None else session.get(Venue, change.venue_id)
     return Change(
         original_date=original,
         cancelled=change.cancelled,
@@ -267,6 +270,7 @@ def _as_schedule_change(original: date, change: DateChange) -> Change:
         new_duration=None if duration is None else timedelta(minutes=duration),
         venue_id=change.venue_id,
         note=change.note,
+        timezone=None if venue is None else venue.timezone,
     )
 
 

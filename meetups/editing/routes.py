@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -185,11 +185,14 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
     form = DateChangeForm()
     page = {"form": form, "meetup": meetup, "original": original, "occurrence": occurrence}
     if request.method == "GET":
+        saved = next((c for c in meetup.changes if c.original_date == original), None)
+        if saved is not None and not saved.cancelled:
+            form.show_move(saved, meetup.start_time)
         return render_template("edit/date.html", **page)
     if not form.validate():
         return render_template("edit/date.html", **page), 400
     try:
-        change = _date_change(form)
+        change = _date_change(form, meetup.start_time)
         operations.change_date(db.session, meetup, original, change, current_user)
     except (ScheduleError, ValueError) as error:
         db.session.rollback()
@@ -438,7 +441,7 @@ def _edit_page(
     return page, status
 
 
-def _date_change(form: DateChangeForm) -> operations.DateChange | None:
+def _date_change(form: DateChangeForm, usual_start: time) -> operations.DateChange | None:
     if form.action.data == "restore":
         return None
     if form.action.data == "cancel":
@@ -457,7 +460,7 @@ def _date_change(form: DateChangeForm) -> operations.DateChange | None:
     return operations.DateChange(
         new_date=form.new_date.data,
         new_start_time=form.new_start_time.data,
-        new_duration_minutes=form.new_duration_minutes.data,
+        new_duration_minutes=form.new_length(usual_start),
         venue_id=venue_id,
         note=form.note.data or "",
     )

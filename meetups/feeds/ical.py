@@ -8,6 +8,15 @@ Each series is one VEVENT with DTSTART;TZID in local wall-clock time, an RRULE,
 EXDATEs for cancelled dates and a RECURRENCE-ID override per moved date; every
 TZID used gets a VTIMEZONE generated from the IANA database.
 
+Calendar apps read some local times differently: one that a clock change skips
+or repeats (RFC 5545 takes the offset before a gap and the first of a repeated
+hour, ical.js neither), and the end of a date that spans a change (elapsed time
+for some, wall clock for others). So every date of the rule, through
+HORIZON_YEAR, whose start or end is skipped or repeated, or that spans a change,
+gets an override too, and any override, moved date or single-date download
+whose times are not each a local time that happens once is written in UTC:
+every parser then reads the instants the schedule module computed.
+
 Content lines are written here rather than through icalendar's Component
 serialisation: that costs about half a millisecond per event (over five
 seconds for a 10,000-series directory), while these few line formats are
@@ -17,15 +26,12 @@ simple enough to write, escape and fold directly.
 from __future__ import annotations
 
 import calendar
-import contextlib
-import os
+import hashlib
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from importlib import metadata
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -34,9 +40,11 @@ from meetups.schedule import (
     Change,
     Occurrence,
     Schedule,
+    exists_once,
     first_occurrence_date,
     local_datetime,
     occurrences,
+    ruled_occurrence,
     time_zone,
 )
 
@@ -235,7 +243,12 @@ def render_series(series: SeriesRecord) -> RenderedSeries | None:
         return None
     exceptions = _exceptions(schedule, series.changes)
     cancelled = [item.original_date for item in exceptions if item.cancelled]
-    overrides = [item for item in exceptions if not item.cancelled]
+    changed = {item.original_date for item in exceptions}
+    overrides = sorted(
+        [item for item in exceptions if not item.cancelled]
+        + _read_two_ways(schedule, first, changed),
+        key=lambda item: item.original_date,
+    )
     common = _common_properties(series, series.uid)
     lines = _master_event(series, common, first, cancelled)
     for occurrence in overrides:
@@ -264,6 +277,57 @@ def _exceptions(schedule: Schedule, changes: tuple[Change, ...]) -> list[Occurre
                 if item.original_date == change.original_date and (item.cancelled or item.moved):
                     found[item.original_date] = item
     return sorted(found.values(), key=lambda item: item.original_date)
+
+
+def _read_two_ways(schedule: Schedule, first: date, changed: set[date]) -> list[Occurrence]:
+    """The rule's unchanged dates through HORIZON_YEAR that a calendar app could misread.
+
+    Only dates whose local span comes within a few hours of one of the zone's
+    offset changes can be; each is checked as it reads: a start skipped or
+    repeated, an end repeated, or a span across the change.
+    """
+    last = date(HORIZON_YEAR, 12, 31)
+    if schedule.end_date is not None:
+        last = min(last, schedule.end_date)
+    days = set()
+    for onset, jump in _change_onsets(schedule.timezone, first.year):
+        # The local times a change skips or repeats are [onset, onset + jump).
+        earliest = onset - schedule.duration - jump
+        day = earliest.date()
+        while day <= (onset + jump).date():
+            stated = datetime.combine(day, schedule.start_time)
+            if (
+                first <= day <= last
+                and day.weekday() in schedule.rule.weekdays
+                and earliest <= stated <= onset + jump
+            ):
+                days.add(day)
+            day += timedelta(days=1)
+    found = []
+    for day in sorted(days - changed):
+        occurrence = ruled_occurrence(schedule, day)
+        if occurrence is not None and not _reads_one_way(schedule, occurrence):
+            found.append(occurrence)
+    return found
+
+
+def _reads_one_way(schedule: Schedule, occurrence: Occurrence) -> bool:
+    """Whether the rule's instance on its day means one instant range to every parser."""
+    tz = schedule.zone
+    stated = datetime.combine(occurrence.original_date, schedule.start_time)
+    return (
+        exists_once(stated, tz)
+        and exists_once(occurrence.end.replace(tzinfo=None), tz)
+        and occurrence.start.utcoffset() == occurrence.end.utcoffset()
+    )
+
+
+@lru_cache(maxsize=4096)
+def _change_onsets(zone: str, first_year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """When the zone's offset changes, from first_year through HORIZON_YEAR, on the local
+    clock before each change (naive), and by how much."""
+    transitions = _transitions(time_zone(zone), first_year, HORIZON_YEAR)
+    return tuple((item.onset, abs(item.offset_to - item.offset_from)) for item in transitions)
 
 
 def _master_event(
@@ -324,14 +388,27 @@ def _common_properties(series: SeriesRecord, uid: str) -> list[str]:
 
 def _occurrence_properties(series: SeriesRecord, occurrence: Occurrence) -> list[str]:
     """Start, end, place and note of one computed date."""
-    zone = series.schedule.timezone
     place = series.places.get(occurrence.venue_id, series.place)
     return [
-        f"DTSTART;TZID={zone}:{_local(occurrence.start.astimezone(time_zone(zone)))}",
-        f"DTEND;TZID={zone}:{_local(occurrence.end.astimezone(time_zone(zone)))}",
+        *_exact_times(series.schedule.timezone, occurrence),
         *_place_properties(place),
         f"DESCRIPTION:{_text(_description(series, occurrence.note))}",
     ]
+
+
+def _exact_times(zone: str, occurrence: Occurrence) -> list[str]:
+    """DTSTART and DTEND in local time where each happens once on that clock, else in UTC.
+
+    A repeated local time is read as its first instance by some parsers and its
+    second by others; UTC cannot be read two ways. A date moved to a venue in
+    another zone is in UTC too: the feed's VTIMEZONEs are the series' zones.
+    """
+    tz = time_zone(zone)
+    start, end = occurrence.start.astimezone(tz), occurrence.end.astimezone(tz)
+    elsewhere = getattr(occurrence.start.tzinfo, "key", zone) != zone
+    if not elsewhere and all(exists_once(item.replace(tzinfo=None), tz) for item in (start, end)):
+        return [f"DTSTART;TZID={zone}:{_local(start)}", f"DTEND;TZID={zone}:{_local(end)}"]
+    return [f"DTSTART:{_utc(start)}", f"DTEND:{_utc(end)}"]
 
 
 def _place_properties(place: Place) -> list[str]:
@@ -410,19 +487,24 @@ def vtimezone(zone: str, first_year: int) -> bytes:
     return _vtimezone_bytes(zone, first_year)
 
 
-def tz_database_version() -> str:
-    """Which IANA time zone release this process reads: VTIMEZONEs depend on it.
+RULES_SINCE_YEAR = 1970
+"""Offset changes from this year on make a zone's digest: no meetup in a feed is older."""
 
-    zoneinfo reads the system's zones first (TZPATH), then the tzdata package.
+
+def zone_rules_digest(tz: ZoneInfo) -> str:
+    """A digest of every offset change a feed can state for the zone, 1970 to the horizon.
+
+    Two releases that give a zone the same digest place every meetup there at
+    the same instants and write the same VTIMEZONE, so a tzdata upgrade need
+    re-date only the series in zones whose digest changed.
     """
-    versions = []
-    for folder in zoneinfo.TZPATH:
-        path = os.path.join(folder, "tzdata.zi")
-        with contextlib.suppress(OSError), open(path, encoding="utf-8") as stream:
-            versions.append(stream.readline().strip().removeprefix("# version "))
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        versions.append("tzdata " + metadata.version("tzdata"))
-    return ", ".join(versions) or "unknown"
+    transitions = _transitions(tz, RULES_SINCE_YEAR, HORIZON_YEAR)
+    text = "\n".join(
+        f"{item.instant.isoformat()} {item.offset_from} {item.offset_to} {item.name} "
+        f"{item.is_daylight}"
+        for item in transitions
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @lru_cache(maxsize=2048)

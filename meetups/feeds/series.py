@@ -304,6 +304,7 @@ _CHANGES: Select = (
         Venue.address,
         Venue.latitude,
         Venue.longitude,
+        Venue.timezone.label("venue_timezone"),
         City.name.label("city_name"),
     )
     .outerjoin(Venue, MeetupChange.venue_id == Venue.id)

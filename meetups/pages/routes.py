@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from meetups import queries
 from meetups.agenda import DateRange, Entry, RangeError, agenda
 from meetups.extensions import db
-from meetups.models import Meetup, MeetupStatus, Venue
+from meetups.models import City, Meetup, MeetupStatus, Venue
 from meetups.places import geo
 from meetups.places.geo import check_point
 from meetups.schedule import Occurrence, time_zone
@@ -159,6 +159,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
         dates=found.next_dates(_now(), NEXT_DATES),
         confirmed_recently=_confirmed_recently(found),
         venues=queries.moved_to_venues([found]),
+        zone_city=_zone_city(found),
     )
 
 
@@ -179,6 +180,17 @@ def venue(slug: str) -> str | Response | tuple[str, int]:
         unconfirmed={m.id for m in found.meetups if not _confirmed_recently(m)},
         markers=_markers([found]),
     )
+
+
+def _zone_city(meetup: Meetup) -> City | None:
+    """The city to name for the meetup's clock: its own, unless that keeps another time."""
+    city = meetup.venue.city
+    if city.timezone == meetup.timezone:
+        return city
+    venue = meetup.venue
+    if venue.latitude is None or venue.longitude is None:
+        return queries.nearest_city_in_zone(meetup.timezone, city.latitude, city.longitude)
+    return queries.nearest_city_in_zone(meetup.timezone, venue.latitude, venue.longitude)
 
 
 def _deleted(item: Meetup | Venue) -> tuple[str, int]:

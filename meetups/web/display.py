@@ -34,9 +34,14 @@ def short_date(day: date, language: str = "en") -> str:
     return format_date(day, SHORT_DATE, locale=language)
 
 
-def time_range(start: datetime, end: datetime) -> str:
-    """ "09:00–11:00", in the wall-clock time of `start`'s zone."""
-    return f"{start:%H:%M}–{end.astimezone(start.tzinfo):%H:%M}"
+def time_span(start: datetime, end: datetime) -> str:
+    """ "09:00–11:00 CET" in the wall-clock time of `start`'s zone; across a clock change each
+    end names its own offset, "01:30 EDT–01:30 EST", since one abbreviation would be false."""
+    end = end.astimezone(start.tzinfo)
+    first, last = zone_abbreviation(start), zone_abbreviation(end)
+    if first == last:
+        return f"{start:%H:%M}–{end:%H:%M} {first}"
+    return f"{start:%H:%M} {first}–{end:%H:%M} {last}"
 
 
 def zone_abbreviation(moment: datetime) -> str:

@@ -2,7 +2,9 @@
 
 One cheap query (`SELECT 1`) proves the database answers, and another that its
 schema is at the latest migration (a worker deployed before `db upgrade` would
-fail on the first page that needs a new column). A failure is a 503 with
+fail on the first page that needs a new column); the answer names the IANA time
+zone release the worker computes with, so that a worker left running on an older
+one after `make tzdata` is easy to spot. A failure is a 503 with
 a short reason, never a stack trace or a 500, so that a load balancer takes the
 worker out of rotation and a person reading the answer learns what is wrong. The
 answer is never cached, sets no cookie and is not rate limited: probes come often,
@@ -17,6 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify
 
+from meetups import zone_database
 from meetups.extensions import db, limiter
 from meetups.migration_heads import heads
 
@@ -30,7 +33,13 @@ def healthz() -> tuple[Response, int]:
     if reason:
         body, status = {"status": "error", "database": reason}, 503
     else:
-        body, status = {"status": "ok", "database": "ok", "version": app_version()}, 200
+        body = {
+            "status": "ok",
+            "database": "ok",
+            "version": app_version(),
+            "time_zones": zone_database.release(),
+        }
+        status = 200
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, status

@@ -20,7 +20,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         # Words and dates in the visitor's language (see `i18n`); times are 24-hour everywhere.
         long_date=i18n.long_date,
-        zone_abbreviation=display.zone_abbreviation,
         distance=i18n.distance,
         # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
         country_name=i18n.country_name,
@@ -31,8 +30,8 @@ def init_app(app: Flask) -> None:
         translate=i18n.translate,
     )
     app.jinja_env.globals.update(
-        time_range=display.time_range,
         demo_data_present=_demo_data_present,
+        time_span=display.time_span,
         subscription=_subscription,
     )
     app.jinja_env.trim_blocks = True
