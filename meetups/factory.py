@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetups import config, data_version, migrating
-from meetups.extensions import csrf, db
+from meetups.extensions import csrf, db, mail
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrating.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
     csrf.init_app(app)
+    mail.init_app(app)
     _trust_proxies(app)
 
     from meetups import cli

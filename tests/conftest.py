@@ -39,6 +39,7 @@ from meetups.models import (
     Venue,
 )
 from meetups.slugs import name_key, slugify
+from tests.mailbox import Mailbox
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get(
@@ -359,3 +360,13 @@ class AuthActions:
 def auth(client: FlaskClient) -> AuthActions:
     """`auth.sign_in()` as the `make_user()` volunteer; `auth.post(url, data)` for any form."""
     return AuthActions(client)
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Iterator[Mailbox]:
+    """A real SMTP server on loopback, and the app configured to send through it."""
+    box = Mailbox()
+    box.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
+    yield box
+    box.stop()

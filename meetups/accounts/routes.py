@@ -7,6 +7,7 @@ Other blueprints guard their views with `login_required` (Flask-Login) or
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -145,8 +146,13 @@ def _form_page(template: str, **context: Any) -> tuple[str, int]:
     return render_template(template, **context), 400 if request.method == "POST" else 200
 
 
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> User | None:
+    """The account of a session or remember-me cookie, while its token is still the account's."""
+    user_id, _, token = session_id.partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not token or not secrets.compare_digest(token, user.session_token):
+        return None
+    return user
 
 
 def _form_expired(error: CSRFError) -> tuple[str, int]:

@@ -24,6 +24,7 @@ from meetups.accounts.routes import moderator_required
 from meetups.editing import duplicates
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
+from meetups.mail import outbox
 from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, utcnow
 from meetups.web.rate_limits import limit_reports
 
@@ -78,6 +79,8 @@ def dashboard() -> str:
             .limit(200)
         ).all(),
         resolve_form=ResolveReportForm(),
+        mail=outbox.counts(db.session),
+        undelivered=outbox.given_up(db.session, limit=20),
     )
 
 

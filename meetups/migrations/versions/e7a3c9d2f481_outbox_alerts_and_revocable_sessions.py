@@ -1,0 +1,93 @@
+"""Mail: the outbox, digest alerts, and accounts' session tokens and mail settings
+
+Revision ID: e7a3c9d2f481
+Revises: c5d1e7a2b9f4
+Create Date: 2026-12-05 07:10:00.000000
+
+Every existing account gets a session token of its own (signing everyone out
+once: old cookies carry no token), and is taken as confirmed: its address was
+accepted before confirmation existed.
+"""
+import secrets
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'e7a3c9d2f481'
+down_revision = 'c5d1e7a2b9f4'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'outbox_messages',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('recipient', sa.String(length=254), nullable=False),
+        sa.Column('subject', sa.String(length=300), nullable=False),
+        sa.Column('body_text', sa.Text(), nullable=False),
+        sa.Column('body_html', sa.Text(), nullable=False),
+        sa.Column('headers', sa.JSON(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+        sa.Column('claimed_until', sa.DateTime(), nullable=True),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('last_error', sa.String(length=500), nullable=False),
+        sa.Column('sent_at', sa.DateTime(), nullable=True),
+        sa.Column('gave_up_at', sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_sent_at'), ['sent_at'], unique=False)
+
+    op.create_table(
+        'pending_alerts',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('text', sa.String(length=500), nullable=False),
+        sa.Column('url', sa.String(length=500), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pending_alerts_user_id_users'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_alerts')),
+    )
+    with op.batch_alter_table('pending_alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pending_alerts_user_id'), ['user_id'], unique=False)
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_token', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('language', sa.String(length=8), server_default='en', nullable=False))
+        batch_op.add_column(sa.Column('alerts', sa.Enum('immediate', 'daily', 'never', name='alertfrequency', native_enum=False, length=16), server_default='immediate', nullable=False))
+        batch_op.add_column(sa.Column('last_digest_at', sa.DateTime(), nullable=True))
+
+    connection = op.get_bind()
+    users = sa.table('users', sa.column('id', sa.Integer), sa.column('session_token', sa.String),
+                     sa.column('email_confirmed_at'), sa.column('created_at'))
+    connection.execute(users.update().values(email_confirmed_at=users.c.created_at))
+    for user_id in connection.execute(sa.select(users.c.id)).scalars().all():
+        connection.execute(
+            users.update().where(users.c.id == user_id).values(session_token=secrets.token_urlsafe(24))
+        )
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.alter_column('session_token', existing_type=sa.String(length=64), nullable=False)
+
+
+def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('last_digest_at')
+        batch_op.drop_column('alerts')
+        batch_op.drop_column('language')
+        batch_op.drop_column('email_confirmed_at')
+        batch_op.drop_column('session_token')
+
+    with op.batch_alter_table('pending_alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_alerts_user_id'))
+    op.drop_table('pending_alerts')
+
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_next_attempt_at'))
+    op.drop_table('outbox_messages')
