@@ -37,9 +37,10 @@ from meetups.models import (
     Tag,
     User,
     Venue,
+    utcnow,
 )
 from meetups.slugs import name_key, slugify
-from tests.mailbox import Mailbox
+from tests.mailbox import Mailbox, link_in, queued_to
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get(
@@ -312,6 +313,7 @@ def make_user(app: Flask) -> Callable[..., User]:
             role=role,
             password_hash=_test_hash(password),
             failed_sign_ins=overrides.pop("failed_sign_ins", 0),
+            email_confirmed_at=overrides.pop("email_confirmed_at", utcnow()),
             **overrides,
         )
         db.session.add(user)
@@ -354,6 +356,10 @@ class AuthActions:
 
     def sign_out(self) -> TestResponse:
         return self.post("/account/sign-out")
+
+    def confirm_from_mail(self, email: str) -> TestResponse:
+        """Follow the confirmation link last queued for `email`, and press its button."""
+        return self.post(link_in(queued_to(email)[-1].body_text, "/account/confirm/"))
 
 
 @pytest.fixture

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from meetups.extensions import db
+from meetups.models import OutboxMessage
 
 
 def free_port() -> int:
@@ -42,3 +48,24 @@ class Mailbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.messages if message["To"] == address]
+
+
+def queued_to(address: str) -> list[OutboxMessage]:
+    """What the outbox holds for `address`, oldest first (before or after sending)."""
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == address)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def link_in(text: str, path_start: str) -> str:
+    """The path (and query) of the first link in `text` whose path starts with `path_start`."""
+    for url in re.findall(r"https?://[^\s<>\"']+", text):
+        parts = urlsplit(url)
+        if parts.path.startswith(path_start):
+            return parts._replace(scheme="", netloc="").geturl()
+    raise AssertionError(f"no link to {path_start} in:\n{text}")

@@ -24,6 +24,7 @@ PURE_MODULES = [
     "meetups.trips.itinerary",
     "meetups.agenda",
     "meetups.accounts.passwords",
+    "meetups.accounts.tokens",
     "meetups.places.names",
 ]
 

@@ -115,6 +115,26 @@ CASES = [
     Case("POST", "/account/sign-in", "/account/sign-in", EVERYONE, {"email": "x@example.org"}),
     # Signing out when not signed in does nothing, harmlessly.
     Case("POST", "/account/sign-out", "/account/sign-out", EVERYONE),
+    Case("GET", "/account/check-your-email", "/account/check-your-email", EVERYONE),
+    Case("GET", "/account/confirm", "/account/confirm", EVERYONE),
+    Case("POST", "/account/confirm", "/account/confirm", EVERYONE, {"email": "x@example.org"}),
+    # Links from messages: anyone holding one may use it (a bad one is refused, 400).
+    Case("GET", "/account/confirm/<token>", "/account/confirm/not-a-token", EVERYONE),
+    Case("POST", "/account/confirm/<token>", "/account/confirm/not-a-token", EVERYONE),
+    Case("GET", "/account/forgot-password", "/account/forgot-password", EVERYONE),
+    Case(
+        "POST",
+        "/account/forgot-password",
+        "/account/forgot-password",
+        EVERYONE,
+        {"email": "x@example.org"},
+    ),
+    Case("GET", "/account/reset/<token>", "/account/reset/not-a-token", EVERYONE),
+    Case("POST", "/account/reset/<token>", "/account/reset/not-a-token", EVERYONE),
+    Case("POST", "/account/sign-out-elsewhere", "/account/sign-out-elsewhere", VOLUNTEERS),
+    Case(
+        "POST", "/account/<int:user_id>/end-sessions", "/account/{author}/end-sessions", MODERATORS
+    ),
     Case("GET", "/account/", "/account/", VOLUNTEERS),
     Case("POST", "/account/password", "/account/password", VOLUNTEERS),
     Case("GET", "/venues/new", "/venues/new?city={city}", VOLUNTEERS),

@@ -60,6 +60,40 @@ class SignUpForm(FlaskForm):
         )
 
 
+class AddressForm(FlaskForm):
+    """Just an email: where to send a reset link, or the confirmation link again."""
+
+    email = EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter your email address.")), _plausible_email],
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes something: only its CSRF token to check."""
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Choose a new password."))]
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Type the new password again.")),
+            EqualTo("new_password", _l("The two new passwords are not the same.")),
+        ],
+    )
+
+    def __init__(self, user: User, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        _check_new_password(field.data, email=self.user.email, display_name=self.user.display_name)
+
+
 class SignInForm(FlaskForm):
     email = EmailField(
         _l("Email"), filters=[_strip], validators=[DataRequired(_l("Enter your email."))]
