@@ -226,6 +226,10 @@ def test_signing_in_in_french_goes_on_in_french(client, make_user, going_to, lan
 
 NOT_EMAIL = "Enter an email address like name@example.org."
 NOT_NAME_OR_EMAIL = "Do not use your email address or your name as your password."
+COMMON = (
+    "This password is one of the most common ones, the first that attackers try. "
+    "Choose another: a few unrelated words make a good one."
+)
 
 
 @pytest.mark.parametrize(
@@ -257,6 +261,8 @@ NOT_NAME_OR_EMAIL = "Do not use your email address or your name as your password
             {"password": [NOT_NAME_OR_EMAIL]},
         ),
         ({"confirm": PASSWORD + "!"}, {"confirm": ["The two passwords are not the same."]}),
+        ({"password": "Password123", "confirm": "Password123"}, {"password": [COMMON]}),
+        ({"password": "qwertyuiop", "confirm": "qwertyuiop"}, {"password": [COMMON]}),
     ],
 )
 def test_sign_up_explains_each_mistake_beside_its_field(client, auth, changes, errors):
