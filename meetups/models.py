@@ -477,7 +477,6 @@ class User(UserMixin, Timestamps, db.Model):
         default=AlertFrequency.IMMEDIATE,
         server_default=AlertFrequency.IMMEDIATE.value,
     )
-    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_moderator(self) -> bool:
@@ -565,14 +564,19 @@ class OutboxMessage(db.Model):
 
 
 class PendingAlert(db.Model):
-    """One line of a volunteer's daily digest, kept until the digest is queued."""
+    """Something a volunteer is to be told (a report, a newcomer's edit), written with the
+    change that causes it; `send-mail` turns it into a message, at once or in a daily digest,
+    in the volunteer's language."""
 
     __tablename__ = "pending_alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(String(500))
-    url: Mapped[str] = mapped_column(String(500), default="")
+    # What happened ("report", "first-edit"), and the names the sentence needs.
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The page to look at, as a path on the site.
+    path: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -7,12 +7,21 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from meetups.accounts import passwords, volunteers
-from meetups.models import User
-from meetups.web.i18n import translate
+from meetups.models import AlertFrequency, User
+from meetups.web.i18n import LANGUAGES, translate
 
 
 def _strip(value: str | None) -> str | None:
@@ -92,6 +101,23 @@ class ResetPasswordForm(FlaskForm):
 
     def validate_new_password(self, field: PasswordField) -> None:
         _check_new_password(field.data, email=self.user.email, display_name=self.user.display_name)
+
+
+class MailSettingsForm(FlaskForm):
+    alerts = RadioField(
+        _l("Alerts"),
+        choices=[
+            SelectChoice(AlertFrequency.IMMEDIATE.value, _l("At once: a message each time")),
+            SelectChoice(AlertFrequency.DAILY.value, _l("Once a day: everything in one message")),
+            SelectChoice(AlertFrequency.NEVER.value, _l("Never")),
+        ],
+        validators=[InputRequired(_l("Choose how often."))],
+    )
+    language = SelectField(
+        _l("Language of our messages"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        validators=[InputRequired(_l("Choose a language."))],
+    )
 
 
 class SignInForm(FlaskForm):

@@ -36,12 +36,13 @@ from meetups.accounts.forms import (
     AddressForm,
     ButtonForm,
     ChangePasswordForm,
+    MailSettingsForm,
     ResetPasswordForm,
     SignInForm,
     SignUpForm,
 )
-from meetups.extensions import db, login_manager
-from meetups.models import User, utcnow
+from meetups.extensions import csrf, db, login_manager
+from meetups.models import AlertFrequency, User, utcnow
 from meetups.redirects import safe_next
 from meetups.web import i18n
 from meetups.web.rate_limits import (
@@ -250,7 +251,44 @@ def end_sessions(user_id: int) -> Response:
 @bp.get("/")
 @login_required
 def account() -> str:
-    return render_template("account/account.html", form=ChangePasswordForm(_me()))
+    return _account_page(ChangePasswordForm(_me()), _mail_settings_form())
+
+
+def _account_page(form: ChangePasswordForm, mail_form: MailSettingsForm) -> str:
+    return render_template("account/account.html", form=form, mail_form=mail_form)
+
+
+def _mail_settings_form(**kwargs: Any) -> MailSettingsForm:
+    me = _me()
+    # Filled from the account, never from a post of the other form on the page.
+    return MailSettingsForm(formdata=None, alerts=me.alerts.value, language=me.language, **kwargs)
+
+
+@bp.post("/mail-settings")
+@login_required
+def mail_settings() -> Response | tuple[str, int]:
+    form = MailSettingsForm()
+    if not form.validate_on_submit():
+        return _account_page(ChangePasswordForm(_me(), formdata=None), form), 400
+    volunteers.set_mail_settings(_me(), AlertFrequency(form.alerts.data), form.language.data)
+    db.session.commit()
+    flash(gettext("Your mail settings are saved."))
+    return redirect(url_for(".account", _anchor="mail"), 303)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str) -> str | tuple[str, int]:
+    """The link in every alert, and its List-Unsubscribe header. The POST needs no CSRF
+    token (mail programs send it in one click, RFC 8058): the signed link is the proof."""
+    user_id = tokens.read_unsubscribe_token(current_app.config["SECRET_KEY"], token)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        abort(404, gettext("This unsubscribe link is not valid."))
+    if request.method == "POST":
+        volunteers.set_mail_settings(user, AlertFrequency.NEVER, user.language)
+        db.session.commit()
+    return render_template("account/unsubscribe.html", user=user, done=request.method == "POST")
 
 
 @bp.post("/password")
@@ -259,7 +297,7 @@ def account() -> str:
 def change_password() -> Response | tuple[str, int]:
     form = ChangePasswordForm(_me())
     if not form.validate_on_submit():
-        return _form_page("account/account.html", form=form)
+        return _account_page(form, _mail_settings_form()), 400
     volunteers.set_password(_me(), form.new_password.data)
     _start_new_session()
     db.session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from meetups.accounts import passwords, tokens
-from meetups.models import Role, User, new_session_token, utcnow
+from meetups.models import AlertFrequency, Role, User, new_session_token, utcnow
 
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -105,6 +105,11 @@ def set_password(user: User, password: str) -> None:
 def end_sessions(user: User) -> None:
     """Every session and remember-me cookie of this account stops working at once."""
     user.session_token = new_session_token()
+
+
+def set_mail_settings(user: User, alerts: AlertFrequency, language: str) -> None:
+    user.alerts = alerts
+    user.language = language
 
 
 def confirm_email(user: User, now: datetime) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from meetups.editing import deletion
 from meetups.editing.locking import lock_row
+from meetups.mail import alerts
 from meetups.models import (
     WITH_DELETED,
     Meetup,
@@ -113,6 +114,8 @@ def record(
         summary=summary,
         reviewed_at=utcnow() if user is None or user.reviewed or user.is_moderator else None,
     )
+    if user is not None and revision.reviewed_at is None:
+        alerts.first_edit(session, user, str(getattr(item, "name", "")))
     session.add(revision)
     return revision
 

@@ -8,7 +8,7 @@ command) is running, and carry the recipient's language.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -29,6 +29,14 @@ def link(endpoint: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
     if language != DEFAULT_LANGUAGE:
         values["lang"] = language
     return adapter.build(endpoint, values, force_external=True)
+
+
+def page_link(path: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """An absolute address for a path on the site (as alerts store them), in `language`."""
+    address = current_app.config["BASE_URL"].rstrip("/") + path
+    if language == DEFAULT_LANGUAGE:
+        return address
+    return f"{address}{'&' if '?' in path else '?'}{urlencode({'lang': language})}"
 
 
 def queue_message(

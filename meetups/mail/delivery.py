@@ -20,7 +20,7 @@ from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
 
 from meetups.extensions import db, mail
-from meetups.mail import outbox
+from meetups.mail import digests, outbox
 from meetups.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,10 @@ class Tally:
 
 
 def send_due(clock: Callable[[], datetime] = utcnow) -> Tally:
-    """Send every message due now, batch after batch, until none is left or the server fails."""
+    """Turn due alerts into messages, then send every message due now, batch after batch,
+    until none is left or the server fails."""
     tally = Tally()
+    digests.queue_due_alerts(clock())
     while True:
         claimed = outbox.claim_due(db.session, clock(), BATCH)
         db.session.commit()

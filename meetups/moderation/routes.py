@@ -24,7 +24,7 @@ from meetups.accounts.routes import moderator_required
 from meetups.editing import duplicates
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
-from meetups.mail import outbox
+from meetups.mail import alerts, outbox
 from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, utcnow
 from meetups.web.rate_limits import limit_reports
 
@@ -46,6 +46,7 @@ def report(slug: str) -> str | Response | tuple[str, int]:
     db.session.add(
         Report(meetup=meetup, kind=ReportKind(form.kind.data), message=form.message.data or "")
     )
+    alerts.report_filed(db.session, meetup.name, form.kind.data)
     db.session.commit()
     flash(gettext("Thank you: a volunteer will check this listing."))
     return redirect(url_for("pages.meetup", slug=slug))

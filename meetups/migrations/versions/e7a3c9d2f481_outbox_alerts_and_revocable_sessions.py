@@ -47,8 +47,9 @@ def upgrade():
         'pending_alerts',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('text', sa.String(length=500), nullable=False),
-        sa.Column('url', sa.String(length=500), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('params', sa.JSON(), nullable=False),
+        sa.Column('path', sa.String(length=500), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pending_alerts_user_id_users'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_alerts')),
@@ -61,7 +62,6 @@ def upgrade():
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('language', sa.String(length=8), server_default='en', nullable=False))
         batch_op.add_column(sa.Column('alerts', sa.Enum('immediate', 'daily', 'never', name='alertfrequency', native_enum=False, length=16), server_default='immediate', nullable=False))
-        batch_op.add_column(sa.Column('last_digest_at', sa.DateTime(), nullable=True))
 
     connection = op.get_bind()
     users = sa.table('users', sa.column('id', sa.Integer), sa.column('session_token', sa.String),
@@ -77,7 +77,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('last_digest_at')
         batch_op.drop_column('alerts')
         batch_op.drop_column('language')
         batch_op.drop_column('email_confirmed_at')
