@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from meetups.accounts import tokens
 from meetups.extensions import db
 from meetups.mail import delivery
 from meetups.models import OutboxMessage, Role, User
-from tests.conftest import PASSWORD, AuthActions
+from tests.conftest import PASSWORD, PHONE, AuthActions
 from tests.mailbox import link_in, queued_to
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -291,3 +292,29 @@ def test_this_session_goes_on_after_ending_the_others(client, auth, make_user, a
     action(auth=auth)
 
     assert signed_in(client)
+
+
+@pytest.mark.browser
+def test_a_volunteer_follows_the_reset_link_of_a_delivered_message_in_a_browser(
+    app, browser, live_server, make_user, mailbox
+):
+    make_user("ann@example.org")
+    app.config["BASE_URL"] = live_server
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(live_server + "/account/sign-in")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email", exact=True).fill("ann@example.org")
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    delivery.send_due()
+    [message] = mailbox.to("ann@example.org")
+    page.goto(live_server + link_in(message.get_body(("plain",)).get_content(), "/account/reset/"))
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+
+    expect(page.get_by_role("status")).to_have_text(
+        "Your password is changed. Every other session is signed out."
+    )
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()

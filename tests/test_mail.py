@@ -4,6 +4,7 @@ or sent twice, whatever the mail server does. A real SMTP server (aiosmtpd) rece
 from __future__ import annotations
 
 import logging
+import smtplib
 import threading
 import time
 from datetime import timedelta
@@ -230,3 +231,18 @@ def test_moderators_see_waiting_and_undelivered_mail_on_the_dashboard(app, clien
 def test_mail_settings_that_cannot_work_are_refused_at_start_up(tmp_path, setting, message):
     with pytest.raises(ConfigError, match=message):
         create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", **setting})
+
+
+@pytest.mark.parametrize(
+    ("error", "answer"),
+    [
+        (
+            smtplib.SMTPRecipientsRefused({"gone@example.org": (550, b"No such user")}),
+            "gone@example.org: 550 No such user",
+        ),
+        (smtplib.SMTPDataError(554, b"Message rejected"), "554 Message rejected"),
+        (ConnectionRefusedError(111, "Connection refused"), "[Errno 111] Connection refused"),
+    ],
+)
+def test_the_servers_answer_is_kept_in_words_a_moderator_can_read(error, answer):
+    assert delivery.server_answer(error) == answer

@@ -107,8 +107,8 @@ class MailSettingsForm(FlaskForm):
     alerts = RadioField(
         _l("Alerts"),
         choices=[
-            SelectChoice(AlertFrequency.IMMEDIATE.value, _l("At once: a message each time")),
-            SelectChoice(AlertFrequency.DAILY.value, _l("Once a day: everything in one message")),
+            SelectChoice(AlertFrequency.IMMEDIATE.value, _l("At once")),
+            SelectChoice(AlertFrequency.DAILY.value, _l("Once a day")),
             SelectChoice(AlertFrequency.NEVER.value, _l("Never")),
         ],
         validators=[InputRequired(_l("Choose how often."))],

@@ -97,9 +97,25 @@ def _server_trouble(error: OSError) -> bool:
     return not isinstance(error, smtplib.SMTPException)
 
 
+def server_answer(error: OSError) -> str:
+    """What went wrong, as a moderator can read it: the server's code and words."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {_text(words)}"
+            for address, (code, words) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return str(error) or type(error).__name__
+
+
+def _text(words: bytes | str) -> str:
+    return words.decode("utf-8", "replace") if isinstance(words, bytes) else words
+
+
 def _record_failure(message: OutboxMessage, error: Exception, now: datetime, tally: Tally) -> None:
     log.warning("Could not send message %s to %s: %s", message.id, message.recipient, error)
-    outbox.mark_failed(message, now, f"{type(error).__name__}: {error}")
+    outbox.mark_failed(message, now, server_answer(error))
     tally.failed += 1
 
 
