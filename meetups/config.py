@@ -56,6 +56,10 @@ DEFAULTS: dict[str, Any] = {
     "MAP_ATTRIBUTION": "© OpenStreetMap contributors",
     # Listings unconfirmed for longer than this are shown as such.
     "STALE_AFTER_DAYS": 183,
+    # Watchers of a listing not confirmed for this long are asked whether it still happens
+    # (`ask-confirmations`); moderators are asked when nobody answered for ESCALATE_AFTER_DAYS.
+    "CONFIRM_AFTER_DAYS": 90,
+    "ESCALATE_AFTER_DAYS": 30,
     # Geocoding venue addresses (off: venues get their city's centre, marked approximate).
     "GEOCODER_ENABLED": False,
     "GEOCODER_PROVIDER": "nominatim",

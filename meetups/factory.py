@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.editing import routes as editing
     from meetups.feeds import routes as feed_routes
     from meetups.feeds import sequencing
+    from meetups.freshness import routes as freshness
     from meetups.moderation import routes as moderation
     from meetups.pages import routes as pages
     from meetups.pages import upcoming
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(travel.bp)
     app.register_blueprint(editing.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(freshness.bp)
     app.register_blueprint(health.bp)
     api.init_app(app)
     feed_routes.init_app(app)

@@ -580,6 +580,32 @@ class PendingAlert(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Watch(db.Model):
+    """A volunteer follows a meetup: asked whether it still happens (see `freshness`)."""
+
+    __tablename__ = "watches"
+    __table_args__ = (UniqueConstraint("user_id", "meetup_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConfirmationRequest(db.Model):
+    """The last time watchers were asked whether a meetup still happens, and when the
+    moderators were asked because nobody answered: what keeps `ask-confirmations` from
+    asking twice."""
+
+    __tablename__ = "confirmation_requests"
+
+    meetup_id: Mapped[int] = mapped_column(
+        ForeignKey("meetups.id", ondelete="CASCADE"), primary_key=True
+    )
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # Execution option that lets a query see deleted venues and meetups (history, restore, slugs).
 INCLUDE_DELETED = "include_deleted"
 WITH_DELETED = {INCLUDE_DELETED: True}

@@ -115,6 +115,17 @@ CASES = [
     Case("POST", "/account/sign-in", "/account/sign-in", EVERYONE, {"email": "x@example.org"}),
     # Signing out when not signed in does nothing, harmlessly.
     Case("POST", "/account/sign-out", "/account/sign-out", EVERYONE),
+    Case("GET", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
+    Case("POST", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
+    Case("GET", "/account/unsubscribe/<token>", "/account/unsubscribe/not-a-token", EVERYONE),
+    Case("POST", "/account/unsubscribe/<token>", "/account/unsubscribe/not-a-token", EVERYONE),
+    Case(
+        "POST",
+        "/account/mail-settings",
+        "/account/mail-settings",
+        VOLUNTEERS,
+        {"alerts": "daily", "language": "en"},
+    ),
     Case("GET", "/account/check-your-email", "/account/check-your-email", EVERYONE),
     Case("GET", "/account/confirm", "/account/confirm", EVERYONE),
     Case("POST", "/account/confirm", "/account/confirm", EVERYONE, {"email": "x@example.org"}),

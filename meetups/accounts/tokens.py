@@ -1,4 +1,5 @@
-"""Signed links in mail: password reset, address confirmation, unsubscribe. No Flask.
+"""Signed links in mail: password reset, address confirmation, unsubscribe, "still
+happening?". No Flask.
 
 Each purpose signs with its own salt, so a link made for one cannot be used
 for another. A reset link carries a fingerprint of the password hash it was
@@ -16,6 +17,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 RESET_LIFETIME = timedelta(hours=1)
 CONFIRM_LIFETIME = timedelta(days=7)
+# Watchers have until moderators are asked, and then some, to answer "still happening?".
+LISTING_LIFETIME = timedelta(days=60)
 # Unsubscribe links stay good for years: old messages must keep working.
 UNSUBSCRIBE_LIFETIME = timedelta(days=3650)
 
@@ -66,3 +69,15 @@ def unsubscribe_token(secret_key: str, user_id: int) -> str:
 def read_unsubscribe_token(secret_key: str, token: str) -> int | None:
     found = _read(secret_key, "unsubscribe", token, UNSUBSCRIBE_LIFETIME)
     return found if isinstance(found, int) else None
+
+
+def listing_token(secret_key: str, user_id: int, meetup_id: int) -> str:
+    return _serializer(secret_key, "still-happening").dumps([user_id, meetup_id])
+
+
+def read_listing_token(secret_key: str, token: str) -> tuple[int, int] | None:
+    """(watcher's account id, meetup id) of a good, unexpired "still happening?" link."""
+    found = _read(secret_key, "still-happening", token, LISTING_LIFETIME)
+    if not (isinstance(found, list) and len(found) == 2 and all(isinstance(n, int) for n in found)):
+        return None
+    return found[0], found[1]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from meetups.editing import deletion
 from meetups.editing.locking import lock_row
+from meetups.freshness import asking
 from meetups.mail import alerts
 from meetups.models import (
     WITH_DELETED,
@@ -116,6 +117,8 @@ def record(
     )
     if user is not None and revision.reviewed_at is None:
         alerts.first_edit(session, user, str(getattr(item, "name", "")))
+    if user is not None and isinstance(item, Meetup) and action != "delete":
+        asking.watch(session, user, item)  # whoever adds or edits a listing follows it
     session.add(revision)
     return revision
 

@@ -19,6 +19,7 @@ from meetups.models import AlertFrequency, PendingAlert, Revision, Role, User
 DIGEST_EVERY = timedelta(days=1)
 REPORT = "report"
 FIRST_EDIT = "first-edit"
+UNCONFIRMED = "unconfirmed"
 
 
 def _moderators(session: Session) -> list[User]:
@@ -63,6 +64,13 @@ def first_edit(session: Session, author: User, item_name: str) -> None:
             {"name": author.display_name, "item": item_name},
             "/moderation/",
         )
+    )
+
+
+def nobody_confirmed(session: Session, meetup_name: str, meetup_slug: str) -> None:
+    """Moderators are asked about a listing whose watchers did not answer (or that has none)."""
+    session.add_all(
+        _tell(_moderators(session), UNCONFIRMED, {"meetup": meetup_name}, f"/m/{meetup_slug}/")
     )
 
 

@@ -18,6 +18,7 @@ from meetups.web.i18n import report_kind
 SENTENCES = {
     alerts.REPORT: _l("New report on %(meetup)s: %(problem)s"),
     alerts.FIRST_EDIT: _l("%(name)s, a new volunteer, made a first edit: %(item)s"),
+    alerts.UNCONFIRMED: _l("Nobody confirmed that %(meetup)s still happens: please check it"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Mail: the outbox, digest alerts, and accounts' session tokens and mail settings
+"""Mail: the outbox, alerts, watches, confirmation requests, and accounts' session tokens
 
 Revision ID: e7a3c9d2f481
 Revises: c5d1e7a2b9f4
@@ -57,6 +57,29 @@ def upgrade():
     with op.batch_alter_table('pending_alerts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pending_alerts_user_id'), ['user_id'], unique=False)
 
+    op.create_table(
+        'watches',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('meetup_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['meetup_id'], ['meetups.id'], name=op.f('fk_watches_meetup_id_meetups'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_watches_user_id_users'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_watches')),
+        sa.UniqueConstraint('user_id', 'meetup_id', name=op.f('uq_watches_user_id')),
+    )
+    with op.batch_alter_table('watches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_watches_meetup_id'), ['meetup_id'], unique=False)
+
+    op.create_table(
+        'confirmation_requests',
+        sa.Column('meetup_id', sa.Integer(), nullable=False),
+        sa.Column('asked_at', sa.DateTime(), nullable=False),
+        sa.Column('escalated_at', sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(['meetup_id'], ['meetups.id'], name=op.f('fk_confirmation_requests_meetup_id_meetups'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('meetup_id', name=op.f('pk_confirmation_requests')),
+    )
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_token', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
@@ -81,6 +104,11 @@ def downgrade():
         batch_op.drop_column('language')
         batch_op.drop_column('email_confirmed_at')
         batch_op.drop_column('session_token')
+
+    op.drop_table('confirmation_requests')
+    with op.batch_alter_table('watches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_watches_meetup_id'))
+    op.drop_table('watches')
 
     with op.batch_alter_table('pending_alerts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pending_alerts_user_id'))
