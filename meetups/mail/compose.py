@@ -7,6 +7,7 @@ command) is running, and carry the recipient's language.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -26,9 +27,11 @@ def link(endpoint: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme
     )
+    anchor = values.pop("_anchor", None)
     if language != DEFAULT_LANGUAGE:
         values["lang"] = language
-    return adapter.build(endpoint, values, force_external=True)
+    address = adapter.build(endpoint, values, force_external=True)
+    return f"{address}#{anchor}" if anchor else address
 
 
 def page_link(path: str, language: str = DEFAULT_LANGUAGE) -> str:
@@ -71,7 +74,12 @@ def queue_message(
             session,
             recipient=to,
             subject=str(subject),
-            text=text.strip() + "\n",
+            text=_paragraphs(text),
             html=html,
             headers=headers,
         )
+
+
+def _paragraphs(text: str) -> str:
+    """Plain text as templates leave it, with one blank line between paragraphs at most."""
+    return re.sub(r"\n{3,}", "\n\n", text.strip()) + "\n"
