@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from meetups.editing import operations
+from meetups.editing import history, operations
 from meetups.extensions import db
 from meetups.freshness import asking, questions
 from meetups.mail import delivery
@@ -141,3 +141,47 @@ def test_a_forged_still_happening_link_is_refused_and_changes_nothing(client, wa
     assert client.post(f"/still-happening/{token}").status_code == 400  # no form, no token
     db.session.expire_all()
     assert db.session.get(Meetup, watched.id).last_confirmed == LONG_AGO
+
+
+# Watching: told when a listing changes, is reported or deleted
+
+
+def test_a_volunteer_watches_a_meetup_from_its_page_and_stops(client, auth, make_user, watched):
+    make_user("ann@example.org")
+    auth.sign_in("ann@example.org")
+    page = BeautifulSoup(client.get("/m/open-coffee-paris/").text, "html5lib")
+    assert page.select_one("form[action='/m/open-coffee-paris/watch'] button").get_text() == "Watch"
+
+    auth.post("/m/open-coffee-paris/watch")
+
+    page = BeautifulSoup(client.get("/m/open-coffee-paris/").text, "html5lib")
+    assert page.select_one("form[action='/m/open-coffee-paris/unwatch'] button")
+    assert "You watch Open Coffee Paris now." in page.get_text()
+    auth.post("/m/open-coffee-paris/unwatch")
+    assert db.session.scalar(select(func.count(Watch.id))) == 1  # Val's only
+
+
+def test_watchers_hear_of_a_change_by_someone_else_a_report_and_a_deletion(
+    app, make_user, watched, mailbox
+):
+    editor = make_user("bea@example.org", display_name="Bea")
+    watched.name = "Open Coffee Paris Est"
+    history.record(db.session, watched, "edit", editor, {"name": "Open Coffee Paris"})
+    db.session.commit()
+    visitor = app.test_client()
+    page = BeautifulSoup(visitor.get("/m/open-coffee-paris/report").text, "html5lib")
+    token = page.select_one("main form input[name=csrf_token]")["value"]
+    visitor.post("/m/open-coffee-paris/report", data={"csrf_token": token, "kind": "other"})
+    operations.delete(db.session, watched, editor, utcnow())
+    db.session.commit()
+
+    delivery.send_due()
+
+    subjects = sorted(m["Subject"] for m in mailbox.to("val@example.org"))
+    assert subjects == ["3 new things to look at on Meetups"]
+    text = body(mailbox.to("val@example.org")[0])
+    assert "Open Coffee Paris Est, which you watch, was changed" in text
+    assert "Someone reported a problem with Open Coffee Paris Est, which you watch: other" in text
+    assert "Open Coffee Paris Est, which you watch, was deleted" in text
+    # The editor, who now watches it too, is not told of their own edits.
+    assert all("was changed" not in body(m) for m in mailbox.to("bea@example.org"))

@@ -115,6 +115,8 @@ CASES = [
     Case("POST", "/account/sign-in", "/account/sign-in", EVERYONE, {"email": "x@example.org"}),
     # Signing out when not signed in does nothing, harmlessly.
     Case("POST", "/account/sign-out", "/account/sign-out", EVERYONE),
+    Case("POST", "/m/<slug>/watch", "/m/open-coffee/watch", VOLUNTEERS),
+    Case("POST", "/m/<slug>/unwatch", "/m/open-coffee/unwatch", VOLUNTEERS),
     Case("GET", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("POST", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("GET", "/account/unsubscribe/<token>", "/account/unsubscribe/not-a-token", EVERYONE),

@@ -227,8 +227,6 @@ def sign_out() -> Response:
 @login_required
 def sign_out_elsewhere() -> Response:
     """Every other browser and device signed in to this account is signed out."""
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     _start_new_session()
     db.session.commit()
     flash(gettext("Every other session is signed out."))
@@ -240,8 +238,6 @@ def sign_out_elsewhere() -> Response:
 def end_sessions(user_id: int) -> Response:
     """A moderator signs a volunteer out everywhere (a shared laptop, a stolen phone)."""
     user = db.session.get(User, user_id) or abort(404)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     volunteers.end_sessions(user)
     db.session.commit()
     flash(gettext("%(name)s is signed out everywhere.", name=user.display_name))

@@ -117,8 +117,10 @@ def record(
     )
     if user is not None and revision.reviewed_at is None:
         alerts.first_edit(session, user, str(getattr(item, "name", "")))
-    if user is not None and isinstance(item, Meetup) and action != "delete":
-        asking.watch(session, user, item)  # whoever adds or edits a listing follows it
+    if isinstance(item, Meetup):
+        alerts.listing_changed(session, item, action, user)
+        if user is not None and action != "delete":
+            asking.watch(session, user, item)  # whoever adds or edits a listing follows it
     session.add(revision)
     return revision
 

@@ -14,12 +14,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from meetups.models import AlertFrequency, PendingAlert, Revision, Role, User
+from meetups.freshness import asking
+from meetups.models import AlertFrequency, Meetup, PendingAlert, Revision, Role, User
 
 DIGEST_EVERY = timedelta(days=1)
 REPORT = "report"
 FIRST_EDIT = "first-edit"
 UNCONFIRMED = "unconfirmed"
+CHANGED = "changed"
+DELETED = "deleted"
+REPORTED = "reported"
 
 
 def _moderators(session: Session) -> list[User]:
@@ -72,6 +76,38 @@ def nobody_confirmed(session: Session, meetup_name: str, meetup_slug: str) -> No
     session.add_all(
         _tell(_moderators(session), UNCONFIRMED, {"meetup": meetup_name}, f"/m/{meetup_slug}/")
     )
+
+
+def listing_changed(session: Session, meetup: Meetup, action: str, author: User | None) -> None:
+    """Watchers hear of an edit or a deletion by someone else ("still happening" aside)."""
+    if action == "confirm":
+        return
+    deleted = action == "delete"
+    session.add_all(
+        _tell(
+            _watchers_but(session, meetup, author),
+            DELETED if deleted else CHANGED,
+            {"meetup": meetup.name},
+            f"/m/{meetup.slug}/" if deleted else f"/m/{meetup.slug}/history",
+        )
+    )
+
+
+def listing_reported(session: Session, meetup: Meetup, report_kind: str) -> None:
+    session.add_all(
+        _tell(
+            _watchers_but(session, meetup, None),
+            REPORTED,
+            {"meetup": meetup.name, "report_kind": report_kind},
+            f"/m/{meetup.slug}/",
+        )
+    )
+
+
+def _watchers_but(session: Session, meetup: Meetup, author: User | None) -> list[User]:
+    return [
+        user for user in asking.watchers(session, meetup) if author is None or user.id != author.id
+    ]
 
 
 def due(session: Session, now: datetime) -> dict[int, list[PendingAlert]]:

@@ -19,6 +19,9 @@ SENTENCES = {
     alerts.REPORT: _l("New report on %(meetup)s: %(problem)s"),
     alerts.FIRST_EDIT: _l("%(name)s, a new volunteer, made a first edit: %(item)s"),
     alerts.UNCONFIRMED: _l("Nobody confirmed that %(meetup)s still happens: please check it"),
+    alerts.CHANGED: _l("%(meetup)s, which you watch, was changed"),
+    alerts.DELETED: _l("%(meetup)s, which you watch, was deleted"),
+    alerts.REPORTED: _l("Someone reported a problem with %(meetup)s, which you watch: %(problem)s"),
 }
 
 

@@ -47,6 +47,7 @@ def report(slug: str) -> str | Response | tuple[str, int]:
         Report(meetup=meetup, kind=ReportKind(form.kind.data), message=form.message.data or "")
     )
     alerts.report_filed(db.session, meetup.name, form.kind.data)
+    alerts.listing_reported(db.session, meetup, form.kind.data)
     db.session.commit()
     flash(gettext("Thank you: a volunteer will check this listing."))
     return redirect(url_for("pages.meetup", slug=slug))
