@@ -42,12 +42,16 @@ VISITOR_PAGES = [
     "/dates",
     "/account/sign-in",
     "/account/sign-up",
+    "/account/forgot-password",
+    "/account/confirm",
+    "/account/check-your-email",
     "/m/open-coffee-paris/?lang=fr",
 ]
 VOLUNTEER_PAGES = [
     "/m/open-coffee-paris/",
     "/m/open-coffee-paris/edit",
     "/v/cafe-central-paris/edit",
+    "/account/",
 ]
 
 # Everything a visitor can tap, in the parts of a page that are ours to lay out.

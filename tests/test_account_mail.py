@@ -318,3 +318,16 @@ def test_a_volunteer_follows_the_reset_link_of_a_delivered_message_in_a_browser(
         "Your password is changed. Every other session is signed out."
     )
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+
+
+def test_a_confirmation_link_works_once(client, auth):
+    auth.post("/account/sign-up", SIGN_UP)
+    confirm = link_in(queued_to("ann@example.org")[-1].body_text, "/account/confirm/")
+    auth.post(confirm)
+    auth.sign_out()
+
+    again = auth.post(confirm)
+
+    assert again.status_code == 400
+    assert "This confirmation link is not valid any more." in page_text(again)
+    assert not signed_in(client)

@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from meetups.accounts import messages, tokens, volunteers
+from meetups.accounts import messages, passwords, tokens, volunteers
 from meetups.accounts.forms import (
     AddressForm,
     ButtonForm,
@@ -100,6 +100,8 @@ def sign_up() -> str | Response | tuple[str, int]:
         return _form_page("account/sign_up.html", form=form)
     existing = volunteers.find_account(db.session, form.email.data)
     if existing is not None:
+        # As long as hashing a new account's password takes: the timing tells nothing either.
+        passwords.spend_a_check(form.password.data)
         messages.send_account_exists(db.session, existing)
         db.session.commit()
         return _check_your_email()
@@ -145,7 +147,8 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
     scanner that opens links changes nothing and signs nobody in."""
     found = tokens.read_confirm_token(current_app.config["SECRET_KEY"], token)
     user = db.session.get(User, found[0]) if found else None
-    if user is None or user.email != found[1]:
+    # Once the address is confirmed, the link stops working: it must not be a way in.
+    if user is None or user.email != found[1] or user.email_confirmed_at is not None:
         return _dead_link(
             gettext("This confirmation link is not valid any more."), ".resend_confirmation"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from types import FrameType
 
@@ -21,6 +22,9 @@ from meetups.mail import delivery
 )
 def send_mail_command(loop: bool, interval: float) -> None:
     """Send the messages waiting in the outbox; failures are tried again later."""
+    # Failures, and with no mail server the messages themselves, go to the log: to standard
+    # error unless the deployment configured logging itself.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if not loop:
         tally = delivery.send_due()
         click.echo(f"{tally.sent} sent, {tally.failed} to try again later.")
