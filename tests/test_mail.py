@@ -246,3 +246,19 @@ def test_mail_settings_that_cannot_work_are_refused_at_start_up(tmp_path, settin
 )
 def test_the_servers_answer_is_kept_in_words_a_moderator_can_read(error, answer):
     assert delivery.server_answer(error) == answer
+
+
+def test_a_message_that_cannot_be_written_fails_alone(app, mailbox):
+    outbox.queue(
+        db.session,
+        recipient="ann@example.org",
+        subject="Broken",
+        text="x",
+        headers={"X-Note": "two\nlines"},
+    )
+    queue(2)
+
+    tally = delivery.send_due()
+
+    assert (tally.sent, tally.failed) == (2, 1)
+    assert sorted(m["Subject"] for m in mailbox.messages) == ["Message 0", "Message 1"]

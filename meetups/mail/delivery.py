@@ -80,6 +80,10 @@ def _send_batch(claimed: list[int], tally: Tally, clock: Callable[[], datetime])
                     outbox.release(db.session, claimed[position + 1 :])
                     db.session.commit()
                     return False
+            except ValueError as error:
+                # A message that cannot be written (a header with a line break): it fails
+                # alone, and is given up after its attempts like any other.
+                _record_failure(message, error, clock(), tally)
             else:
                 outbox.mark_sent(message, clock())
                 tally.sent += 1
@@ -97,7 +101,7 @@ def _server_trouble(error: OSError) -> bool:
     return not isinstance(error, smtplib.SMTPException)
 
 
-def server_answer(error: OSError) -> str:
+def server_answer(error: Exception) -> str:
     """What went wrong, as a moderator can read it: the server's code and words."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "; ".join(
