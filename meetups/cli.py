@@ -15,6 +15,8 @@ from meetups.collection import collector_paused
 from meetups.editing import duplicates
 from meetups.extensions import db
 from meetups.feeds import catalogue, export, series, zone_updates
+from meetups.freshness.commands import ask_confirmations_command
+from meetups.mail.commands import send_mail_command
 from meetups.models import City, Meetup, Role, Venue, utcnow
 from meetups.places import cities, gazetteer, locating
 
@@ -30,6 +32,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(geocode_venues_command)
     app.cli.add_command(create_moderator_command)
     app.cli.add_command(set_password_command)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(ask_confirmations_command)
 
 
 @click.command("load-cities")

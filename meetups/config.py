@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     "MAP_ATTRIBUTION": "© OpenStreetMap contributors",
     # Listings unconfirmed for longer than this are shown as such.
     "STALE_AFTER_DAYS": 183,
+    # Watchers of a listing not confirmed for this long are asked whether it still happens
+    # (`ask-confirmations`); moderators are asked when nobody answered for ESCALATE_AFTER_DAYS.
+    "CONFIRM_AFTER_DAYS": 90,
+    "ESCALATE_AFTER_DAYS": 30,
     # Geocoding venue addresses (off: venues get their city's centre, marked approximate).
     "GEOCODER_ENABLED": False,
     "GEOCODER_PROVIDER": "nominatim",
@@ -89,6 +93,21 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_PASSWORD_CHANGE": "5 per minute;30 per hour",
     "RATELIMIT_EDITS": "30 per minute;300 per hour",
     "RATELIMIT_REPORTS": "10 per hour;30 per day",
+    # Password-reset and confirmation messages, per email address and per visitor address:
+    # the forms must not be a way to flood someone's inbox.
+    "RATELIMIT_MAIL_PER_ADDRESS": "3 per hour;10 per day",
+    "RATELIMIT_MAIL_PER_VISITOR": "10 per hour;50 per day",
+    # Outgoing mail (Flask-Mailman reads these). No server: messages go to the log.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    # Empty means noreply@ the site's domain.
+    "MAIL_DEFAULT_SENDER": "",
+    # Seconds to wait for the mail server before trying the message again later.
+    "MAIL_TIMEOUT": 10.0,
 }
 
 
@@ -114,6 +133,9 @@ def load(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, An
     config = {**cookie_settings(config["HTTPS"]), **config}
     check_geocoder(config)
     check_page_caching(config)
+    check_mail(config)
+    if not config["MAIL_DEFAULT_SENDER"]:
+        config["MAIL_DEFAULT_SENDER"] = f"{config['SITE_NAME']} <noreply@{config['SITE_DOMAIN']}>"
     return config
 
 
@@ -122,6 +144,19 @@ def check_page_caching(config: Mapping[str, Any]) -> None:
     for setting in ("PAGE_CACHE_SECONDS", "PAGE_MAX_AGE", "PAGE_STALE_WHILE_REVALIDATE"):
         if config[setting] < 0:
             raise ConfigError(f"MEETUPS_{setting} must be a number of seconds, 0 or more.")
+
+
+def check_mail(config: Mapping[str, Any]) -> None:
+    """Refuse at start-up what would make every message fail later, in a worker's log."""
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ConfigError(
+            "MEETUPS_MAIL_USE_TLS and MEETUPS_MAIL_USE_SSL cannot both be on: use SSL for "
+            "port 465, TLS (STARTTLS) for port 587."
+        )
+    if not 0 < config["MAIL_PORT"] < 65536:
+        raise ConfigError("MEETUPS_MAIL_PORT must be a port number, e.g. 25, 465 or 587.")
+    if config["MAIL_TIMEOUT"] <= 0 or not math.isfinite(config["MAIL_TIMEOUT"]):
+        raise ConfigError("MEETUPS_MAIL_TIMEOUT must be a number of seconds above 0.")
 
 
 def check_geocoder(config: Mapping[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -25,5 +26,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Sends what the outbox holds; only `flask --app meetups send-mail` uses it.
+mail = Mail()
 # Per visitor address; limits are set per route (see `meetups.web.rate_limits`), none by default.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

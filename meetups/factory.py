@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetups import config, data_version, migrating
-from meetups.extensions import csrf, db
+from meetups.extensions import csrf, db, mail
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrating.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
     csrf.init_app(app)
+    mail.init_app(app)
     _trust_proxies(app)
 
     from meetups import cli
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.embeds import routes as embeds
     from meetups.feeds import routes as feed_routes
     from meetups.feeds import sequencing
+    from meetups.freshness import routes as freshness
     from meetups.moderation import routes as moderation
     from meetups.pages import routes as pages
     from meetups.pages import upcoming
@@ -68,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(travel.bp)
     app.register_blueprint(editing.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(freshness.bp)
     app.register_blueprint(health.bp)
     api.init_app(app)
     feed_routes.init_app(app)

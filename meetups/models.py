@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -446,6 +447,18 @@ class Role(enum.StrEnum):
     MODERATOR = "moderator"
 
 
+class AlertFrequency(enum.StrEnum):
+    """How often a volunteer hears about what they follow (moderators: reports too)."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    NEVER = "never"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, Timestamps, db.Model):
     """A volunteer who edits; visitors never need one."""
 
@@ -465,10 +478,29 @@ class User(UserMixin, Timestamps, db.Model):
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session and remember-me cookie: a new one ends all of them at once.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language of the messages we send them, whatever page they happen to be on.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    alerts: Mapped[AlertFrequency] = mapped_column(
+        Enum(
+            AlertFrequency,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=AlertFrequency.IMMEDIATE,
+        server_default=AlertFrequency.IMMEDIATE.value,
+    )
 
     @property
     def is_moderator(self) -> bool:
         return self.role == Role.MODERATOR
+
+    def get_id(self) -> str:
+        """What sessions and remember-me cookies keep: the account and its current token."""
+        return f"{self.id}.{self.session_token}"
 
 
 class Revision(db.Model):
@@ -520,6 +552,74 @@ class Report(db.Model):
     resolution: Mapped[str] = mapped_column(String(500), default="")
 
     meetup: Mapped[Meetup] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """A message waiting to be sent, written in the same transaction as what caused it.
+
+    `flask --app meetups send-mail` delivers it; until then an SMTP outage loses nothing.
+    """
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a worker may next try it: now for a new message, later after a failure.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # A worker sending it holds it until then, so no other worker sends it too.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PendingAlert(db.Model):
+    """Something a volunteer is to be told (a report, a newcomer's edit), written with the
+    change that causes it; `send-mail` turns it into a message, at once or in a daily digest,
+    in the volunteer's language."""
+
+    __tablename__ = "pending_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # What happened ("report", "first-edit"), and the names the sentence needs.
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The page to look at, as a path on the site.
+    path: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Watch(db.Model):
+    """A volunteer follows a meetup: asked whether it still happens (see `freshness`)."""
+
+    __tablename__ = "watches"
+    __table_args__ = (UniqueConstraint("user_id", "meetup_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConfirmationRequest(db.Model):
+    """The last time watchers were asked whether a meetup still happens, and when the
+    moderators were asked because nobody answered: what keeps `ask-confirmations` from
+    asking twice."""
+
+    __tablename__ = "confirmation_requests"
+
+    meetup_id: Mapped[int] = mapped_column(
+        ForeignKey("meetups.id", ondelete="CASCADE"), primary_key=True
+    )
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # Execution option that lets a query see deleted venues and meetups (history, restore, slugs).

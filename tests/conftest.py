@@ -38,8 +38,10 @@ from meetups.models import (
     Tag,
     User,
     Venue,
+    utcnow,
 )
 from meetups.slugs import name_key, slugify
+from tests.mailbox import Mailbox, link_in, queued_to
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get(
@@ -328,6 +330,7 @@ def make_user(app: Flask) -> Callable[..., User]:
             role=role,
             password_hash=_test_hash(password),
             failed_sign_ins=overrides.pop("failed_sign_ins", 0),
+            email_confirmed_at=overrides.pop("email_confirmed_at", utcnow()),
             **overrides,
         )
         db.session.add(user)
@@ -371,8 +374,22 @@ class AuthActions:
     def sign_out(self) -> TestResponse:
         return self.post("/account/sign-out")
 
+    def confirm_from_mail(self, email: str) -> TestResponse:
+        """Follow the confirmation link last queued for `email`, and press its button."""
+        return self.post(link_in(queued_to(email)[-1].body_text, "/account/confirm/"))
+
 
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     """`auth.sign_in()` as the `make_user()` volunteer; `auth.post(url, data)` for any form."""
     return AuthActions(client)
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Iterator[Mailbox]:
+    """A real SMTP server on loopback, and the app configured to send through it."""
+    box = Mailbox()
+    box.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
+    yield box
+    box.stop()

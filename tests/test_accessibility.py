@@ -42,6 +42,9 @@ VISITOR_PAGES = [
     "/dates",
     "/account/sign-in",
     "/account/sign-up",
+    "/account/forgot-password",
+    "/account/confirm",
+    "/account/check-your-email",
     "/m/open-coffee-paris/?lang=fr",
     "/embed/city/fr/paris?dates=8",
     "/embed/venue/cafe-central-paris?lang=fr",
@@ -51,6 +54,7 @@ VOLUNTEER_PAGES = [
     "/m/open-coffee-paris/",
     "/m/open-coffee-paris/edit",
     "/v/cafe-central-paris/edit",
+    "/account/",
 ]
 
 # Everything a visitor can tap, in the parts of a page that are ours to lay out.

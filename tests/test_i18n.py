@@ -203,9 +203,9 @@ def test_volunteers_buttons_bring_them_back_in_the_chosen_language(client, auth,
         for form in buttons
     ]
 
-    assert len(landed) == 5  # still happening, pause, end, delete, sign out
-    assert [response.status_code for response in landed] == [302] * 4 + [303]
-    assert [urlsplit(response.headers["Location"]).query for response in landed] == ["lang=fr"] * 5
+    assert len(landed) == 6  # still happening, watch, pause, end, delete, sign out
+    assert [response.status_code for response in landed] == [302, 303, 302, 302, 302, 303]
+    assert [urlsplit(response.headers["Location"]).query for response in landed] == ["lang=fr"] * 6
 
 
 # --- Addresses for search engines -----------------------------------------------------------

@@ -52,6 +52,7 @@ DOMAIN = [
     "meetups.api.schema",
     "meetups.embeds.listing",
     "meetups.zone_database",
+    "meetups.accounts.tokens",
 ]
 
 

@@ -371,3 +371,11 @@ def test_the_watch_sees_a_violation(browser, live_server, directory):
     assert any(p.startswith("CSP: script-src") for p in watch.problems), watch.problems
     assert any("Content Security Policy" in p for p in watch.problems), watch.problems
     context.close()
+
+
+def test_hsts_is_sent_only_when_the_site_is_served_over_https(app, client):
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+
+    app.config["HTTPS"] = True
+
+    assert client.get("/healthz").headers["Strict-Transport-Security"] == "max-age=31536000"

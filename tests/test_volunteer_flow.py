@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from urllib.parse import urljoin
 from urllib.request import urlopen
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from meetups.schedule import WEEKDAY_NAMES
 from meetups.web.display import long_date
 from tests.calendar_parsers import Window, read_with_icalendar
 from tests.conftest import PASSWORD, PHONE
+from tests.mailbox import link_in, queued_to
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +39,8 @@ def new_page(browser: Browser) -> Page:
 
 
 def sign_up(page: Page, email: str, name: str) -> None:
-    """From any page: the header's sign-in link, then "Become a volunteer"; back where we were."""
+    """From any page: the header's sign-in link, then "Become a volunteer", then the link in
+    the confirmation message; back where we were."""
     page.get_by_role("link", name="Volunteer sign in").click()
     page.get_by_role("link", name="Become a volunteer").click()
     page.get_by_label("Email", exact=True).fill(email)
@@ -45,6 +48,10 @@ def sign_up(page: Page, email: str, name: str) -> None:
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    confirm = link_in(queued_to(email)[-1].body_text, "/account/confirm/")
+    page.goto(urljoin(page.url, confirm))
+    page.get_by_role("button", name="Confirm and sign in").click()
     expect(page.get_by_role("status")).to_have_text(
         f"Welcome, {name}! You can now add and edit meetups."
     )

@@ -7,12 +7,21 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from meetups.accounts import passwords, volunteers
-from meetups.models import User
-from meetups.web.i18n import translate
+from meetups.models import AlertFrequency, User
+from meetups.web.i18n import LANGUAGES, translate
 
 
 def _strip(value: str | None) -> str | None:
@@ -58,6 +67,57 @@ class SignUpForm(FlaskForm):
         _check_new_password(
             field.data, email=self.email.data or "", display_name=self.display_name.data or ""
         )
+
+
+class AddressForm(FlaskForm):
+    """Just an email: where to send a reset link, or the confirmation link again."""
+
+    email = EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter your email address.")), _plausible_email],
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes something: only its CSRF token to check."""
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Choose a new password."))]
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Type the new password again.")),
+            EqualTo("new_password", _l("The two new passwords are not the same.")),
+        ],
+    )
+
+    def __init__(self, user: User, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        _check_new_password(field.data, email=self.user.email, display_name=self.user.display_name)
+
+
+class MailSettingsForm(FlaskForm):
+    alerts = RadioField(
+        _l("Alerts"),
+        choices=[
+            SelectChoice(AlertFrequency.IMMEDIATE.value, _l("At once")),
+            SelectChoice(AlertFrequency.DAILY.value, _l("Once a day")),
+            SelectChoice(AlertFrequency.NEVER.value, _l("Never")),
+        ],
+        validators=[InputRequired(_l("Choose how often."))],
+    )
+    language = SelectField(
+        _l("Language of our messages"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        validators=[InputRequired(_l("Choose a language."))],
+    )
 
 
 class SignInForm(FlaskForm):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
+from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetups.texts import N_
 
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 MIN_LENGTH = 10
 # Long passphrases are welcome; megabytes are not worth hashing.
 MAX_LENGTH = 1000
@@ -44,4 +46,16 @@ def password_problem(password: str, *, email: str, display_name: str) -> str | N
         return N_("Use at most %(count)d characters.", count=MAX_LENGTH)
     if password.strip().casefold() in {email.strip().casefold(), display_name.strip().casefold()}:
         return N_("Do not use your email address or your name as your password.")
+    if password.strip().casefold() in common_passwords():
+        return N_(
+            "This password is one of the most common ones, the first that attackers try. "
+            "Choose another: a few unrelated words make a good one."
+        )
     return None
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """Passwords long enough for our rules but among the most used (see the file's head)."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from meetups.accounts import passwords
-from meetups.models import Role, User
+from meetups.accounts import passwords, tokens
+from meetups.models import AlertFrequency, Role, User, new_session_token, utcnow
 
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
-# Enough to catch typos; only a message that arrives proves an address, and we send none.
+# Enough to catch typos; only a message that arrives proves an address (see `confirm_email`).
 _PLAUSIBLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 
@@ -57,6 +57,8 @@ def create_account(
         role=role,
         reviewed=role == Role.MODERATOR,
         failed_sign_ins=0,
+        # A moderator is made on the server, by someone who knows the address.
+        email_confirmed_at=utcnow() if role == Role.MODERATOR else None,
     )
     session.add(user)
     return user
@@ -92,10 +94,36 @@ def _count_failure(user: User, now: datetime) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """A new password also lifts a lockout: it is how a moderator lets someone back in."""
+    """A new password also lifts a lockout (how a moderator lets someone back in) and ends
+    every session: whoever knew the old one is signed out everywhere."""
     user.password_hash = passwords.hash_password(password)
     user.failed_sign_ins = 0
     user.locked_until = None
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of this account stops working at once."""
+    user.session_token = new_session_token()
+
+
+def set_mail_settings(user: User, alerts: AlertFrequency, language: str) -> None:
+    user.alerts = alerts
+    user.language = language
+
+
+def confirm_email(user: User, now: datetime) -> None:
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+
+
+def account_for_reset(session: Session, user_id: int, fingerprint: str) -> User | None:
+    """The account a reset link was made for, while its password is still the one it was made
+    for: a link stops working once used, or once the password changed otherwise."""
+    user = session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None or fingerprint != tokens.password_fingerprint(user.password_hash):
+        return None
+    return user
 
 
 def make_moderator(user: User) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from meetups.editing import deletion
 from meetups.editing.locking import lock_row
+from meetups.freshness import asking
+from meetups.mail import alerts
 from meetups.models import (
     WITH_DELETED,
     Meetup,
@@ -113,6 +115,12 @@ def record(
         summary=summary,
         reviewed_at=utcnow() if user is None or user.reviewed or user.is_moderator else None,
     )
+    if user is not None and revision.reviewed_at is None:
+        alerts.first_edit(session, user, str(getattr(item, "name", "")))
+    if isinstance(item, Meetup):
+        alerts.listing_changed(session, item, action, user)
+        if user is not None and action != "delete":
+            asking.watch(session, user, item)  # whoever adds or edits a listing follows it
     session.add(revision)
     return revision
 

@@ -22,6 +22,7 @@ from meetups import queries
 from meetups.editing import duplicates
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
+from meetups.mail import alerts, outbox
 from meetups.models import Report, ReportKind, Revision, User, utcnow
 from meetups.moderation import queue
 from meetups.web.i18n import translate
@@ -44,6 +45,8 @@ def report(slug: str) -> str | Response | tuple[str, int]:
             return redirect(url_for("pages.meetup", slug=slug))
         return render_template("moderation/report.html", form=form, meetup=meetup), 400
     queue.file_report(db.session, meetup, ReportKind(form.kind.data), form.message.data or "")
+    alerts.report_filed(db.session, meetup.name, form.kind.data)
+    alerts.listing_reported(db.session, meetup, form.kind.data)
     db.session.commit()
     flash(gettext("Thank you: a volunteer will check this listing."))
     return redirect(url_for("pages.meetup", slug=slug))
@@ -57,6 +60,8 @@ def dashboard() -> str:
         "moderation/dashboard.html",
         queue=queue.queue(db.session, today, current_app.config["STALE_AFTER_DAYS"]),
         resolve_form=ResolveReportForm(),
+        mail=outbox.counts(db.session),
+        undelivered=outbox.given_up(db.session, limit=20),
     )
 
 

@@ -58,7 +58,7 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # Blueprints whose pages keep a chosen language in their links and forms. Buttons too
 # (sign out, confirm, delete…): their targets redirect to a page, which must stay in
 # it. Feeds, the API, sitemaps and static files do not need it.
-PAGE_BLUEPRINTS = frozenset({"pages", "travel", "editing", "moderation", "accounts"})
+PAGE_BLUEPRINTS = frozenset({"pages", "travel", "editing", "moderation", "accounts", "freshness"})
 NOT_PAGES = (".ics", ".atom", ".xml", ".txt", ".json")
 
 

@@ -1,4 +1,5 @@
-"""Rate limits on what abusers repeat: sign-ups, sign-ins, password changes, edits, reports.
+"""Rate limits on what abusers repeat: sign-ups, sign-ins, password changes, edits, reports,
+and forms that send mail.
 
 Each limit is read from the app's configuration (`RATELIMIT_*`) at request time,
 so every app, and every test, sets its own. Apply them as decorators under the
@@ -27,6 +28,8 @@ LIMIT_SETTINGS = (
     "RATELIMIT_PASSWORD_CHANGE",
     "RATELIMIT_EDITS",
     "RATELIMIT_REPORTS",
+    "RATELIMIT_MAIL_PER_ADDRESS",
+    "RATELIMIT_MAIL_PER_VISITOR",
 )
 
 
@@ -71,6 +74,24 @@ limit_edits = limiter.shared_limit(
 )
 limit_reports = limiter.shared_limit(
     _setting("RATELIMIT_REPORTS"), scope="reports", methods=["POST"]
+)
+
+
+def _email_asked_for() -> str:
+    """Mail asked for one address counts against it, whoever asks and whether or not it has
+    an account (so the limit tells nothing about which addresses do)."""
+    return "to:" + request.form.get("email", "").strip().lower()
+
+
+# Forms that send mail (reset, confirmation, sign-up) share both allowances.
+limit_mail_per_address = limiter.shared_limit(
+    _setting("RATELIMIT_MAIL_PER_ADDRESS"),
+    scope="mail-per-address",
+    key_func=_email_asked_for,
+    methods=["POST"],
+)
+limit_mail_per_visitor = limiter.shared_limit(
+    _setting("RATELIMIT_MAIL_PER_VISITOR"), scope="mail-per-visitor", methods=["POST"]
 )
 
 

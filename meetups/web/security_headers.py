@@ -42,6 +42,9 @@ FRAMABLE_POLICY = (
 )
 
 
+HSTS = "max-age=31536000"
+
+
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
@@ -88,6 +91,9 @@ def add_security_headers(response: Response) -> Response:
     )
     for name, value in STATIC_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["HTTPS"]:
+        # Browsers then refuse plain HTTP to the site for a year: no cookie leaks over it.
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

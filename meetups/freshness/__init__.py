@@ -1,0 +1,1 @@
+"""The freshness loop: watchers asked if a listing still happens, then moderators."""

@@ -1,0 +1,1 @@
+"""Mail: the outbox, its delivery worker, and the messages the site sends."""

@@ -1,0 +1,80 @@
+"""Pending alerts become messages: at once, or a daily digest, in each volunteer's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import LazyString, ngettext
+from flask_babel import lazy_gettext as _l
+
+from meetups.extensions import db
+from meetups.mail import alerts
+from meetups.mail.compose import page_link, queue_message
+from meetups.models import AlertFrequency, PendingAlert, User
+from meetups.web.i18n import report_kind
+
+SENTENCES = {
+    alerts.REPORT: _l("New report on %(meetup)s: %(problem)s"),
+    alerts.FIRST_EDIT: _l("%(name)s, a new volunteer, made a first edit: %(item)s"),
+    alerts.UNCONFIRMED: _l("Nobody confirmed that %(meetup)s still happens: please check it"),
+    alerts.CHANGED: _l("%(meetup)s, which you watch, was changed"),
+    alerts.DELETED: _l("%(meetup)s, which you watch, was deleted"),
+    alerts.REPORTED: _l("Someone reported a problem with %(meetup)s, which you watch: %(problem)s"),
+}
+
+
+def queue_due_alerts(now: datetime) -> int:
+    """Queue one message for each volunteer whose alerts are due, each in a transaction of
+    its own, so that of two workers only one sends them. Returns how many were queued."""
+    queued = 0
+    for user_id, found in alerts.due(db.session, now).items():
+        user = db.session.get(User, user_id)
+        lines = [(sentence(alert), alert.path) for alert in found]
+        if not alerts.take(db.session, found):
+            db.session.rollback()
+            continue
+        if user.alerts != AlertFrequency.NEVER:
+            _queue(user, lines)
+            queued += 1
+        db.session.commit()
+    return queued
+
+
+def sentence(alert: PendingAlert) -> LazyString:
+    """What happened, said in the language in force when it is turned into text."""
+    return LazyString(_say, alert.kind, dict(alert.params))
+
+
+def _say(kind: str, params: dict[str, Any]) -> str:
+    if "report_kind" in params:
+        params["problem"] = report_kind(params.pop("report_kind"))
+    return str(SENTENCES[kind]) % params
+
+
+def _digest_subject(count: int, site: str) -> str:
+    return ngettext(
+        "%(num)d new thing to look at on %(site)s",
+        "%(num)d new things to look at on %(site)s",
+        count,
+        site=site,
+    )
+
+
+def _queue(user: User, lines: list[tuple[LazyString, str]]) -> None:
+    subject = (
+        lines[0][0]
+        if len(lines) == 1
+        else LazyString(_digest_subject, len(lines), current_app.config["SITE_NAME"])
+    )
+    queue_message(
+        db.session,
+        to=user.email,
+        language=user.language,
+        template="alerts",
+        subject=subject,
+        unsubscribe_user=user,
+        lines=[(text, page_link(path, user.language)) for text, path in lines],
+        daily=user.alerts == AlertFrequency.DAILY,
+    )
