@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from meetups.agenda import DateRange
@@ -23,7 +24,9 @@ from meetups.models import (
     Venue,
     VenueRedirect,
 )
+from meetups.places import city_search
 from meetups.places.geo import bounding_boxes, distance_km
+from meetups.places.names import other_names
 from meetups.slugs import name_key
 
 LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
@@ -75,20 +78,6 @@ def cities_with_meetups(
     else:
         query = query.order_by(City.name)
     return [(city, meetups) for city, meetups in db.session.execute(query)]
-
-
-def meetup_counts(city_ids: Iterable[int]) -> dict[int, int]:
-    """Listed meetups per city, for the few cities a page shows."""
-    ids = set(city_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Venue.city_id, func.count(Meetup.id))
-        .join(Meetup, Meetup.venue_id == Venue.id)
-        .where(Venue.city_id.in_(ids), Meetup.status.in_(LISTED))
-        .group_by(Venue.city_id)
-    )
-    return {city_id: count for city_id, count in rows}
 
 
 def country(code: str) -> Country | None:
@@ -199,6 +188,107 @@ def search_cities(text: str, limit: int = 20) -> list[City]:
             .limit(limit)
         )
     )
+
+
+# Enough candidates that the noise a search drops still leaves a page of cities.
+CANDIDATES = 60
+
+
+@dataclass
+class CityFinding:
+    """The cities a search means, best first, with their listed meetups."""
+
+    cities: list[tuple[City, int]] = field(default_factory=list)
+    # The one city it names, to go straight to.
+    landing: City | None = None
+    # Nothing is called that: these are names spelt like it.
+    respelt: bool = False
+
+
+def find_cities(text: str, limit: int = 20) -> CityFinding:
+    """The cities a search means (see `city_search`); near spellings when none is called so."""
+    key = name_key(text)
+    if not key:
+        return CityFinding()
+    found = _ranked_cities(_starts_with(CityName.key, key), key, limit)
+    if found.cities:
+        return found
+    length = func.length(CityName.key)
+    lookalikes = db.session.scalars(
+        select(CityName.key)
+        .where(_starts_with(CityName.key, key[:2]), length.between(len(key) - 2, len(key) + 2))
+        .limit(20_000)
+    )
+    spellings = city_search.close_spellings(key, lookalikes)
+    if not spellings:
+        return CityFinding()
+    respelt = _ranked_cities(CityName.key.in_(spellings), spellings[0], limit)
+    return CityFinding(cities=respelt.cities, respelt=True)
+
+
+def _ranked_cities(names: Any, key: str, limit: int) -> CityFinding:
+    counts = (
+        select(Venue.city_id.label("city_id"), func.count(Meetup.id).label("meetups"))
+        .join(Meetup, Meetup.venue_id == Venue.id)
+        .where(Meetup.status.in_(LISTED))
+        .group_by(Venue.city_id)
+        .subquery()
+    )
+    exact = City.id.in_(select(CityName.city_id).where(CityName.key == key))
+    rows = db.session.execute(
+        select(City, func.coalesce(counts.c.meetups, 0))
+        .outerjoin(counts, counts.c.city_id == City.id)
+        .where(City.id.in_(select(CityName.city_id).where(names)))
+        .order_by(
+            case((exact, 0), else_=1),
+            case((counts.c.meetups.is_(None), 1), else_=0),
+            City.population.desc(),
+            City.id,
+        )
+        .limit(CANDIDATES)
+    ).all()
+    matched: dict[int, list[str]] = {}
+    for city_id, matched_key in db.session.execute(
+        select(CityName.city_id, CityName.key).where(
+            CityName.city_id.in_([city.id for city, _ in rows]), names
+        )
+    ):
+        matched.setdefault(city_id, []).append(matched_key)
+    by_id = {city.id: (city, meetups) for city, meetups in rows}
+    candidates = [
+        city_search.Candidate(
+            id=city.id,
+            own_keys=tuple(name_key(name) for name in (city.name, *other_names(city.id))),
+            matched_keys=tuple(matched.get(city.id, ())),
+            population=city.population,
+            meetups=meetups,
+            latitude=city.latitude,
+            longitude=city.longitude,
+        )
+        for city, meetups in rows
+    ]
+    ranked = city_search.rank(candidates, key)[:limit]
+    landing = city_search.landing(ranked, key)
+    return CityFinding(
+        cities=[by_id[candidate.id] for candidate in ranked],
+        landing=by_id[landing.id][0] if landing else None,
+    )
+
+
+def nearest_cities_with_meetups(
+    cities: Iterable[City], limit: int = 5
+) -> dict[int, list[tuple[City, int, float]]]:
+    """By city id: (city, meetups, km) for the cities with meetups closest to it, itself
+    left out, so that a town without any points to where there are some."""
+    with_meetups = cities_with_meetups()
+    nearest: dict[int, list[tuple[City, int, float]]] = {}
+    for city in cities:
+        others = [
+            (pair, c.latitude, c.longitude) for pair in with_meetups if (c := pair[0]) != city
+        ]
+        found = city_search.nearest(city.latitude, city.longitude, others, limit)
+        nearest[city.id] = [(other, meetups, km) for (other, meetups), km in found]
+    return nearest
 
 
 def meetups_near(latitude: float, longitude: float, radius_km: float) -> list[tuple[Meetup, float]]:

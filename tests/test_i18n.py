@@ -152,7 +152,7 @@ def test_a_french_visitor_follows_links_and_forms_in_french_without_a_cookie(cli
     city_link = page.select_one("a[href^='/fr/?']")["href"]
     country = soup(client.get(city_link))
     paris = soup(client.get(country.select_one("a[href^='/fr/paris/']")["href"]))
-    searched = client.get("/search", query_string={"q": "paris", "lang": "fr"})
+    searched = client.get("/search", query_string={"q": "paris", "list": "1", "lang": "fr"})
 
     assert text_of(country.h1) == "Meetups – France"
     assert text_of(paris.h1) == "Meetups à Paris"
@@ -215,7 +215,7 @@ def test_volunteers_buttons_bring_them_back_in_the_chosen_language(client, auth,
         ("/fr/paris/", FR, "/fr/paris/"),
         ("/fr/paris/?lang=fr", {}, "/fr/paris/?lang=fr"),
         ("/fr/paris/?lang=en&utm_source=x", FR, "/fr/paris/?lang=en"),
-        ("/search?q=paris&lang=fr", {}, "/search?q=paris&lang=fr"),
+        ("/search?q=paris&list=1&lang=fr", {}, "/search?q=paris&lang=fr"),
     ],
 )
 def test_the_canonical_address_keeps_only_a_language_given_in_the_address(

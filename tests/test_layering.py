@@ -25,6 +25,7 @@ PURE_MODULES = [
     "meetups.agenda",
     "meetups.accounts.passwords",
     "meetups.places.names",
+    "meetups.places.city_search",
 ]
 
 

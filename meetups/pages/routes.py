@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from meetups import queries
 from meetups.agenda import DateRange, RangeError, agenda
 from meetups.extensions import db
-from meetups.models import Meetup, MeetupStatus, Venue
+from meetups.models import City, Meetup, MeetupStatus, Venue
 from meetups.places.geo import check_point
 from meetups.schedule import Occurrence, time_zone
 from meetups.web import page_cache
@@ -55,7 +55,7 @@ def index() -> str:
 
 @bp.get("/search")
 @page_cache.for_visitors
-def search() -> tuple[str, int] | str:
+def search() -> tuple[str, int] | str | Response:
     text = request.args.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
         message = gettext(
@@ -64,15 +64,29 @@ def search() -> tuple[str, int] | str:
         return render_template("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
     if not text:
         return render_template("search.html", query=text)
-    cities = queries.search_cities(text)
+    listing = bool(request.args.get("list"))
+    found = queries.find_cities(text)
+    if found.landing and not listing:
+        return _to_city(found.landing, text)
+    venues, meetups = queries.search_venues(text), queries.search_meetups(text)
+    if len(found.cities) == 1 and not (found.respelt or venues or meetups or listing):
+        return _to_city(found.cities[0][0], text)
+    empty = [city for city, count in found.cities if not count]
     return render_template(
         "search.html",
         query=text,
-        cities=cities,
-        venues=queries.search_venues(text),
-        meetups=queries.search_meetups(text),
-        counts=queries.meetup_counts(city.id for city in cities),
+        cities=found.cities,
+        respelt=found.respelt,
+        nearest=queries.nearest_cities_with_meetups(empty, limit=1),
+        venues=venues,
+        meetups=meetups,
     )
+
+
+def _to_city(city: City, text: str) -> Response:
+    """Straight to the city a search names; its page offers the other results."""
+    code = city.country_code.lower()
+    return redirect(url_for(".city", country_code=code, slug=city.slug, q=text))
 
 
 @bp.get("/<string(length=2):country_code>/")
@@ -107,10 +121,13 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     meetups = queries.meetups_in_city(found.id)
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
+    listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
     page = render_template(
         "city.html",
         city=found,
-        listed=[m for m in meetups if m.status != MeetupStatus.ENDED],
+        searched=request.args.get("q", "").strip()[:MAX_QUERY_LENGTH],
+        nearest=[] if listed else queries.nearest_cities_with_meetups([found])[found.id],
+        listed=listed,
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
         next_dates={m.id: _next_happening(m, now) for m in meetups},
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},

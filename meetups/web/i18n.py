@@ -37,7 +37,7 @@ from meetups.web import display
 # The interface's languages, each named in itself (for the switch in the header).
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # Blueprints whose pages keep a chosen language in their links and forms. Buttons too
 # (sign out, confirm, delete…): their targets redirect to a page, which must stay in
 # it. Feeds, the API, sitemaps and static files do not need it.
