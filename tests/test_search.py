@@ -146,6 +146,7 @@ def test_a_town_without_meetups_shows_the_nearest_cities_that_have_some(client, 
     response = client.get("/search?q=Roubaix", follow_redirects=True)
     page = soup_of(response)
 
+    assert page.select_one(".search-note") is None  # Roubaix is the only result
     nearest_cities = [text_of(li) for li in page.select("ul.nearest li")]
     assert nearest_cities[0] == "Lille, France 10 km · 1 meetup"
     assert nearest_cities[1].startswith("Paris, France 2")

@@ -64,13 +64,14 @@ def search() -> tuple[str, int] | str | Response:
         return render_template("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
     if not text:
         return render_template("search.html", query=text)
-    listing = bool(request.args.get("list"))
     found = queries.find_cities(text)
-    if found.landing and not listing:
-        return _to_city(found.landing, text)
     venues, meetups = queries.search_venues(text), queries.search_meetups(text)
-    if len(found.cities) == 1 and not (found.respelt or venues or meetups or listing):
-        return _to_city(found.cities[0][0], text)
+    others = len(found.cities) > 1 or venues or meetups
+    if not request.args.get("list"):
+        if found.landing:
+            return _to_city(found.landing, text if others else None)
+        if len(found.cities) == 1 and not (found.respelt or others):
+            return _to_city(found.cities[0][0], None)
     empty = [city for city, count in found.cities if not count]
     return render_template(
         "search.html",
@@ -83,8 +84,8 @@ def search() -> tuple[str, int] | str | Response:
     )
 
 
-def _to_city(city: City, text: str) -> Response:
-    """Straight to the city a search names; its page offers the other results."""
+def _to_city(city: City, text: str | None) -> Response:
+    """Straight to the city a search names; its page offers the other results, if any."""
     code = city.country_code.lower()
     return redirect(url_for(".city", country_code=code, slug=city.slug, q=text))
 
