@@ -18,7 +18,7 @@ def soup(response) -> BeautifulSoup:
 
 def listed_times(response) -> list[str]:
     """The datetime attributes of the dated list, in page order."""
-    return [t["datetime"] for t in soup(response).select("ol.agenda time")]
+    return [t["datetime"] for t in soup(response).select(".agenda ol.dates time")]
 
 
 def next_weekday(after: date, weekday: int) -> date:
@@ -96,7 +96,7 @@ def test_a_range_across_the_year_end_leaves_cancelled_dates_out_and_shows_moves(
     response = client.get("/fr/paris/?from=2026-12-24&to=2027-01-07")
 
     assert listed_times(response) == ["2026-12-24T09:00:00+01:00", "2027-01-06T18:00:00+01:00"]
-    moved = soup(response).select("ol.agenda li")[-1]
+    moved = soup(response).select(".agenda ol.dates li")[-1]
     assert "Bar Bis" in moved.get_text() and moved.select_one(".badge.moved")
 
 
@@ -195,7 +195,7 @@ def test_the_trip_lists_leg_by_leg_what_the_schedule_module_gives(client, two_ci
             (berlin_coffee, date(2026, 12, 10), date(2026, 12, 21)),
         )
     ]
-    found = [[t["datetime"] for t in leg.select("time")] for leg in legs]
+    found = [[t["datetime"] for t in leg.select("ol.dates time")] for leg in legs]
     assert found == expected
     assert found[1] == ["2026-12-21T08:30:00+01:00"]  # the 14th is cancelled
 
@@ -212,7 +212,7 @@ def test_a_trip_typed_with_city_names_gets_a_stable_address(client, two_cities):
 
 def test_the_trip_feed_holds_exactly_the_dates_the_page_lists(client, two_cities):
     page = client.get(f"/trip?{TRIP}")
-    listed = sorted(t["datetime"] for t in soup(page).select(".trip-plan time"))
+    listed = sorted(t["datetime"] for t in soup(page).select(".trip-plan ol.dates time"))
 
     feed = client.get(f"/trip.ics?{TRIP}")
 

@@ -11,7 +11,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.agenda import DateRange, RangeError, agenda
+from meetups.agenda import DateRange, Entry, RangeError, agenda
 from meetups.extensions import db
 from meetups.models import City, Meetup, MeetupStatus, Venue
 from meetups.places.geo import check_point
@@ -48,7 +48,8 @@ def index() -> str:
         "index.html",
         countries=by_country_name(queries.countries_with_meetups()),
         cities=queries.cities_with_meetups(busiest=HOME_CITIES),
-        this_week=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
+        this_week=[Entry(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
+        places=moved_to_venues(meetups.values()),
         more_this_week=len(coming.dates) > HOME_DATES,
     )
 

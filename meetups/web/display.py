@@ -23,6 +23,13 @@ def long_date(day: date, language: str = "en") -> str:
     return format_date(day, LONG_DATE, locale=language)
 
 
+def day_in_year(day: date, language: str = "en") -> str:
+    """ "Thursday 10 December": a date of this year, its year left unsaid."""
+    if language == "en":
+        return f"{day:%A} {day.day} {day:%B}"
+    return format_date(day, "EEEE d MMMM", locale=language)
+
+
 def time_range(start: datetime, end: datetime) -> str:
     """ "09:00–11:00", in the wall-clock time of `start`'s zone."""
     return f"{start:%H:%M}–{end.astimezone(start.tzinfo):%H:%M}"

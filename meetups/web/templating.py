@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
@@ -9,6 +10,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from meetups import queries
+from meetups.agenda import by_local_day
 from meetups.extensions import db
 from meetups.feeds.catalogue import Feed
 from meetups.feeds.subscribe import SubscriptionLinks, subscription_links
@@ -20,6 +22,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         # Words and dates in the visitor's language (see `i18n`); times are 24-hour everywhere.
         long_date=i18n.long_date,
+        day_heading=i18n.day_heading,
+        # Dates grouped under their local day: `entries|by_local_day("occurrence.start")`.
+        by_local_day=lambda items, start: by_local_day(items, attrgetter(start)),
         zone_abbreviation=display.zone_abbreviation,
         distance=i18n.distance,
         # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
