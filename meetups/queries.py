@@ -291,6 +291,29 @@ def nearest_cities_with_meetups(
     return nearest
 
 
+# A position further than this from any city is named "you", not after a city.
+NEAR_A_CITY_KM = 30.0
+# Within this, the biggest city names a position: "near Paris", not its arrondissement.
+IN_A_CITY_KM = 10.0
+
+
+def nearest_city(latitude: float, longitude: float) -> City | None:
+    """The city a point is in or near, if any: to say "near Lille" rather than coordinates."""
+    boxes = [
+        and_(City.latitude.between(b.south, b.north), City.longitude.between(b.west, b.east))
+        for b in bounding_boxes(latitude, longitude, NEAR_A_CITY_KM)
+    ]
+    around = [
+        (distance_km(latitude, longitude, c.latitude, c.longitude), c)
+        for c in db.session.scalars(select(City).where(or_(*boxes)))
+    ]
+    inside = [city for km, city in around if km <= IN_A_CITY_KM]
+    if inside:
+        return max(inside, key=lambda city: (city.population, -city.id))
+    near = [(km, city.id, city) for km, city in around if km <= NEAR_A_CITY_KM]
+    return min(near)[2] if near else None
+
+
 def meetups_near(latitude: float, longitude: float, radius_km: float) -> list[tuple[Meetup, float]]:
     """Listed meetups within the radius, nearest first: a box on the index, then exact distance."""
     boxes = [

@@ -26,6 +26,7 @@ PURE_MODULES = [
     "meetups.accounts.passwords",
     "meetups.places.names",
     "meetups.places.city_search",
+    "meetups.places.directions",
 ]
 
 

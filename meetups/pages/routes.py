@@ -167,6 +167,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
         dates=found.next_dates(_now(), NEXT_DATES),
         confirmed_recently=_confirmed_recently(found),
         venues={change.venue_id: change.venue for change in found.changes if change.venue},
+        markers=_markers([found.venue]),
     )
 
 
@@ -224,50 +225,82 @@ def _next_happening(meetup: Meetup, now: datetime) -> Occurrence | None:
 @bp.get("/near")
 @page_cache.for_visitors
 def near() -> tuple[str, int] | str:
-    """Meetups by distance from a point (from the browser) or a city typed in the box."""
+    """Meetups by distance from a point (from the browser) or a city typed in the box.
+
+    The form carries the point on, so that a new distance or order keeps it.
+    """
     form = request.args
-    if not any(form.get(key) for key in ("lat", "lon", "q")):
-        return render_template("near.html", form=form, radius=DEFAULT_RADIUS_KM)
+    if not any(form.get(key) for key in ("lat", "lon", "q", "km", "sort")):
+        return render_template("near.html", form=form, radius=DEFAULT_RADIUS_KM, sort="distance")
     try:
-        point = _point_from(form)
+        latitude, longitude, place, located = _point_from(form)
         radius = _radius_from(form)
+        sort = _sort_from(form)
     except ValueError as error:
         return render_template("near.html", form=form, error=translate(error), radius=None), 400
-    latitude, longitude, place = point
     found = queries.meetups_near(latitude, longitude, radius)
     now = _now()
+    results = [(m, distance, _next_happening(m, now)) for m, distance in found]
+    if sort == "date":
+        results.sort(key=_by_next_date)
     return render_template(
         "near.html",
         form=form,
         radius=radius,
+        sort=sort,
         place=place,
+        located=located,
         point=(latitude, longitude),
-        results=[(m, distance, _next_happening(m, now)) for m, distance in found],
+        results=results,
         markers=_markers(m.venue for m, _ in found),
     )
 
 
-def _point_from(form: Mapping[str, str]) -> tuple[float, float, str]:
-    if form.get("lat") or form.get("lon"):
+NEAR_ORDERS = ("distance", "date")
+# Far in the future: meetups with no coming date go last when sorted by date.
+NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _by_next_date(result: tuple[Meetup, float, Occurrence | None]) -> tuple[datetime, float]:
+    _, distance, next_date = result
+    return (next_date.start if next_date else NEVER, distance)
+
+
+def _sort_from(form: Mapping[str, str]) -> str:
+    sort = form.get("sort", "").strip() or "distance"
+    if sort not in NEAR_ORDERS:
+        raise ValueError(gettext("Sort by distance or by next date."))
+    return sort
+
+
+def _point_from(form: Mapping[str, str]) -> tuple[float, float, str, bool]:
+    """(latitude, longitude, place name, whether it is the visitor's own position).
+
+    A city typed in the box wins over a position carried on from before.
+    """
+    text = form.get("q", "").strip()
+    if not text and (form.get("lat") or form.get("lon")):
         latitude = _number(form.get("lat", ""), "latitude")
         longitude = _number(form.get("lon", ""), "longitude")
         check_point(latitude, longitude)
-        return latitude, longitude, f"{latitude:.4f}, {longitude:.4f}"
-    text = form.get("q", "").strip()
+        around = queries.nearest_city(latitude, longitude)
+        return latitude, longitude, city_name(around) if around else "", True
+    if not text:
+        raise ValueError(gettext("Type a city, or use your location, to look around it."))
     if len(text) > MAX_QUERY_LENGTH:
         raise ValueError(
             gettext("Please type at most %(count)d characters.", count=MAX_QUERY_LENGTH)
         )
-    cities = queries.search_cities(text, limit=1)
-    if not cities:
+    found = queries.find_cities(text, limit=1)
+    if not found.cities or found.respelt:
         raise ValueError(
             gettext(
                 "No city called “%(name)s”. Try its name in English or its own language.", name=text
             )
         )
-    city = cities[0]
+    city = found.landing or found.cities[0][0]
     place = f"{city_name(city)}, {country_name(city.country)}"
-    return city.latitude, city.longitude, place
+    return city.latitude, city.longitude, place, False
 
 
 def _radius_from(form: Mapping[str, str]) -> float:

@@ -15,6 +15,7 @@ from meetups.extensions import db
 from meetups.feeds.catalogue import Feed
 from meetups.feeds.subscribe import SubscriptionLinks, subscription_links
 from meetups.markup import render_markdown
+from meetups.places import directions
 from meetups.web import display, i18n
 
 
@@ -37,6 +38,9 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         time_range=display.time_range,
+        geo_uri=directions.geo_uri,
+        osm_directions=directions.osm_directions,
+        osm_map=directions.osm_map,
         demo_data_present=queries.demo_data_present,
         subscription=_subscription,
     )
