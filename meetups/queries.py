@@ -203,6 +203,8 @@ class CityFinding:
     landing: City | None = None
     # Nothing is called that: these are names spelt like it.
     respelt: bool = False
+    # Every city with exactly that name, when several have it ("Springfield").
+    named: list[City] = field(default_factory=list)
 
 
 def find_cities(text: str, limit: int = 20) -> CityFinding:
@@ -272,6 +274,7 @@ def _ranked_cities(names: Any, key: str, limit: int) -> CityFinding:
     return CityFinding(
         cities=[by_id[candidate.id] for candidate in ranked],
         landing=by_id[landing.id][0] if landing else None,
+        named=[by_id[candidate.id][0] for candidate in ranked if candidate.is_exact(key)],
     )
 
 
