@@ -4,11 +4,14 @@ it is not this one, each day counted in the meetup's own zone."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from bs4 import BeautifulSoup
 
 from meetups.agenda import by_local_day
+from meetups.feeds.subscribe import date_links
 from meetups.web import display
 from meetups.web.i18n import day_heading
 
@@ -66,3 +69,33 @@ def test_dates_from_several_zones_fall_under_their_own_local_day():
         (date(2026, 12, 8), [paris_tuesday, new_york_tuesday]),
         (date(2026, 12, 9), [sydney_wednesday]),
     ]
+
+
+def test_one_date_goes_to_web_calendars_at_its_local_time():
+    start = datetime(2026, 12, 10, 9, tzinfo=PARIS)
+
+    links = date_links(
+        "Open Coffee", start, start + timedelta(hours=2), "Café, Paris", "https://x/m/oc/"
+    )
+
+    google = parse_qs(urlsplit(links.google).query)
+    assert google["dates"] == ["20261210T090000/20261210T110000"] and google["ctz"] == [
+        "Europe/Paris"
+    ]
+    assert google["text"] == ["Open Coffee"] and google["location"] == ["Café, Paris"]
+    outlook = parse_qs(urlsplit(links.outlook).query)
+    assert outlook["startdt"] == ["2026-12-10T09:00:00+01:00"]
+    assert outlook["enddt"] == ["2026-12-10T11:00:00+01:00"]
+
+
+def test_each_date_on_a_meetup_page_offers_one_quiet_calendar_choice(client, make_meetup):
+    make_meetup("Coffee")
+
+    page = BeautifulSoup(client.get("/m/coffee/").text, "html5lib")
+
+    choices = page.select("ol.dates li:not(.cancelled) details.add-to-calendar")
+    assert len(choices) == 8
+    first = {a.get_text(): a["href"] for a in choices[0].select("a")}
+    assert set(first) == {"Apple Calendar, Outlook, Thunderbird", "Google Calendar", "Outlook.com"}
+    assert first["Google Calendar"].startswith("https://calendar.google.com/calendar/render?")
+    assert "ctz=Europe%2FParis" in first["Google Calendar"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -13,9 +14,10 @@ from meetups import queries
 from meetups.agenda import by_local_day
 from meetups.extensions import db
 from meetups.feeds.catalogue import Feed
-from meetups.feeds.subscribe import SubscriptionLinks, subscription_links
+from meetups.feeds.subscribe import DateLinks, SubscriptionLinks, date_links, subscription_links
 from meetups.markup import render_markdown
 from meetups.places import directions
+from meetups.schedule import Occurrence
 from meetups.web import display, i18n
 
 
@@ -43,10 +45,19 @@ def init_app(app: Flask) -> None:
         osm_map=directions.osm_map,
         demo_data_present=queries.demo_data_present,
         subscription=_subscription,
+        date_links=_date_links,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.register_error_handler(HTTPException, _http_error)
+
+
+def _date_links(meetup: Any, occurrence: Occurrence, venue: Any) -> DateLinks:
+    """Google and Outlook.com links for one date of a meetup, at the venue it happens at."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    page = base + url_for("pages.meetup", slug=meetup.slug, lang=None)
+    where = ", ".join(part for part in (venue.name, venue.address, venue.city.name) if part)
+    return date_links(meetup.name, occurrence.start, occurrence.end, where, page)
 
 
 def _subscription(kind: str, *slugs: str, name: str) -> SubscriptionLinks:
