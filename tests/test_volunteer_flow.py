@@ -120,7 +120,7 @@ def test_volunteers_list_a_meetup_cancel_a_date_undo_an_edit_and_resolve_a_repor
     )
     volunteer.get_by_role("button", name="Save", exact=True).click()
     expect(volunteer.get_by_role("heading", level=1)).to_have_text("Café Lumière")
-    expect(volunteer.get_by_text("(approximate: the centre of Paris)")).to_be_visible()
+    expect(volunteer.get_by_text("Position approximate: the centre of Paris.")).to_be_visible()
 
     # The meetup, every week on the day of the first date to come, listed from four weeks ago.
     volunteer.get_by_role("link", name="Add a meetup here").click()
