@@ -7,13 +7,15 @@ dates are left out; moved ones count on the day and at the place they went to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, time, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from meetups.schedule import Occurrence, is_supported_day, local_datetime, occurrences
 from meetups.texts import N_
+
+Item = TypeVar("Item")
 
 # The longest range a page or the API lists at once.
 MAX_DAYS = 92
@@ -102,3 +104,18 @@ def _parse_day(text: str, name: str) -> date:
             )
         )
     return day
+
+
+def by_local_day(
+    items: Iterable[Item], start_of: Callable[[Item], datetime]
+) -> list[tuple[date, list[Item]]]:
+    """Items under their local day, days in order, each day's items in the order given.
+
+    Dates from several zones sorted by the instant they start can interleave days
+    (Sydney's Wednesday morning is Tuesday evening in New York); a reader wants
+    each day once.
+    """
+    days: dict[date, list[Item]] = {}
+    for item in items:
+        days.setdefault(start_of(item).date(), []).append(item)
+    return sorted(days.items(), key=lambda pair: pair[0])

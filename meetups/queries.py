@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from meetups.agenda import DateRange
@@ -28,7 +28,9 @@ from meetups.models import (
     stored_last_date,
     stored_schedule,
 )
+from meetups.places import city_search
 from meetups.places.geo import bounding_boxes, distance_km
+from meetups.places.names import other_names
 from meetups.schedule import Change, Schedule
 from meetups.slugs import name_key
 
@@ -321,6 +323,133 @@ def venues_in_boxes(latitude: float, longitude: float, radius_km: float) -> Colu
             for box in bounding_boxes(latitude, longitude, radius_km)
         )
     )
+
+
+# Enough candidates that the noise a search drops still leaves a page of cities.
+CANDIDATES = 60
+
+
+@dataclass
+class CityFinding:
+    """The cities a search means, best first, with their listed meetups."""
+
+    cities: list[tuple[City, int]] = field(default_factory=list)
+    # The one city it names, to go straight to.
+    landing: City | None = None
+    # Nothing is called that: these are names spelt like it.
+    respelt: bool = False
+    # Every city with exactly that name, when several have it ("Springfield").
+    named: list[City] = field(default_factory=list)
+
+
+def find_cities(text: str, limit: int = 20) -> CityFinding:
+    """The cities a search means (see `city_search`); near spellings when none is called so."""
+    key = name_key(text)
+    if not key:
+        return CityFinding()
+    found = _ranked_cities(_starts_with(CityName.key, key), key, limit)
+    if found.cities:
+        return found
+    length = func.length(CityName.key)
+    lookalikes = db.session.scalars(
+        select(CityName.key)
+        .where(_starts_with(CityName.key, key[:2]), length.between(len(key) - 2, len(key) + 2))
+        .limit(20_000)
+    )
+    spellings = city_search.close_spellings(key, lookalikes)
+    if not spellings:
+        return CityFinding()
+    respelt = _ranked_cities(CityName.key.in_(spellings), spellings[0], limit)
+    return CityFinding(cities=respelt.cities, respelt=True)
+
+
+def _ranked_cities(names: Any, key: str, limit: int) -> CityFinding:
+    counts = (
+        select(Venue.city_id.label("city_id"), func.count(Meetup.id).label("meetups"))
+        .join(Meetup, Meetup.venue_id == Venue.id)
+        .where(Meetup.status.in_(LISTED))
+        .group_by(Venue.city_id)
+        .subquery()
+    )
+    exact = City.id.in_(select(CityName.city_id).where(CityName.key == key))
+    rows = db.session.execute(
+        select(City, func.coalesce(counts.c.meetups, 0))
+        .outerjoin(counts, counts.c.city_id == City.id)
+        .where(City.id.in_(select(CityName.city_id).where(names)))
+        .order_by(
+            case((exact, 0), else_=1),
+            case((counts.c.meetups.is_(None), 1), else_=0),
+            City.population.desc(),
+            City.id,
+        )
+        .limit(CANDIDATES)
+    ).all()
+    matched: dict[int, list[str]] = {}
+    for city_id, matched_key in db.session.execute(
+        select(CityName.city_id, CityName.key).where(
+            CityName.city_id.in_([city.id for city, _ in rows]), names
+        )
+    ):
+        matched.setdefault(city_id, []).append(matched_key)
+    by_id = {city.id: (city, meetups) for city, meetups in rows}
+    candidates = [
+        city_search.Candidate(
+            id=city.id,
+            own_keys=tuple(name_key(name) for name in (city.name, *other_names(city.id))),
+            matched_keys=tuple(matched.get(city.id, ())),
+            population=city.population,
+            meetups=meetups,
+            latitude=city.latitude,
+            longitude=city.longitude,
+        )
+        for city, meetups in rows
+    ]
+    ranked = city_search.rank(candidates, key)[:limit]
+    landing = city_search.landing(ranked, key)
+    return CityFinding(
+        cities=[by_id[candidate.id] for candidate in ranked],
+        landing=by_id[landing.id][0] if landing else None,
+        named=[by_id[candidate.id][0] for candidate in ranked if candidate.is_exact(key)],
+    )
+
+
+def nearest_cities_with_meetups(
+    cities: Iterable[City], limit: int = 5
+) -> dict[int, list[tuple[City, int, float]]]:
+    """By city id: (city, meetups, km) for the cities with meetups closest to it, itself
+    left out, so that a town without any points to where there are some."""
+    with_meetups = cities_with_meetups()
+    nearest: dict[int, list[tuple[City, int, float]]] = {}
+    for city in cities:
+        others = [
+            (pair, c.latitude, c.longitude) for pair in with_meetups if (c := pair[0]) != city
+        ]
+        found = city_search.nearest(city.latitude, city.longitude, others, limit)
+        nearest[city.id] = [(other, meetups, km) for (other, meetups), km in found]
+    return nearest
+
+
+# A position further than this from any city is named "you", not after a city.
+NEAR_A_CITY_KM = 30.0
+# Within this, the biggest city names a position: "near Paris", not its arrondissement.
+IN_A_CITY_KM = 10.0
+
+
+def nearest_city(latitude: float, longitude: float) -> City | None:
+    """The city a point is in or near, if any: to say "near Lille" rather than coordinates."""
+    boxes = [
+        and_(City.latitude.between(b.south, b.north), City.longitude.between(b.west, b.east))
+        for b in bounding_boxes(latitude, longitude, NEAR_A_CITY_KM)
+    ]
+    around = [
+        (distance_km(latitude, longitude, c.latitude, c.longitude), c)
+        for c in db.session.scalars(select(City).where(or_(*boxes)))
+    ]
+    inside = [city for km, city in around if km <= IN_A_CITY_KM]
+    if inside:
+        return max(inside, key=lambda city: (city.population, -city.id))
+    near = [(km, city.id, city) for km, city in around if km <= NEAR_A_CITY_KM]
+    return min(near)[2] if near else None
 
 
 def meetups_near(latitude: float, longitude: float, radius_km: float) -> list[tuple[Meetup, float]]:

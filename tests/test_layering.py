@@ -53,6 +53,8 @@ DOMAIN = [
     "meetups.embeds.listing",
     "meetups.zone_database",
     "meetups.accounts.tokens",
+    "meetups.places.city_search",
+    "meetups.places.directions",
 ]
 
 

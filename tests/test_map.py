@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import PHONE
@@ -51,7 +52,10 @@ def test_no_tile_url_means_no_map(app, client, make_meetup):
     assert soup.select("li.card")
 
 
-def test_tiles_load_only_after_the_visitor_asks(app, browser, live_server, make_venue, make_meetup):
+@pytest.mark.parametrize("path", ["/v/cafe-map-paris/", "/m/mapped/"], ids=["venue", "meetup"])
+def test_tiles_load_only_after_the_visitor_asks(
+    app, browser, live_server, make_venue, make_meetup, path
+):
     venue = make_venue("Café Map", latitude=48.86, longitude=2.35)
     make_meetup("Mapped", venue=venue)
     app.config["MAP_TILE_URL"] = live_server + "/tiles/{z}/{x}/{y}.png"
@@ -60,7 +64,7 @@ def test_tiles_load_only_after_the_visitor_asks(app, browser, live_server, make_
     tiles: list[str] = []
     page.on("request", lambda r: tiles.append(r.url) if "/tiles/" in r.url else None)
 
-    page.goto(live_server + "/v/cafe-map-paris/")
+    page.goto(live_server + path)
     page.wait_for_load_state("networkidle")
     assert tiles == []
     page.get_by_role("button", name="Show map").click()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 
 from meetups.models import MeetupStatus
+from tests.conftest import DESKTOP, PHONE
 
 
 def results(client, **params):
@@ -115,3 +119,121 @@ def test_cost_follows_nearby_venues_not_the_directory(
         make_meetup(f"Tokyo {n}", venue=make_venue(f"Kissa {n}", city=tokyo), tags=[f"t{n}"])
 
     assert count_queries(lambda: client.get("/near?lat=48.8566&lon=2.3522&km=2")) == before
+
+
+# --- Keeping the place: the position goes on with every new distance or order ---------------
+
+
+def form_fields(soup) -> dict[str, str]:
+    """What the near form sends as it stands: enabled fields with their values."""
+    form = soup.select_one("form.near-form")
+    fields = {
+        field["name"]: field.get("value", "")
+        for field in form.select("input[name]")
+        if not field.has_attr("disabled")
+    }
+    for select in form.select("select"):
+        chosen = select.select_one("option[selected]") or select.select_one("option")
+        fields[select["name"]] = chosen["value"]
+    return fields
+
+
+def test_a_position_is_kept_when_the_distance_changes(client, around_paris):
+    _, _, first = results(client, lat="48.8566", lon="2.3522", km="1")
+    sent = form_fields(first) | {"km": "3"}
+
+    status, rows, again = results(client, **sent)
+
+    assert sent["lat"] == "48.8566" and sent["lon"] == "2.3522" and sent["q"] == ""
+    assert status == 200
+    assert [name for name, _ in rows] == ["Here Coffee", "Near Coffee", "Edge In Coffee"]
+    assert " ".join(again.h1.get_text().split()) == "Meetups within 3.0 km of you, near Paris"
+
+
+def test_a_city_typed_wins_over_a_position_carried_on(client, around_paris, make_city):
+    make_city("Lyon", latitude=45.76, longitude=4.84)
+
+    status, rows, soup = results(client, q="Lyon", lat="48.8566", lon="2.3522", km="3")
+
+    assert status == 200 and rows == []
+    assert "Lyon, France" in soup.h1.get_text()
+
+
+def test_far_from_any_city_the_position_is_you(client, around_paris):
+    status, _, soup = results(client, lat="0", lon="-30", km="5")
+
+    assert status == 200
+    assert " ".join(soup.h1.get_text().split()) == "Meetups within 5.0 km of you"
+
+
+def test_results_can_be_sorted_by_next_date(client, make_city, make_venue, make_meetup):
+    paris = make_city("Paris", latitude=48.8566, longitude=2.3522)
+    near = make_venue("Café Near", city=paris, latitude=48.8566, longitude=2.3522)
+    further = make_venue("Café Further", city=paris, latitude=48.8666, longitude=2.3522)
+    make_meetup(
+        "Monthly",
+        venue=near,
+        rrule="FREQ=MONTHLY;BYDAY=1MO",
+        first_date=date.today() + timedelta(days=20),
+    )
+    make_meetup("Daily", venue=further, rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU")
+
+    _, by_distance, _ = results(client, lat="48.8566", lon="2.3522", km="5")
+    _, by_date, soup = results(client, lat="48.8566", lon="2.3522", km="5", sort="date")
+
+    assert [name for name, _ in by_distance] == ["Monthly", "Daily"]
+    assert [name for name, _ in by_date] == ["Daily", "Monthly"]
+    assert soup.select_one("#near-sort option[selected]")["value"] == "date"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"km": "3"}, "Type a city, or use your location"),
+        ({"q": "paris", "sort": "price"}, "Sort by distance or by next date."),
+    ],
+)
+def test_missing_place_or_unknown_order_is_explained(client, around_paris, params, message):
+    status, _, soup = results(client, **params)
+
+    assert status == 400
+    assert message in soup.select_one(".error").get_text()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_near_me_keeps_the_position_when_the_distance_changes(
+    browser, live_server, around_paris, viewport
+):
+    context = browser.new_context(
+        viewport=viewport,
+        geolocation={"latitude": 48.8566, "longitude": 2.3522},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(live_server + "/near")
+
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_url("**lat=48.8566**")
+    page.get_by_label("Distance").select_option("3")
+    page.wait_for_url("**km=3**")
+
+    assert "lat=48.8566" in page.url and "lon=2.3522" in page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Meetups within 3.0 km of you, near Paris"
+    )
+    expect(page.locator("ol.near-results li")).to_have_count(3)
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_refused_location_is_explained(browser, live_server, around_paris):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server + "/near")
+
+    page.get_by_role("button", name="Use my location").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Your browser did not share your location.")
+    expect(page.get_by_label("City", exact=True)).to_be_focused()
+    context.close()

@@ -65,8 +65,10 @@ def test_home_lists_what_happens_in_the_next_seven_days(client, make_meetup):
 
     soup = page(client, "/")
 
-    listed = [text_of(li) for li in soup.select("#this-week + ul li")]
+    days = [text_of(h3) for h3 in soup.select("#this-week ~ .agenda .day-heading")]
+    listed = [text_of(li) for li in soup.select("#this-week ~ .agenda ol.dates li")]
     assert len(listed) == 7 and all("Weekly Coffee" in line for line in listed)
+    assert len(days) == 7 and days[0] in ("Today", "Tomorrow")
 
 
 def test_country_page_lists_its_cities_only(client, make_city, make_venue, make_meetup):
@@ -253,7 +255,7 @@ def test_city_search_finds_alternate_and_accentless_names(client, make_city, que
     make_city("Köln", "DE", "Germany", "Europe/Berlin", alternate_names=("Cologne", "Colonia"))
     make_city("Kolkata", "IN", "India", "Asia/Kolkata", population=4_000_000)
 
-    soup = page(client, f"/search?q={query}")
+    soup = page(client, f"/search?q={query}&list=1")
 
     assert "/de/koln/" in [a["href"] for a in soup.select("ul.cities a")]
 

@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 
 from meetups.agenda import MAX_DAYS, DateRange, RangeError, local_dates
 from meetups.trips.itinerary import MAX_LEGS
 from tests.calendar_parsers import Window, read_with_ical, read_with_icalendar
+from tests.conftest import DESKTOP, PHONE
 
 
 def soup(response) -> BeautifulSoup:
@@ -18,7 +20,7 @@ def soup(response) -> BeautifulSoup:
 
 def listed_times(response) -> list[str]:
     """The datetime attributes of the dated list, in page order."""
-    return [t["datetime"] for t in soup(response).select("ol.agenda time")]
+    return [t["datetime"] for t in soup(response).select(".agenda ol.dates time")]
 
 
 def next_weekday(after: date, weekday: int) -> date:
@@ -96,7 +98,7 @@ def test_a_range_across_the_year_end_leaves_cancelled_dates_out_and_shows_moves(
     response = client.get("/fr/paris/?from=2026-12-24&to=2027-01-07")
 
     assert listed_times(response) == ["2026-12-24T09:00:00+01:00", "2027-01-06T18:00:00+01:00"]
-    moved = soup(response).select("ol.agenda li")[-1]
+    moved = soup(response).select(".agenda ol.dates li")[-1]
     assert "Bar Bis" in moved.get_text() and moved.select_one(".badge.moved")
 
 
@@ -195,7 +197,7 @@ def test_the_trip_lists_leg_by_leg_what_the_schedule_module_gives(client, two_ci
             (berlin_coffee, date(2026, 12, 10), date(2026, 12, 21)),
         )
     ]
-    found = [[t["datetime"] for t in leg.select("time")] for leg in legs]
+    found = [[t["datetime"] for t in leg.select("ol.dates time")] for leg in legs]
     assert found == expected
     assert found[1] == ["2026-12-21T08:30:00+01:00"]  # the 14th is cancelled
 
@@ -212,7 +214,7 @@ def test_a_trip_typed_with_city_names_gets_a_stable_address(client, two_cities):
 
 def test_the_trip_feed_holds_exactly_the_dates_the_page_lists(client, two_cities):
     page = client.get(f"/trip?{TRIP}")
-    listed = sorted(t["datetime"] for t in soup(page).select(".trip-plan time"))
+    listed = sorted(t["datetime"] for t in soup(page).select(".trip-plan ol.dates time"))
 
     feed = client.get(f"/trip.ics?{TRIP}")
 
@@ -264,3 +266,133 @@ def test_the_empty_planner_offers_a_form(client):
 
     assert response.status_code == 200
     assert len(soup(response).select("fieldset.trip-leg")) == 3
+
+
+# --- Results first, near misses, subscribing ------------------------------------------------
+
+
+def test_a_planned_trip_shows_its_results_before_the_folded_form(client, make_meetup):
+    make_meetup("Open Coffee", rrule="FREQ=WEEKLY;BYDAY=TH", first_date=date(2026, 1, 1))
+
+    page = soup(client.get("/trip?city=fr/paris&arrive=2026-12-09&leave=2026-12-11"))
+
+    main = page.main
+    results, form = main.select_one("#plan-heading"), main.select_one("form.trip-form")
+    everything = main.find_all(True)
+    assert everything.index(results) < everything.index(form)
+    assert form.find_parent("details").summary.get_text() == "Change the trip"
+    links = {a.get_text(): a["href"] for a in page.select("#trip-subscribe ~ ul a")}
+    assert links["Add to Outlook.com"].startswith("https://outlook.live.com/calendar/0/addfromweb?")
+    assert page.select_one("#trip-feed-url")["value"].startswith("http://127.0.0.1:5000/trip.ics?")
+
+
+def test_a_stay_with_no_meetup_mentions_the_dates_just_outside_it(client, make_meetup):
+    make_meetup("Open Coffee", rrule="FREQ=WEEKLY;BYDAY=TH", first_date=date(2026, 1, 1))
+
+    # Friday to Wednesday: the Thursdays before and after are just missed.
+    page = soup(client.get("/trip?city=fr/paris&arrive=2026-12-11&leave=2026-12-16"))
+
+    miss = page.select_one(".trip-plan .near-miss")
+    assert [t["datetime"][:10] for t in miss.select("time")] == ["2026-12-10", "2026-12-17"]
+    assert "Just outside your stay:" in miss.get_text()
+
+
+def test_every_problem_of_every_leg_is_shown_at_once(client, two_cities):
+    response = client.get(
+        "/trip?city=Atlantis&arrive=soon&leave=2026-12-02&city=&arrive=&leave=2026-12-03"
+    )
+
+    problems = [li.get_text() for li in soup(response).select(".error li")]
+    assert response.status_code == 400
+    assert problems == [
+        "Leg 1: no city called “Atlantis” is known.",
+        "Leg 1: give the arrival and departure in Atlantis as dates (YYYY-MM-DD).",
+        "Leg 2: which city?",
+        "Leg 2: give the arrival and departure as dates (YYYY-MM-DD).",
+    ]
+
+
+def test_a_name_several_cities_have_is_asked_about(client, make_city, make_venue, make_meetup):
+    chicago = make_city("Chicago", "US", "United States", "America/Chicago", 41.88, -87.63)
+    make_meetup("Chicago Coffee", venue=make_venue("Bean", city=chicago))
+    make_city("Springfield", "US", "United States", "America/Chicago", 39.80, -89.64, 116_000)
+    make_city(
+        "Springfield",
+        "US",
+        "United States",
+        "America/Chicago",
+        37.22,
+        -93.30,
+        167_000,
+        slug="springfield-2",
+    )
+    trip = "/trip?city=Springfield&arrive=2026-12-01&leave=2026-12-02"
+
+    asked = soup(client.get(trip))
+    choice = asked.select_one("select[name=city]")
+    options = {o["value"]: o.get_text() for o in choice.select("option")}
+    chosen = client.get(
+        "/trip",
+        query_string={"city": "us/springfield", "arrive": "2026-12-01", "leave": "2026-12-02"},
+    )
+
+    assert (
+        "Leg 1: several cities are called “Springfield”: choose one."
+        in asked.select_one(".error").get_text()
+    )
+    assert choice.find_parent("label").get_text().startswith("Which Springfield?")
+    assert options == {
+        "us/springfield-2": "Springfield, United States: 710 km from Chicago",
+        "us/springfield": "Springfield, United States: 286 km from Chicago",
+    }
+    assert chosen.status_code == 200
+
+
+def test_a_country_after_a_comma_settles_a_name(client, make_city, make_meetup, make_venue):
+    make_city("Paris", "US", "United States", "America/Chicago", 33.66, -95.55, 25_000)
+    make_meetup("Coffee", venue=make_venue("Café", city=make_city("Paris")))
+
+    response = client.get("/trip?city=Paris, United States&arrive=2026-12-01&leave=2026-12-02")
+
+    assert response.status_code == 302
+    assert "city=us/paris" in response.headers["Location"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("Leg 1", "City", "Show my meetups", "Your meetups", "Copy", "Copied")),
+        ("fr", ("Étape 1", "Ville", "Afficher mes meetups", "Vos meetups", "Copier", "Copiée")),
+    ],
+)
+def test_a_planned_trip_comes_first_and_its_feed_address_copies_in_one_tap(
+    browser, live_server, two_cities, make_city, viewport, language, words
+):
+    leg, city, show, results, copy, copied = words
+    make_city("Lille", latitude=50.63, longitude=3.06)
+    today = date.today()
+    context = browser.new_context(
+        viewport=viewport, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server}/trip?lang={language}")
+    for number, name in enumerate(("Paris", "Lille", "Berlin")):
+        fields = page.get_by_role("group", name=f"{leg[:-1]}{number + 1}")
+        fields.get_by_label(city).fill(name)
+        fields.locator("input[name=arrive]").fill(str(today + timedelta(days=3 * number + 1)))
+        fields.locator("input[name=leave]").fill(str(today + timedelta(days=3 * number + 2)))
+    page.get_by_role("button", name=show).click()
+
+    heading = page.get_by_role("heading", name=results)
+    expect(heading).to_be_in_viewport()
+    expect(page.locator(".trip-plan")).to_have_count(3)
+    page.get_by_role("button", name=copy, exact=True).click()
+
+    expect(page.get_by_role("button", name=copied)).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()").startswith(
+        "http://127.0.0.1:5000/trip.ics?city=fr/paris"
+    )
+    assert context.cookies() == []
+    context.close()

@@ -434,6 +434,7 @@ def test_no_payload_runs_on_the_meetup_page_or_the_moderation_dashboard(browser,
     expect(page.get_by_text(CANCEL_NOTE)).to_be_visible()
     assert page.evaluate("typeof window.__xss") == "undefined"
 
+    page.locator("summary", has_text="Menu").click()
     page.get_by_role("link", name="Volunteer sign in").click()
     page.get_by_label("Email", exact=True).fill(MODERATOR)
     page.get_by_label("Password", exact=True).fill(PASSWORD)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit, urlunsplit
+from datetime import datetime
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+GOOGLE_DATE = "%Y%m%dT%H%M%S"
 
 
 @dataclass(frozen=True)
@@ -28,4 +31,39 @@ def subscription_links(feed_url: str, name: str) -> SubscriptionLinks:
             + "&name="
             + quote(name, safe="")
         ),
+    )
+
+
+@dataclass(frozen=True)
+class DateLinks:
+    """Web calendars' "add this event" pages for one date, for people without a calendar app."""
+
+    google: str
+    outlook: str
+
+
+def date_links(title: str, start: datetime, end: datetime, where: str, page: str) -> DateLinks:
+    """One date at its local wall-clock time and zone, so that the calendar shows it right
+    wherever the traveller's phone is set."""
+    local_end = end.astimezone(start.tzinfo)
+    google = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start:{GOOGLE_DATE}}/{local_end:{GOOGLE_DATE}}",
+        "ctz": str(start.tzinfo),
+        "location": where,
+        "details": page,
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": start.isoformat(),
+        "enddt": local_end.isoformat(),
+        "location": where,
+        "body": page,
+    }
+    return DateLinks(
+        google="https://calendar.google.com/calendar/render?" + urlencode(google),
+        outlook="https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(outlook),
     )

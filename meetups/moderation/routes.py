@@ -28,15 +28,18 @@ from meetups.moderation import queue
 from meetups.web.i18n import translate
 from meetups.web.permissions import moderator_required
 from meetups.web.rate_limits import limit_reports
+from meetups.web.same_origin import same_origin_form
 
 bp = Blueprint("moderation", __name__)
 
 
 @bp.route("/m/<slug>/report", methods=["GET", "POST"])
+@same_origin_form
 @limit_reports
 def report(slug: str) -> str | Response | tuple[str, int]:
+    """Anyone's report, without an account or a cookie: no session token, no flash."""
     meetup = queries.meetup(slug) or abort(404)
-    form = ReportForm()
+    form = ReportForm(meta={"csrf": False})
     if not form.is_submitted():
         return render_template("moderation/report.html", form=form, meetup=meetup)
     if not form.validate():
@@ -48,8 +51,7 @@ def report(slug: str) -> str | Response | tuple[str, int]:
     alerts.report_filed(db.session, meetup.name, form.kind.data)
     alerts.listing_reported(db.session, meetup, form.kind.data)
     db.session.commit()
-    flash(gettext("Thank you: a volunteer will check this listing."))
-    return redirect(url_for("pages.meetup", slug=slug))
+    return redirect(url_for("pages.meetup", slug=slug, reported=1))
 
 
 @bp.get("/moderation/")

@@ -48,14 +48,15 @@ def index() -> str:
         "index.html",
         countries=by_country_name(_kept(("countries",), queries.listed_countries)),
         cities=_kept(("busiest cities",), lambda: queries.listed_cities(busiest=HOME_CITIES)),
-        this_week=[(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
+        this_week=[Entry(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown],
+        places=queries.moved_to_venues(meetups.values()),
         more_this_week=len(coming.dates) > HOME_DATES,
     )
 
 
 @bp.get("/search")
 @page_cache.for_visitors
-def search() -> tuple[str, int] | str:
+def search() -> tuple[str, int] | str | Response:
     text = request.args.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
         message = gettext(
@@ -64,15 +65,30 @@ def search() -> tuple[str, int] | str:
         return render_template("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
     if not text:
         return render_template("search.html", query=text)
-    cities = queries.search_cities(text)
+    found = queries.find_cities(text)
+    venues, meetups = queries.search_venues(text), queries.search_meetups(text)
+    others = len(found.cities) > 1 or venues or meetups
+    if not request.args.get("list"):
+        if found.landing:
+            return _to_city(found.landing, text if others else None)
+        if len(found.cities) == 1 and not (found.respelt or others):
+            return _to_city(found.cities[0][0], None)
+    empty = [city for city, count in found.cities if not count]
     return render_template(
         "search.html",
         query=text,
-        cities=cities,
-        venues=queries.search_venues(text),
-        meetups=queries.search_meetups(text),
-        counts=queries.meetup_counts(city.id for city in cities),
+        cities=found.cities,
+        respelt=found.respelt,
+        nearest=queries.nearest_cities_with_meetups(empty, limit=1),
+        venues=venues,
+        meetups=meetups,
     )
+
+
+def _to_city(city: City, text: str | None) -> Response:
+    """Straight to the city a search names; its page offers the other results, if any."""
+    code = city.country_code.lower()
+    return redirect(url_for(".city", country_code=code, slug=city.slug, q=text))
 
 
 @bp.get("/<string(length=2):country_code>/")
@@ -118,10 +134,13 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     meetups = queries.meetups_in_city(found.id)
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
+    listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
     page = render_template(
         "city.html",
         city=found,
-        listed=[m for m in meetups if m.status != MeetupStatus.ENDED],
+        searched=request.args.get("q", "").strip()[:MAX_QUERY_LENGTH],
+        nearest=[] if listed else queries.nearest_cities_with_meetups([found])[found.id],
+        listed=listed,
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
         next_dates={m.id: _next_happening(m, now) for m in meetups},
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
@@ -160,6 +179,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
         confirmed_recently=_confirmed_recently(found),
         venues=queries.moved_to_venues([found]),
         zone_city=_zone_city(found),
+        markers=_markers([found.venue]),
     )
 
 
@@ -228,50 +248,84 @@ def _next_happening(meetup: Meetup, now: datetime) -> Occurrence | None:
 @bp.get("/near")
 @page_cache.for_visitors
 def near() -> tuple[str, int] | str:
-    """Meetups by distance from a point (from the browser) or a city typed in the box."""
+    """Meetups by distance from a point (from the browser) or a city typed in the box.
+
+    The form carries the point on, so that a new distance or order keeps it.
+    """
     form = request.args
-    if not any(form.get(key) for key in ("lat", "lon", "q")):
-        return render_template("near.html", form=form, radius=geo.DEFAULT_RADIUS_KM)
+    if not any(form.get(key) for key in ("lat", "lon", "q", "km", "sort")):
+        return render_template(
+            "near.html", form=form, radius=geo.DEFAULT_RADIUS_KM, sort="distance"
+        )
     try:
-        point = _point_from(form)
+        latitude, longitude, place, located = _point_from(form)
         radius = _radius_from(form)
+        sort = _sort_from(form)
     except ValueError as error:
         return render_template("near.html", form=form, error=translate(error), radius=None), 400
-    latitude, longitude, place = point
     found = queries.meetups_near(latitude, longitude, radius)
     now = _now()
+    results = [(m, distance, _next_happening(m, now)) for m, distance in found]
+    if sort == "date":
+        results.sort(key=_by_next_date)
     return render_template(
         "near.html",
         form=form,
         radius=radius,
+        sort=sort,
         place=place,
+        located=located,
         point=(latitude, longitude),
-        results=[(m, distance, _next_happening(m, now)) for m, distance in found],
+        results=results,
         markers=_markers(m.venue for m, _ in found),
     )
 
 
-def _point_from(form: Mapping[str, str]) -> tuple[float, float, str]:
-    if form.get("lat") or form.get("lon"):
+NEAR_ORDERS = ("distance", "date")
+# Far in the future: meetups with no coming date go last when sorted by date.
+NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _by_next_date(result: tuple[Meetup, float, Occurrence | None]) -> tuple[datetime, float]:
+    _, distance, next_date = result
+    return (next_date.start if next_date else NEVER, distance)
+
+
+def _sort_from(form: Mapping[str, str]) -> str:
+    sort = form.get("sort", "").strip() or "distance"
+    if sort not in NEAR_ORDERS:
+        raise ValueError(gettext("Sort by distance or by next date."))
+    return sort
+
+
+def _point_from(form: Mapping[str, str]) -> tuple[float, float, str, bool]:
+    """(latitude, longitude, place name, whether it is the visitor's own position).
+
+    A city typed in the box wins over a position carried on from before.
+    """
+    text = form.get("q", "").strip()
+    if not text and (form.get("lat") or form.get("lon")):
         latitude = _number(form.get("lat", ""), "latitude")
         longitude = _number(form.get("lon", ""), "longitude")
         check_point(latitude, longitude)
-        return latitude, longitude, f"{latitude:.4f}, {longitude:.4f}"
-    text = form.get("q", "").strip()
+        around = queries.nearest_city(latitude, longitude)
+        return latitude, longitude, city_name(around) if around else "", True
+    if not text:
+        raise ValueError(gettext("Type a city, or use your location, to look around it."))
     if len(text) > MAX_QUERY_LENGTH:
         raise ValueError(
             gettext("Please type at most %(count)d characters.", count=MAX_QUERY_LENGTH)
         )
-    cities = queries.search_cities(text, limit=1)
-    if not cities:
+    found = queries.find_cities(text, limit=1)
+    if not found.cities or found.respelt:
         raise ValueError(
             gettext(
                 "No city called “%(name)s”. Try its name in English or its own language.", name=text
             )
         )
-    city = cities[0]
+    city = found.landing or found.cities[0][0]
     place = f"{city_name(city)}, {country_name(city.country)}"
-    return city.latitude, city.longitude, place
+    return city.latitude, city.longitude, place, False
 
 
 def _radius_from(form: Mapping[str, str]) -> float:

@@ -17,7 +17,7 @@ from meetups.models import City
 from meetups.slugs import name_key
 from meetups.trips import itinerary
 from meetups.web import page_cache
-from meetups.web.i18n import chosen_language, city_name, country_name
+from meetups.web.i18n import chosen_language, city_name, country_name, distance
 
 bp = Blueprint("travel", __name__)
 
@@ -37,7 +37,11 @@ def trip() -> str | Response | tuple[str, int]:
     try:
         legs = itinerary.read_legs(rows, find_city, city_name)
     except itinerary.TripError as error:
-        return render_template("trip.html", rows=_padded(rows), errors=error.messages), 400
+        choices = {row: _choices(cities) for row, cities in error.choices.items()}
+        page = render_template(
+            "trip.html", rows=_padded(rows), errors=error.messages, choices=choices
+        )
+        return page, 400
     canonical = _query(legs)
     # The page's own address keeps a language chosen in it; the feed's needs none.
     page_query = canonical + (f"&lang={chosen_language()}" if chosen_language() else "")
@@ -45,11 +49,13 @@ def trip() -> str | Response | tuple[str, int]:
         # Names typed by people become stable addresses, so a shared trip means the same later.
         return redirect(f"{url_for('.trip', lang=None)}?{page_query}")
     plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city.id))
+    misses = itinerary.near_misses(plans, lambda city: queries.meetups_in_city(city.id))
     feed_url = f"{current_app.config['BASE_URL'].rstrip('/')}{url_for('.trip_feed')}?{canonical}"
     return render_template(
         "trip.html",
         rows=_padded([_typed(leg) for leg in legs]),
         plans=plans,
+        misses=misses,
         places=queries.moved_to_venues(entry.meetup for plan in plans for entry in plan.entries),
         links=subscription_links(feed_url, gettext("My trip")),
     )
@@ -101,17 +107,44 @@ def soon() -> str | tuple[str, int]:
     )
 
 
-def find_city(text: str) -> City | None:
-    """A city from its address ("fr/paris") or as people type it ("Paris", "Paris, France")."""
+def find_city(text: str) -> City | list[City] | None:
+    """A city from its address ("fr/paris") or as people type it ("Paris", "Paris, France");
+    the cities a name could mean when several have it and none stands out."""
     canonical = CANONICAL_CITY.match(text.strip().lower())
     if canonical:
         return queries.city(*canonical.groups())
     name, _, country = (part.strip() for part in text.partition(","))
-    found = queries.search_cities(name, limit=20)
+    found = queries.find_cities(name, limit=20)
+    if found.respelt:
+        return None
+    cities, named = [city for city, _ in found.cities], found.named
     if country:
         wanted = name_key(country)
-        found = [city for city in found if wanted in _country_keys(city)]
-    return found[0] if found else None
+        cities = [city for city in cities if wanted in _country_keys(city)]
+        named = [city for city in named if wanted in _country_keys(city)]
+    elif found.landing:
+        return found.landing
+    if len(named) > 1:
+        return named
+    return (named or cities or [None])[0]
+
+
+def _choices(cities: list[City]) -> list[tuple[str, str]]:
+    """(address, label) per city a leg could mean, told apart by where the nearest
+    meetups are: "Springfield, United States: 194 km from New York City"."""
+    nearest = queries.nearest_cities_with_meetups(cities, limit=1)
+    choices = []
+    for city in cities:
+        label = f"{city_name(city)}, {country_name(city.country)}"
+        for other, _, km in nearest[city.id]:
+            label = gettext(
+                "%(city)s: %(distance)s from %(other)s",
+                city=label,
+                distance=distance(km),
+                other=city_name(other),
+            )
+        choices.append((f"{city.country_code.lower()}/{city.slug}", label))
+    return choices
 
 
 def _country_keys(city: City) -> set[str]:

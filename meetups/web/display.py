@@ -44,6 +44,18 @@ def time_span(start: datetime, end: datetime) -> str:
     return f"{start:%H:%M} {first}–{end:%H:%M} {last}"
 
 
+def day_in_year(day: date, language: str = "en") -> str:
+    """ "Thursday 10 December": a date of this year, its year left unsaid."""
+    if language == "en":
+        return f"{day:%A} {day.day} {day:%B}"
+    return format_date(day, "EEEE d MMMM", locale=language)
+
+
+def time_range(start: datetime, end: datetime) -> str:
+    """ "09:00–11:00", in the wall-clock time of `start`'s zone."""
+    return f"{start:%H:%M}–{end.astimezone(start.tzinfo):%H:%M}"
+
+
 def zone_abbreviation(moment: datetime) -> str:
     """ "CET", "EDT"; a numeric "UTC+09:00" where the zone has no letters of its own."""
     name = moment.tzname() or ""

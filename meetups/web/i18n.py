@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -273,6 +273,20 @@ def _translated(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def long_date(day: date) -> str:
     return display.long_date(day, language())
+
+
+def day_heading(start: datetime) -> str:
+    """ "Today", "Tomorrow", "Thursday 10 December": the day a date starts on, in its own
+    zone, with the year only when it is not this one."""
+    today = datetime.now(start.tzinfo).date()
+    day = start.date()
+    if day == today:
+        return gettext("Today")
+    if day == today + timedelta(days=1):
+        return gettext("Tomorrow")
+    if day.year == today.year:
+        return display.day_in_year(day, language())
+    return long_date(day)
 
 
 def distance(km: float) -> str:

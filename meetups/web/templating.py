@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from meetups import queries
+from meetups.agenda import by_local_day
 from meetups.extensions import db
 from meetups.feeds.catalogue import Feed
-from meetups.feeds.subscribe import SubscriptionLinks, subscription_links
+from meetups.feeds.subscribe import DateLinks, SubscriptionLinks, date_links, subscription_links
 from meetups.markup import render_markdown
+from meetups.places import directions
+from meetups.schedule import Occurrence
 from meetups.web import display, i18n
 
 
@@ -20,6 +25,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         # Words and dates in the visitor's language (see `i18n`); times are 24-hour everywhere.
         long_date=i18n.long_date,
+        day_heading=i18n.day_heading,
+        # Dates grouped under their local day: `entries|by_local_day("occurrence.start")`.
+        by_local_day=lambda items, start: by_local_day(items, attrgetter(start)),
+        zone_abbreviation=display.zone_abbreviation,
         distance=i18n.distance,
         # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
         country_name=i18n.country_name,
@@ -32,7 +41,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         demo_data_present=_demo_data_present,
         time_span=display.time_span,
+        time_range=display.time_range,
+        geo_uri=directions.geo_uri,
+        osm_directions=directions.osm_directions,
+        osm_map=directions.osm_map,
         subscription=_subscription,
+        date_links=_date_links,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -43,6 +57,14 @@ def _demo_data_present() -> bool:
     """Asked by every page, answered once per data version."""
     data = current_app.extensions["data_version"]
     return data.memo(db.session, "demo data present", queries.demo_data_present)
+
+
+def _date_links(meetup: Any, occurrence: Occurrence, venue: Any) -> DateLinks:
+    """Google and Outlook.com links for one date of a meetup, at the venue it happens at."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    page = base + url_for("pages.meetup", slug=meetup.slug, lang=None)
+    where = ", ".join(part for part in (venue.name, venue.address, venue.city.name) if part)
+    return date_links(meetup.name, occurrence.start, occurrence.end, where, page)
 
 
 def _subscription(kind: str, *slugs: str, name: str) -> SubscriptionLinks:
