@@ -44,9 +44,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.pages import upcoming
     from meetups.seo import routes as search_engines
     from meetups.trips import routes as travel
-    from meetups.web import health, i18n, page_cache, rate_limits, security_headers, templating
+    from meetups.web import (
+        health,
+        i18n,
+        page_cache,
+        rate_limits,
+        row_ids,
+        security_headers,
+        templating,
+    )
 
     sequencing.register()
+    app.url_map.converters["id"] = row_ids.RowIdConverter
     # First, so that every later hook, error page included, speaks the request's language.
     i18n.init_app(app)
     security_headers.init_app(app)

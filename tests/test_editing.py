@@ -404,3 +404,19 @@ def test_recent_changes_are_an_atom_feed_with_text_kept_as_text(
     assert entry.find("a:link", ns).get("href") == "http://127.0.0.1:5000/m/coffee/"
     assert entry.findtext("a:summary", namespaces=ns) == "Changed: last_confirmed"
     assert b"<script>" not in response.data
+
+
+def test_control_characters_in_names_keep_the_atom_feed_valid_xml(
+    client, auth, make_user, make_meetup
+):
+    make_user(display_name="Val\x1b[31m", reviewed=True)
+    auth.sign_in()
+    make_meetup("Coffee\x0bBreak\x08", slug="coffee")
+    auth.post("/m/coffee/confirm")
+
+    response = client.get("/changes.atom")
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    (entry,) = ElementTree.fromstring(response.data).findall("a:entry", ns)
+    assert entry.findtext("a:author/a:name", namespaces=ns) == "Val[31m"
+    assert "CoffeeBreak" in entry.findtext("a:title", namespaces=ns)

@@ -123,3 +123,68 @@ def test_edits_by_new_volunteers_wait_for_review(make_meetup, app):
     assert by_newcomer.reviewed_at is None
     assert by_moderator.reviewed_at is not None
     assert db.session.query(Revision).count() == 2
+
+
+def test_undoing_a_creation_deletes_the_item_restorably(make_meetup, volunteer):
+    meetup = make_meetup("Spam Coffee")
+    creation = history.record(db.session, meetup, "create", volunteer, {})
+    db.session.commit()
+
+    undo = history.revert(db.session, creation, volunteer)
+    db.session.commit()
+
+    assert meetup.is_deleted
+    assert undo.action == "revert" and undo.reverts_id == creation.id
+    assert list(undo.changes) == ["deleted_at"]
+
+
+def test_undoing_a_creation_twice_is_refused(make_meetup, volunteer):
+    meetup = make_meetup("Spam Coffee")
+    creation = history.record(db.session, meetup, "create", volunteer, {})
+    history.revert(db.session, creation, volunteer)
+    db.session.commit()
+
+    with pytest.raises(history.RevertConflict, match="already deleted"):
+        history.revert(db.session, creation, volunteer)
+
+
+def test_undoing_the_creation_of_a_venue_in_use_is_refused(make_meetup, volunteer):
+    meetup = make_meetup("Coffee")
+    creation = history.record(db.session, meetup.venue, "create", volunteer, {})
+    db.session.commit()
+
+    with pytest.raises(history.RevertConflict, match="Meetups still take place"):
+        history.revert(db.session, creation, volunteer)
+
+    assert not meetup.venue.is_deleted
+
+
+def test_an_author_cannot_change_an_item_someone_else_deleted_by_undoing(
+    make_meetup, make_user, volunteer
+):
+    moderator = make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+    meetup = make_meetup("Coffee")
+    creation = history.record(db.session, meetup, "create", moderator, {})
+    own_edit = edit(meetup, volunteer, name="Coffee Club")
+    history.revert(db.session, creation, moderator)
+    db.session.commit()
+
+    with pytest.raises(history.RevertConflict, match="restore it first"):
+        history.revert(db.session, own_edit, volunteer)
+
+    assert meetup.is_deleted and meetup.name == "Coffee Club"
+
+
+def test_the_undo_button_of_a_creation_answers_without_an_error(
+    client, auth, make_user, make_meetup
+):
+    make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+    meetup = make_meetup("Spam Coffee", slug="spam")
+    creation = history.record(db.session, meetup, "create", None, {})
+    db.session.commit()
+    auth.sign_in("mod@example.org")
+
+    response = auth.post(f"/revisions/{creation.id}/revert")
+
+    assert response.status_code == 302
+    assert client.get("/m/spam/").status_code == 410

@@ -123,6 +123,10 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     if item is None:
         raise RevertConflict(N_("This venue or meetup no longer exists."))
     lock_row(session, item)
+    if revision.action == "create":
+        return _undo_creation(session, item, revision, user)
+    if item.is_deleted and "deleted_at" not in revision.changes:
+        raise RevertConflict(N_("%(name)s is deleted: restore it first.", name=item.name))
     current = snapshot(item)
     conflicts = [f for f, (_, after) in revision.changes.items() if current.get(f) != after]
     if conflicts:
@@ -137,6 +141,16 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     before = current
     for field, (old, _) in revision.changes.items():
         _apply(session, item, field, old)
+    return record(session, item, "revert", user, before, reverts=revision)
+
+
+def _undo_creation(
+    session: Session, item: Venue | Meetup, revision: Revision, user: User | None
+) -> Revision | None:
+    """Undoing a creation deletes the item (restorably), under the rules of any deletion."""
+    _check_deletion_undone(session, item, restoring=False)
+    before = snapshot(item)
+    item.deleted_at = utcnow()
     return record(session, item, "revert", user, before, reverts=revision)
 
 

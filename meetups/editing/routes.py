@@ -27,6 +27,7 @@ from meetups.models import (
 from meetups.places import locating
 from meetups.places.geocoding import Location
 from meetups.schedule import ScheduleError, time_zone
+from meetups.web import row_ids
 from meetups.web.i18n import translate
 from meetups.web.rate_limits import limit_edits
 
@@ -38,7 +39,7 @@ bp = Blueprint("editing", __name__)
 @limit_edits
 def new_venue() -> str | Response | tuple[str, int]:
     """Check (geocode, look for duplicates) before saving: nothing is stored until Save."""
-    city = db.session.get(City, request.args.get("city", type=int) or 0) or abort(404)
+    city = db.session.get(City, request.args.get("city", type=row_ids.row_id) or 0) or abort(404)
     form = VenueForm()
     venue = Venue(
         city=city,
@@ -277,7 +278,7 @@ def recent_changes_feed() -> Response:
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
-@bp.post("/revisions/<int:revision_id>/revert")
+@bp.post("/revisions/<id:revision_id>/revert")
 @login_required
 @limit_edits
 def revert(revision_id: int) -> Response | tuple[str, int]:

@@ -81,7 +81,7 @@ def dashboard() -> str:
     )
 
 
-@bp.post("/moderation/reports/<int:report_id>/resolve")
+@bp.post("/moderation/reports/<id:report_id>/resolve")
 @moderator_required
 def resolve(report_id: int) -> Response:
     found = db.session.get(Report, report_id) or abort(404)
@@ -120,7 +120,7 @@ def merge_venues() -> Response:
     return redirect(url_for(".dashboard"))
 
 
-@bp.post("/moderation/revisions/<int:revision_id>/reviewed")
+@bp.post("/moderation/revisions/<id:revision_id>/reviewed")
 @moderator_required
 def mark_reviewed(revision_id: int) -> Response:
     revision = db.session.get(Revision, revision_id) or abort(404)
@@ -130,7 +130,7 @@ def mark_reviewed(revision_id: int) -> Response:
     return redirect(url_for(".dashboard"))
 
 
-@bp.post("/moderation/users/<int:user_id>/reviewed")
+@bp.post("/moderation/users/<id:user_id>/reviewed")
 @moderator_required
 def trust_user(user_id: int) -> Response:
     """A newcomer whose edits look right: later edits skip the queue."""
