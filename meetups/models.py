@@ -476,6 +476,8 @@ class Revision(db.Model):
     summary: Mapped[str] = mapped_column(String(300), default="")
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    # The revision this one undid, so that its history can say whose change it was.
+    reverts: Mapped[Revision | None] = relationship(remote_side=[id], foreign_keys=[reverts_id])
 
 
 class ReportKind(enum.StrEnum):

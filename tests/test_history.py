@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 
 import pytest
+from bs4 import BeautifulSoup
 
 from meetups.editing import history
 from meetups.extensions import db
@@ -188,3 +189,94 @@ def test_the_undo_button_of_a_creation_answers_without_an_error(
 
     assert response.status_code == 302
     assert client.get("/m/spam/").status_code == 410
+
+
+# --- History in words -----------------------------------------------------------------------
+
+COLUMN_NAMES = ("venue_id", "rrule", "duration_minutes", "start_time", "deleted_at", "{'", "None")
+
+
+def history_of(client, slug: str, lang: str = "en") -> list[str]:
+    page = BeautifulSoup(client.get(f"/m/{slug}/history?lang={lang}").text, "html5lib")
+    return [" ".join(row.get_text(" ").split()) for row in page.select("li.revision")]
+
+
+def test_an_edit_reads_as_a_sentence_with_a_compact_before_and_after(
+    client, make_meetup, volunteer
+):
+    meetup = make_meetup("Coffee", slug="coffee")
+    edit(meetup, volunteer, start_time=time(8, 30))
+
+    (english,) = history_of(client, "coffee")
+    (french,) = history_of(client, "coffee", "fr")
+
+    assert "Ann changed the time from 09:00 to 08:30." in english
+    assert "Start time Before: 09:00 → After: 08:30" in english
+    assert "Ann a changé l’heure de 09:00 à 08:30." in french
+    assert "Heure de début Avant : 09:00 → Après : 08:30" in french
+    assert not any(name in english + french for name in COLUMN_NAMES)
+
+
+def test_a_cancelled_date_and_an_undo_read_differently_in_french(client, make_meetup, volunteer):
+    meetup = make_meetup("Coffee", slug="coffee")
+    before = history.snapshot(meetup)
+    meetup.changes.append(
+        MeetupChange(original_date=date(2027, 1, 7), cancelled=True, note="Café fermé")
+    )
+    cancel = history.record(db.session, meetup, "cancel-date", volunteer, before)
+    history.revert(db.session, cancel, volunteer)
+    db.session.commit()
+
+    undo, cancelled = history_of(client, "coffee", "fr")
+    english_undo, english_cancelled = history_of(client, "coffee")
+
+    assert "Ann a annulé la date du jeudi 7 janvier 2027 : « Café fermé »" in cancelled
+    assert "Ann a défait une modification de Ann." in undo
+    assert "Ann cancelled Thursday 7 January 2027: ‘Café fermé’" in english_cancelled
+    assert "Before: as usual → After: cancelled: ‘Café fermé’" in english_cancelled
+    assert "Ann undid a change by Ann." in english_undo
+
+
+def test_a_move_names_both_venues_and_the_schedule_in_words(
+    client, make_meetup, make_venue, volunteer
+):
+    meetup = make_meetup("Coffee", slug="coffee")
+    edit(meetup, volunteer, venue=make_venue("Bar Bis"))
+    edit(meetup, volunteer, rrule="FREQ=MONTHLY;BYDAY=-1FR", duration_minutes=90)
+
+    schedule, move = history_of(client, "coffee")
+
+    assert "Ann moved the meetup from Café Central to Bar Bis." in move
+    assert "Ann changed: how often, length." in schedule
+    assert "How often Before: Every Thursday → After: Last Friday of the month" in schedule
+    assert "Length Before: 2 h → After: 1 h 30" in schedule
+
+
+def test_history_times_are_the_listings_local_time(
+    client, make_city, make_venue, make_meetup, volunteer
+):
+    sydney = make_city("Sydney", "AU", "Australia", "Australia/Sydney", -33.87, 151.21)
+    meetup = make_meetup("Coffee", slug="coffee", venue=make_venue("Cafe", city=sydney))
+    revision = edit(meetup, volunteer, name="Coffee Club")
+    revision.created_at = datetime(2026, 12, 3, 22, 15, tzinfo=UTC)
+    db.session.commit()
+
+    (row,) = history_of(client, "coffee")
+
+    assert row.startswith("Friday 4 December 2026, 09:15 AEDT")
+
+
+def test_recent_changes_and_the_dashboard_tell_the_same_sentence(
+    client, auth, make_user, make_meetup
+):
+    newcomer = make_user("new@example.org", "Nell")
+    make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+    meetup = make_meetup("Coffee", slug="coffee")
+    edit(meetup, newcomer, name="Coffee Club")
+    auth.sign_in("mod@example.org")
+
+    changes = client.get("/changes").text
+    dashboard = client.get("/moderation/").text
+
+    sentence = "Nell renamed it from ‘Coffee’ to ‘Coffee Club’."
+    assert sentence in changes and sentence in dashboard

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import force_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.editing import atom, deletion, history, locking, operations
+from meetups.editing import atom, deletion, history, locking, operations, wording
 from meetups.editing.duplicates import possible_duplicates
 from meetups.editing.forms import DateChangeForm, MeetupForm, VenueForm
 from meetups.extensions import db
@@ -28,7 +28,7 @@ from meetups.places import locating
 from meetups.places.geocoding import Location
 from meetups.schedule import ScheduleError, time_zone
 from meetups.web import row_ids
-from meetups.web.i18n import translate
+from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, translate
 from meetups.web.rate_limits import limit_edits
 
 bp = Blueprint("editing", __name__)
@@ -242,32 +242,33 @@ def restore(kind: str, slug: str) -> Response:
 @bp.get("/m/<slug>/history")
 def meetup_history(slug: str) -> str:
     meetup = queries.meetup(slug, include_deleted=True) or abort(404)
-    return render_template(
-        "edit/history.html", item=meetup, revisions=queries.revisions("meetup", meetup.id)
-    )
+    revisions = wording.in_words((r, meetup) for r in queries.revisions("meetup", meetup.id))
+    return render_template("edit/history.html", item=meetup, revisions=revisions)
 
 
 @bp.get("/v/<slug>/history")
 def venue_history(slug: str) -> str:
     venue = queries.venue(slug, include_deleted=True) or abort(404)
-    return render_template(
-        "edit/history.html", item=venue, revisions=queries.revisions("venue", venue.id)
-    )
+    revisions = wording.in_words((r, venue) for r in queries.revisions("venue", venue.id))
+    return render_template("edit/history.html", item=venue, revisions=revisions)
 
 
 @bp.get("/changes")
 def recent_changes() -> str:
-    return render_template("edit/changes.html", revisions=queries.recent_revisions())
+    return render_template(
+        "edit/changes.html", revisions=wording.in_words(queries.recent_revisions())
+    )
 
 
 @bp.get("/changes.atom")
 def recent_changes_feed() -> Response:
-    """Recent changes for feed readers: who changed what, field names only (no personal data)."""
+    """Recent changes for feed readers, in words; in English unless the address asks
+    (`?lang=fr`), since a feed reader sends no language of its own."""
     base = current_app.config["BASE_URL"].rstrip("/")
     domain = current_app.config["SITE_DOMAIN"]
-    entries = [
-        _atom_entry(revision, item, base, domain) for revision, item in queries.recent_revisions()
-    ]
+    with force_locale(chosen_language() or DEFAULT_LANGUAGE):
+        told = wording.in_words(queries.recent_revisions())
+        entries = [_atom_entry(revision, base, domain) for revision in told]
     body = atom.build_feed(
         f"Recent changes · {current_app.config['SITE_NAME']}",
         f"tag:{domain},2026:changes",
@@ -296,17 +297,15 @@ def revert(revision_id: int) -> Response | tuple[str, int]:
     return redirect(_page_of(revision))
 
 
-def _atom_entry(
-    revision: Revision, item: Venue | Meetup | None, base: str, domain: str
-) -> atom.Entry:
-    name = item.name if item else f"{revision.entity} #{revision.entity_id}"
+def _atom_entry(told: wording.RevisionInWords, base: str, domain: str) -> atom.Entry:
+    revision, item = told.revision, told.item
     return atom.Entry(
         id=f"tag:{domain},2026:revision-{revision.id}",
-        title=f"{revision.action}: {name}",
+        title=f"{item.name}: {told.sentence}" if item else told.sentence,
         link=base + (_page_of(revision) if item else url_for(".recent_changes")),
         updated=revision.created_at,
-        author=revision.user.display_name if revision.user else "the system",
-        summary="Changed: " + (", ".join(sorted(revision.changes)) or "nothing"),
+        author=revision.user.display_name if revision.user else gettext("The system"),
+        summary=told.as_text() or told.sentence,
     )
 
 

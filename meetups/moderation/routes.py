@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from meetups import queries
 from meetups.accounts.routes import moderator_required
-from meetups.editing import duplicates
+from meetups.editing import duplicates, wording
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
 from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, utcnow
@@ -63,9 +63,7 @@ def dashboard() -> str:
             .where(Report.resolved_at.is_(None))
             .order_by(Report.id)
         ).all(),
-        unreviewed=db.session.scalars(
-            select(Revision).where(Revision.reviewed_at.is_(None)).order_by(Revision.id).limit(200)
-        ).all(),
+        unreviewed=wording.in_words(queries.unreviewed_revisions()),
         newcomers=db.session.scalars(
             select(User).where(User.reviewed.is_(False)).order_by(User.id)
         ).all(),

@@ -30,14 +30,14 @@ from werkzeug.wrappers import Response
 
 from meetups.models import City, Country
 from meetups.places import names
-from meetups.schedule import Schedule
+from meetups.schedule import Rule, Schedule
 from meetups.texts import N_, Text
 from meetups.web import display
 
 # The interface's languages, each named in itself (for the switch in the header).
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 # Blueprints whose pages keep a chosen language in their links and forms. Buttons too
 # (sign out, confirm, delete…): their targets redirect to a page, which must stay in
 # it. Feeds, the API, sitemaps and static files do not need it.
@@ -63,7 +63,6 @@ def init_app(app: Flask) -> None:
         chosen_language=chosen_language,
         error_name=error_name,
         error_description=error_description,
-        revision_action=revision_action,
         report_kind=report_kind,
     )
 
@@ -260,17 +259,7 @@ def describe_schedule(schedule: Schedule) -> str:
 
     In English the result is exactly `describe(schedule)`, which the feeds and the API use.
     """
-    rule = schedule.rule
-    days = _join_words([str(WEEKDAYS[day]) for day in rule.weekdays])
-    if rule.freq == "MONTHLY":
-        assert rule.week_of_month is not None
-        pattern = str(MONTHLY[rule.week_of_month]) % {"day": days}
-    elif rule.interval == 1:
-        pattern = gettext("Every %(days)s", days=days)
-    elif rule.interval == 2:
-        pattern = gettext("Every other %(days)s", days=days)
-    else:
-        pattern = gettext("Every %(interval)d weeks on %(days)s", interval=rule.interval, days=days)
+    pattern = describe_rule(schedule.rule)
     start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
     end = start + schedule.duration
     return gettext(
@@ -279,6 +268,19 @@ def describe_schedule(schedule: Schedule) -> str:
         start=_clock(start.time()),
         end=_clock(end.time()),
     )
+
+
+def describe_rule(rule: Rule) -> str:
+    """ "Every other Thursday", "Last Friday of the month": how often, without the time."""
+    days = _join_words([str(WEEKDAYS[day]) for day in rule.weekdays])
+    if rule.freq == "MONTHLY":
+        assert rule.week_of_month is not None
+        return str(MONTHLY[rule.week_of_month]) % {"day": days}
+    if rule.interval == 1:
+        return gettext("Every %(days)s", days=days)
+    if rule.interval == 2:
+        return gettext("Every other %(days)s", days=days)
+    return gettext("Every %(interval)d weeks on %(days)s", interval=rule.interval, days=days)
 
 
 def _clock(moment: time) -> str:
@@ -360,29 +362,7 @@ def error_description(error: Any, code: int) -> str:
     return translate(description)
 
 
-# --- History --------------------------------------------------------------------------------
-
-# What a revision did, as the history pages name it (the stored action is an English code).
-REVISION_ACTIONS = {
-    "create": lazy_gettext("create"),
-    "edit": lazy_gettext("edit"),
-    "revert": lazy_gettext("revert"),
-    "delete": lazy_gettext("delete"),
-    "restore": lazy_gettext("restore"),
-    "merge": lazy_gettext("merge"),
-    "confirm": lazy_gettext("confirm"),
-    "cancel-date": lazy_gettext("cancel-date"),
-    "move-date": lazy_gettext("move-date"),
-    "restore-date": lazy_gettext("restore-date"),
-    "active": lazy_gettext("active"),
-    "paused": lazy_gettext("paused"),
-    "ended": lazy_gettext("ended"),
-}
-
-
-def revision_action(action: str) -> str:
-    return _named(REVISION_ACTIONS, action)
-
+# --- Reports --------------------------------------------------------------------------------
 
 # What a report says is wrong, as moderators read it (stored as an English code).
 REPORT_KINDS = {
