@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 from meetups.editing import history
 from meetups.extensions import db
-from meetups.models import MeetupChange, MeetupStatus, Revision, Role, User, tags_named
+from meetups.models import Meetup, MeetupChange, MeetupStatus, Revision, Role, User, tags_named
 
 
 @pytest.fixture
@@ -280,3 +281,94 @@ def test_recent_changes_and_the_dashboard_tell_the_same_sentence(
 
     sentence = "Nell renamed it from ‘Coffee’ to ‘Coffee Club’."
     assert sentence in changes and sentence in dashboard
+
+
+# --- Trust: undoing anyone's edit, going back to a version ----------------------------------
+
+
+def test_going_back_to_a_version_unwinds_every_later_change(make_meetup, make_venue, volunteer):
+    meetup = make_meetup("Coffee", tags=["a"])
+    good = edit(meetup, volunteer, name="Coffee Club")
+    edit(meetup, volunteer, name="SPAM", start_time=time(3), venue=make_venue("Bar Bis"))
+    before = history.snapshot(meetup)
+    meetup.tags = tags_named(db.session, ["spam"])
+    meetup.changes.append(MeetupChange(original_date=date(2027, 1, 7), cancelled=True))
+    history.record(db.session, meetup, "edit", volunteer, before)
+    db.session.commit()
+
+    back = history.restore_version(db.session, good, volunteer)
+    db.session.commit()
+
+    assert (meetup.name, meetup.start_time, meetup.venue.name) == (
+        "Coffee Club",
+        time(9),
+        "Café Central",
+    )
+    assert [tag.slug for tag in meetup.tags] == ["a"] and meetup.changes == []
+    assert back.action == "restore-version" and back.reverts_id == good.id
+    assert history.restore_version(db.session, good, volunteer) is None
+
+
+def test_going_back_to_a_version_at_a_deleted_venue_is_refused(make_meetup, make_venue, volunteer):
+    meetup = make_meetup("Coffee")
+    first_venue = meetup.venue
+    first = edit(meetup, volunteer, name="Coffee Club")
+    edit(meetup, volunteer, venue=make_venue("Bar Bis"))
+    edit(first_venue, volunteer, deleted_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    with pytest.raises(history.RevertConflict, match="restore the venue first"):
+        history.restore_version(db.session, first, volunteer)
+
+
+@pytest.fixture
+def vandalised(make_user, make_meetup) -> Revision:
+    """Open Coffee, renamed by a vandal; a trusted volunteer, a plain one and a moderator."""
+    vandal = make_user("vandal@example.org", "Vandal")
+    make_user("trusted@example.org", "Trudy", trusted=True)
+    make_user("plain@example.org", "Pat")
+    make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+    meetup = make_meetup("Open Coffee", slug="coffee")
+    history.record(db.session, meetup, "create", None, {})
+    return edit(meetup, vandal, name="SPAM")
+
+
+@pytest.mark.parametrize(
+    ("who", "undone"),
+    [("trusted@example.org", True), ("plain@example.org", False), ("mod@example.org", True)],
+)
+def test_trusted_volunteers_and_moderators_undo_anyones_edit(client, auth, vandalised, who, undone):
+    auth.sign_in(who)
+    page = BeautifulSoup(client.get("/m/coffee/history").text, "html5lib")
+
+    response = auth.post(f"/revisions/{vandalised.id}/revert")
+
+    assert bool(page.find("button", string="Undo this change")) == undone
+    assert response.status_code == (302 if undone else 403)
+    db.session.expire_all()
+    assert db.session.get(Meetup, vandalised.entity_id).name == (
+        "Open Coffee" if undone else "SPAM"
+    )
+
+
+def test_a_moderator_trusts_a_volunteer_from_the_dashboard(client, auth, vandalised):
+    pat = db.session.scalar(select(User).where(User.email == "plain@example.org"))
+    auth.sign_in("mod@example.org")
+
+    auth.post(f"/moderation/users/{pat.id}/trusted", {"trusted": "yes"})
+    auth.sign_out()
+    auth.sign_in("plain@example.org")
+
+    assert auth.post(f"/revisions/{vandalised.id}/revert").status_code == 302
+    assert "Pat undid a change by Vandal." in client.get("/m/coffee/history").text
+
+
+def test_a_trusted_volunteer_goes_back_to_a_version_from_the_history(client, auth, vandalised):
+    auth.sign_in("trusted@example.org")
+    page = BeautifulSoup(client.get("/m/coffee/history").text, "html5lib")
+    (button,) = page.find_all("button", string="Go back to this version")
+
+    auth.post(button.find_parent("form")["action"], follow_redirects=True)
+
+    db.session.expire_all()
+    assert db.session.get(Meetup, vandalised.entity_id).name == "Open Coffee"
+    assert "Trudy went back to the version of" in client.get("/m/coffee/history").text

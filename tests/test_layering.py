@@ -24,6 +24,7 @@ PURE_MODULES = [
     "meetups.trips.itinerary",
     "meetups.agenda",
     "meetups.accounts.passwords",
+    "meetups.accounts.roles",
     "meetups.places.names",
 ]
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from meetups.editing import deletion
@@ -101,7 +102,7 @@ def record(
     """Add a revision for what changed since `before`; None when nothing did."""
     session.flush()
     changes = diff(before, snapshot(item))
-    if not changes and action == "edit":
+    if not changes and action in ("edit", "restore-version"):
         return None
     revision = Revision(
         entity=entity_name(item),
@@ -142,6 +143,36 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     for field, (old, _) in revision.changes.items():
         _apply(session, item, field, old)
     return record(session, item, "revert", user, before, reverts=revision)
+
+
+def restore_version(session: Session, revision: Revision, user: User | None) -> Revision | None:
+    """Put the item back as it was just after `revision`, as one new revision (None if it
+    already is). Later revisions are unwound field by field, newest first; a deleted item
+    must be restored first, and a meetup cannot go back to a venue deleted since."""
+    item = _load(session, revision)
+    if item is None:
+        raise RevertConflict(N_("This venue or meetup no longer exists."))
+    lock_row(session, item)
+    if item.is_deleted:
+        raise RevertConflict(N_("%(name)s is deleted: restore it first.", name=item.name))
+    before = snapshot(item)
+    target = dict(before)
+    for later in session.scalars(
+        select(Revision)
+        .where(Revision.entity == revision.entity, Revision.entity_id == revision.entity_id)
+        .where(Revision.id > revision.id)
+        .order_by(Revision.id.desc())
+    ):
+        target.update({field: old for field, (old, _) in later.changes.items()})
+    for field in diff(before, target):
+        if field != "deleted_at":
+            _apply(session, item, field, target.get(field))
+    if isinstance(item, Meetup):
+        try:
+            deletion.check_venues_live(session, item)
+        except deletion.Refused as refused:
+            raise RevertConflict(*refused.args) from refused
+    return record(session, item, "restore-version", user, before, reverts=revision)
 
 
 def _undo_creation(

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from meetups import queries
+from meetups.accounts import roles
 from meetups.editing import atom, deletion, history, locking, operations, wording
 from meetups.editing.duplicates import possible_duplicates
 from meetups.editing.forms import DateChangeForm, MeetupForm, VenueForm
@@ -222,12 +223,16 @@ def delete(kind: str, slug: str) -> Response:
 @login_required
 @limit_edits
 def restore(kind: str, slug: str) -> Response:
-    """Like undoing the deletion: moderators, or whoever deleted it."""
+    """Like undoing the deletion: whoever deleted it, moderators and trusted volunteers."""
     item = _item(kind, slug, include_deleted=True)
     deleted_by = queries.deletion_of(item)
-    mine = deleted_by is not None and deleted_by.user_id == current_user.id
-    if not (current_user.is_moderator or mine):
-        abort(403, gettext("Only moderators can restore what someone else deleted."))
+    if not roles.may_undo(current_user, deleted_by.user_id if deleted_by else None):
+        abort(
+            403,
+            gettext(
+                "Only moderators and trusted volunteers can restore what someone else deleted."
+            ),
+        )
     try:
         operations.restore(db.session, item, current_user)
     except deletion.Refused as refused:
@@ -284,8 +289,10 @@ def recent_changes_feed() -> Response:
 @limit_edits
 def revert(revision_id: int) -> Response | tuple[str, int]:
     revision = db.session.get(Revision, revision_id) or abort(404)
-    if not (current_user.is_moderator or revision.user_id == current_user.id):
-        abort(403, gettext("Only moderators can undo other people's changes."))
+    if not roles.may_undo(current_user, revision.user_id):
+        abort(
+            403, gettext("Only moderators and trusted volunteers can undo other people's changes.")
+        )
     try:
         history.revert(db.session, revision, current_user)
     except history.RevertConflict as conflict:
@@ -294,6 +301,28 @@ def revert(revision_id: int) -> Response | tuple[str, int]:
         return redirect(request.referrer or url_for(".recent_changes"))
     db.session.commit()
     flash(gettext("Change undone."))
+    return redirect(_page_of(revision))
+
+
+@bp.post("/revisions/<id:revision_id>/restore-version")
+@login_required
+@limit_edits
+def restore_version(revision_id: int) -> Response:
+    """Back to how a listing was after this revision: for whoever may undo anyone's edit."""
+    revision = db.session.get(Revision, revision_id) or abort(404)
+    if not roles.undoes_anyones(current_user):
+        abort(403, gettext("Only moderators and trusted volunteers can go back to a version."))
+    try:
+        restored = history.restore_version(db.session, revision, current_user)
+    except history.RevertConflict as conflict:
+        db.session.rollback()
+        flash(gettext("Not restored. %(reason)s", reason=translate(conflict)))
+        return redirect(request.referrer or url_for(".recent_changes"))
+    db.session.commit()
+    if restored is None:
+        flash(gettext("Nothing to do: this is how it is now."))
+    else:
+        flash(gettext("Back to this version: the change is in the history, and can be undone."))
     return redirect(_page_of(revision))
 
 

@@ -113,6 +113,12 @@ def _sentence(revision: Revision, item: Item | None, names: _Names) -> str:
         return str(simple) % {"who": who}
     if revision.action == "revert":
         return _revert_sentence(who, revision.reverts)
+    if revision.action == "restore-version" and revision.reverts is not None:
+        return gettext(
+            "%(who)s went back to the version of %(when)s.",
+            who=who,
+            when=_when(revision.reverts.created_at, item),
+        )
     days = [field for field in revision.changes if field.startswith(DATE_FIELD_PREFIX)]
     if revision.action in ("cancel-date", "move-date", "restore-date") and days:
         return _date_sentence(who, revision.action, days[0], revision.changes[days[0]], item, names)

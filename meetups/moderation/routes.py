@@ -24,7 +24,16 @@ from meetups.accounts.routes import moderator_required
 from meetups.editing import duplicates, wording
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
-from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, utcnow
+from meetups.models import (
+    Meetup,
+    MeetupStatus,
+    Report,
+    ReportKind,
+    Revision,
+    Role,
+    User,
+    utcnow,
+)
 from meetups.web.rate_limits import limit_reports
 
 bp = Blueprint("moderation", __name__)
@@ -66,6 +75,9 @@ def dashboard() -> str:
         unreviewed=wording.in_words(queries.unreviewed_revisions()),
         newcomers=db.session.scalars(
             select(User).where(User.reviewed.is_(False)).order_by(User.id)
+        ).all(),
+        volunteers=db.session.scalars(
+            select(User).where(User.role != Role.MODERATOR).order_by(User.display_name, User.id)
         ).all(),
         duplicates=duplicates.duplicate_pairs(db.session),
         stale=db.session.scalars(
@@ -125,6 +137,20 @@ def mark_reviewed(revision_id: int) -> Response:
     revision.reviewed_at = datetime.now(UTC)
     revision.reviewed_by_id = current_user.id
     db.session.commit()
+    return redirect(url_for(".dashboard"))
+
+
+@bp.post("/moderation/users/<id:user_id>/trusted")
+@moderator_required
+def set_trusted(user_id: int) -> Response:
+    """Trust a volunteer to undo anyone's edit and go back to any version, or withdraw it."""
+    user = db.session.get(User, user_id) or abort(404)
+    user.trusted = request.form.get("trusted") == "yes"
+    db.session.commit()
+    if user.trusted:
+        flash(gettext("%(name)s can now undo anyone's edits.", name=user.display_name))
+    else:
+        flash(gettext("%(name)s can now undo only their own edits.", name=user.display_name))
     return redirect(url_for(".dashboard"))
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from meetups import queries
+from meetups.accounts import roles
 from meetups.extensions import db
 from meetups.feeds.catalogue import Feed
 from meetups.feeds.subscribe import SubscriptionLinks, subscription_links
 from meetups.markup import render_markdown
+from meetups.models import Revision
 from meetups.web import display, i18n
 
 
@@ -34,6 +37,8 @@ def init_app(app: Flask) -> None:
         time_range=display.time_range,
         demo_data_present=queries.demo_data_present,
         subscription=_subscription,
+        may_undo=_may_undo,
+        undoes_anyones=_undoes_anyones,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -44,6 +49,19 @@ def _subscription(kind: str, *slugs: str, name: str) -> SubscriptionLinks:
     """Links for the feed of a page: `subscription("city", "fr", "paris", name=...)`."""
     path = Feed(kind, slugs, name, "").path
     return subscription_links(f"{current_app.config['BASE_URL'].rstrip('/')}/feeds/{path}", name)
+
+
+def _may_undo(revision: Revision) -> bool:
+    """Whether the signed-in volunteer sees the undo button of this revision."""
+    return (
+        current_user.is_authenticated
+        and revision.action != "create"
+        and roles.may_undo(current_user, revision.user_id)
+    )
+
+
+def _undoes_anyones() -> bool:
+    return current_user.is_authenticated and roles.undoes_anyones(current_user)
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
