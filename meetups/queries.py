@@ -19,6 +19,7 @@ from meetups.models import (
     Meetup,
     MeetupChange,
     MeetupStatus,
+    Report,
     Revision,
     Venue,
     VenueRedirect,
@@ -236,6 +237,22 @@ def search_venues(text: str, limit: int = 20) -> list[Venue]:
             .limit(limit)
         )
     )
+
+
+def venues_in_city(city_id: int, text: str = "", limit: int = 50) -> list[Venue]:
+    """A city's venues by name, those whose name or address contains `text` if given."""
+    query = select(Venue).where(Venue.city_id == city_id)
+    matching = _contains(Venue.search_key, text)
+    if matching is not None:
+        query = query.where(matching)
+    return list(db.session.scalars(query.order_by(Venue.name, Venue.id).limit(limit)))
+
+
+def open_moderation_items() -> int:
+    """What waits for a moderator: open reports on listed meetups, and edits to review."""
+    reports = select(func.count(Report.id)).join(Report.meetup).where(Report.resolved_at.is_(None))
+    waiting = select(func.count(Revision.id)).where(Revision.reviewed_at.is_(None))
+    return (db.session.scalar(reports) or 0) + (db.session.scalar(waiting) or 0)
 
 
 def search_meetups(text: str, limit: int = 20) -> list[Meetup]:

@@ -48,6 +48,8 @@ VOLUNTEER_PAGES = [
     "/m/open-coffee-paris/",
     "/m/open-coffee-paris/edit",
     "/v/cafe-central-paris/edit",
+    "/add?q=paris",
+    "/m/open-coffee-paris/history",
 ]
 
 # Everything a visitor can tap, in the parts of a page that are ours to lay out.

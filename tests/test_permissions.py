@@ -125,6 +125,7 @@ CASES = [
     Case("POST", "/account/sign-out", "/account/sign-out", EVERYONE),
     Case("GET", "/account/", "/account/", VOLUNTEERS),
     Case("POST", "/account/password", "/account/password", VOLUNTEERS),
+    Case("GET", "/add", "/add?city={city}&q=bar", VOLUNTEERS),
     Case("GET", "/venues/new", "/venues/new?city={city}", VOLUNTEERS),
     Case("POST", "/venues/new", "/venues/new?city={city}", VOLUNTEERS, VENUE_FORM),
     Case("GET", "/v/<slug>/edit", "/v/cafe-central-paris/edit", VOLUNTEERS),

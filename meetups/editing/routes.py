@@ -35,6 +35,20 @@ from meetups.web.rate_limits import limit_edits
 bp = Blueprint("editing", __name__)
 
 
+@bp.get("/add")
+@login_required
+def add_meetup() -> str:
+    """The way in for a volunteer: pick the city, then pick (or add) the venue, then the
+    meetup form with its schedule. Plain links and GET forms: nothing is saved here."""
+    city = db.session.get(City, request.args.get("city", type=row_ids.row_id) or 0)
+    text = request.args.get("q", "").strip()[:100]
+    if city is None:
+        return render_template("edit/add.html", q=text, cities=queries.search_cities(text))
+    return render_template(
+        "edit/add.html", city=city, q=text, venues=queries.venues_in_city(city.id, text)
+    )
+
+
 @bp.route("/venues/new", methods=["GET", "POST"])
 @login_required
 @limit_edits

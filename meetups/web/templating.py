@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         demo_data_present=queries.demo_data_present,
         subscription=_subscription,
         may_undo=_may_undo,
+        open_moderation_items=queries.open_moderation_items,
         undoes_anyones=_undoes_anyones,
     )
     app.jinja_env.trim_blocks = True
