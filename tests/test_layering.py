@@ -26,6 +26,7 @@ PURE_MODULES = [
     "meetups.accounts.passwords",
     "meetups.accounts.roles",
     "meetups.places.names",
+    "meetups.places.shifts",
 ]
 
 

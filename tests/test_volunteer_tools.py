@@ -88,3 +88,68 @@ def test_the_guided_path_explains_what_it_cannot_find(client, auth, make_user, q
     assert response.status_code == 200
     if query.startswith("q="):
         assert "No city called “atlantis” in the directory." in response.text
+
+
+# --- Guards on what shifts calendars --------------------------------------------------------
+
+VENUE = {"name": "Café Central", "address": "1 Main Street", "notes": ""}
+
+
+@pytest.fixture
+def held_venue(make_user, auth, make_meetup):
+    """A Paris venue with a meetup, and a signed-in volunteer."""
+    make_user(reviewed=True)
+    auth.sign_in()
+    return make_meetup("Open Coffee", slug="coffee").venue
+
+
+def test_swapped_coordinates_are_saved_only_once_confirmed(client, auth, held_venue):
+    swapped = {**VENUE, "latitude": "2.3488", "longitude": "48.8534"}
+
+    asked = auth.post("/v/cafe-central-paris/edit", swapped)
+    db.session.expire_all()
+    unchanged = (held_venue.latitude, held_venue.timezone)
+    confirmed = auth.post("/v/cafe-central-paris/edit", {**swapped, "confirmed": "yes"})
+    db.session.expire_all()
+
+    warning = soup(asked).select_one("#confirm-shift").get_text(" ")
+    assert "6793 km from Paris. Check that latitude and longitude are not swapped" in warning
+    assert unchanged == (48.8534, "Europe/Paris")
+    assert confirmed.status_code == 302 and held_venue.latitude == 2.3488
+
+
+def test_a_change_of_time_zone_names_what_it_moves_and_is_in_each_history(client, auth, held_venue):
+    sydney = {**VENUE, "latitude": "-33.87", "longitude": "151.21"}
+
+    asked = auth.post("/v/cafe-central-paris/edit", sydney)
+    auth.post("/v/cafe-central-paris/edit", {**sydney, "confirmed": "yes"})
+
+    warning = " ".join(soup(asked).select_one("#confirm-shift").get_text(" ").split())
+    assert "every meetup here (1) will move to Australia/Sydney time" in warning
+    db.session.expire_all()
+    assert held_venue.timezone == held_venue.meetups[0].timezone == "Australia/Sydney"
+    page = soup(client.get("/m/coffee/history")).select_one("li.revision").get_text(" ")
+    assert "moved its venue to another time zone: the meetup now follows Australia/Sydney" in (
+        " ".join(page.split())
+    )
+
+
+def test_a_nearby_correction_needs_no_confirmation(client, auth, held_venue):
+    response = auth.post(
+        "/v/cafe-central-paris/edit", {**VENUE, "latitude": "48.86", "longitude": "2.35"}
+    )
+
+    assert response.status_code == 302
+
+
+def test_a_new_venue_far_from_its_city_asks_first(auth, make_user, make_city):
+    make_user()
+    auth.sign_in()
+    paris = make_city()
+    far = {**VENUE, "latitude": "40.7", "longitude": "-74.0", "action": "save"}
+
+    asked = auth.post(f"/venues/new?city={paris.id}", far)
+    saved = auth.post(f"/venues/new?city={paris.id}", {**far, "confirmed": "yes"})
+
+    assert asked.status_code == 200 and "km from Paris" in asked.text
+    assert saved.status_code == 302

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,6 +72,21 @@ def create_venue(session: Session, venue: Venue, user: User) -> Venue:
     session.add(venue)
     history.record(session, venue, "create", user, {})
     return venue
+
+
+def record_venue_edit(
+    session: Session,
+    venue: Venue,
+    user: User,
+    before: dict[str, Any],
+    held_before: dict[int, dict[str, Any]],
+) -> Revision | None:
+    """Record a venue's edit, and a revision on each of its meetups that followed it into
+    another time zone: their times moved for every subscriber, so each history says so."""
+    for meetup in venue.meetups:
+        if meetup.id in held_before:
+            history.record(session, meetup, "edit", user, held_before[meetup.id])
+    return history.record(session, venue, "edit", user, before)
 
 
 def create_meetup(session: Session, venue: Venue, fields: MeetupFields, user: User) -> Meetup:

@@ -25,11 +25,11 @@ from meetups.models import (
     Venue,
     utcnow,
 )
-from meetups.places import locating
+from meetups.places import locating, shifts
 from meetups.places.geocoding import Location
 from meetups.schedule import ScheduleError, time_zone
 from meetups.web import row_ids
-from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, translate
+from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, city_name, translate
 from meetups.web.rate_limits import limit_edits
 
 bp = Blueprint("editing", __name__)
@@ -67,12 +67,19 @@ def new_venue() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("edit/venue.html", form=form, city=city, venue=None)
     placed = _placed(form, venue)
-    if placed is None or request.form.get("action") != "save":
+    warnings = _unconfirmed_shifts(venue, old_zone=None) if placed else []
+    if placed is None or request.form.get("action") != "save" or warnings:
         preview = _preview(venue) if placed else {}
         # Keep the geocoder's answer (so Save asks nothing again); the venue is not saved.
         db.session.commit()
         page = render_template(
-            "edit/venue.html", form=form, city=city, venue=None, preview=placed, **preview
+            "edit/venue.html",
+            form=form,
+            city=city,
+            venue=None,
+            preview=placed,
+            warnings=warnings,
+            **preview,
         )
         return page, 400 if placed is None else 200
     try:
@@ -97,11 +104,19 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
             form.latitude.data = form.longitude.data = ""
         return render_template("edit/venue.html", form=form, city=venue.city, venue=venue)
     before = history.snapshot(venue)
+    held = {meetup.id: history.snapshot(meetup) for meetup in venue.meetups}
     placed = _placed(form, venue)
     if placed is None:
         db.session.rollback()
         return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
-    history.record(db.session, venue, "edit", current_user, before)
+    warnings = _unconfirmed_shifts(venue, old_zone=before["timezone"])
+    if warnings:
+        db.session.rollback()
+        page = render_template(
+            "edit/venue.html", form=form, city=venue.city, venue=venue, warnings=warnings
+        )
+        return page, 200
+    operations.record_venue_edit(db.session, venue, current_user, before, held)
     db.session.commit()
     if placed.error:
         flash(gettext("Saved. Position approximate: %(reason)s.", reason=translate(placed.error)))
@@ -375,6 +390,23 @@ def _placed(form: VenueForm, venue: Venue) -> Location | None:
     except ValueError as error:
         form.latitude.errors = [*form.latitude.errors, translate(error)]
         return None
+
+
+def _unconfirmed_shifts(venue: Venue, old_zone: str | None) -> list[str]:
+    """What this position would shift (far from the city, another time zone), unless the
+    volunteer already confirmed it on the page that said so."""
+    if request.form.get("confirmed") == "yes":
+        return []
+    point = None if venue.latitude is None else (venue.latitude, venue.longitude)
+    warnings = shifts.position_warnings(
+        city_name=city_name(venue.city),
+        city_point=(venue.city.latitude, venue.city.longitude),
+        point=point,
+        old_zone=old_zone,
+        new_zone=venue.timezone,
+        meetups=len(venue.meetups) if venue.id else 0,
+    )
+    return [translate(warning) for warning in warnings]
 
 
 def _preview(venue: Venue) -> dict[str, object]:

@@ -174,6 +174,12 @@ def _edit_sentence(who: str, revision: Revision, item: Item | None, names: _Name
         )
     if fields == {"name"}:
         return gettext("%(who)s renamed it from ‘%(before)s’ to ‘%(after)s’.", **values("name"))
+    if fields == {"timezone"} and revision.entity == "meetup":
+        return gettext(
+            "%(who)s moved its venue to another time zone: the meetup now follows %(after)s "
+            "time instead of %(before)s.",
+            **values("timezone"),
+        )
     if fields == {"rrule"}:
         return gettext(
             "%(who)s changed how often: from %(before)s to %(after)s.", **values("rrule")
