@@ -20,6 +20,7 @@ from meetups.models import (
     MeetupChange,
     MeetupStatus,
     Report,
+    ReportKind,
     Revision,
     Venue,
     VenueRedirect,
@@ -246,6 +247,18 @@ def venues_in_city(city_id: int, text: str = "", limit: int = 50) -> list[Venue]
     if matching is not None:
         query = query.where(matching)
     return list(db.session.scalars(query.order_by(Venue.name, Venue.id).limit(limit)))
+
+
+def open_report_kinds(meetup_id: int) -> list[str]:
+    """What open reports say is wrong with a meetup, each kind once ("other" aside: its
+    message may be anything, and only moderators read it)."""
+    query = (
+        select(Report.kind)
+        .where(Report.meetup_id == meetup_id, Report.resolved_at.is_(None))
+        .where(Report.kind != ReportKind.OTHER)
+        .distinct()
+    )
+    return sorted(kind.value for kind in db.session.scalars(query))
 
 
 def open_moderation_items() -> int:

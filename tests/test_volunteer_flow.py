@@ -190,7 +190,7 @@ def test_volunteers_list_a_meetup_cancel_a_date_undo_an_edit_and_resolve_a_repor
     open_reports = moderator.get_by_role("region", name=re.compile(r"^Open reports"))
     expect(open_reports.get_by_role("heading")).to_have_text("Open reports (2)")
     report = open_reports.locator(".report").filter(has_text="said the barista")
-    expect(report).to_contain_text("wrong-time")
+    expect(report).to_contain_text("wrong day or time")
     report.get_by_label("What was done (optional)").fill("Checked: still 08:30")
     report.get_by_role("button", name="Resolve").click()
     expect(moderator.get_by_role("status")).to_have_text("Report resolved.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 from meetups.editing import history
 from meetups.extensions import db
@@ -153,3 +154,31 @@ def test_a_new_venue_far_from_its_city_asks_first(auth, make_user, make_city):
 
     assert asked.status_code == 200 and "km from Paris" in asked.text
     assert saved.status_code == 302
+
+
+# --- Open reports are visible ---------------------------------------------------------------
+
+
+def test_an_open_report_shows_on_the_meetup_page_until_resolved(
+    client, auth, make_user, make_meetup
+):
+    make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+    make_meetup("Open Coffee", slug="coffee")
+    auth.post("/m/coffee/report", {"kind": "no-longer-happens", "message": "Café closed"})
+    auth.post("/m/coffee/report", {"kind": "other", "message": "Nice place"})
+
+    reported = soup(client.get("/m/coffee/")).select("p.reported")
+    in_french = soup(client.get("/m/coffee/?lang=fr")).select("p.reported")
+    auth.sign_in("mod@example.org")
+    dashboard = soup(client.get("/moderation/")).select(".report")
+    closed = db.session.scalar(select(Report).where(Report.kind == ReportKind.NO_LONGER_HAPPENS))
+    auth.post(f"/moderation/reports/{closed.id}/resolve", {"resolution": "Checked: it still is"})
+    auth.sign_out()
+
+    assert [p.get_text() for p in reported] == [
+        "Someone reported that this meetup no longer happens. A volunteer is checking: "
+        "until then, check before you go."
+    ]
+    assert "n’a plus lieu" in in_french[0].get_text()
+    assert "no longer happens" in dashboard[0].get_text() and "CET" in dashboard[0].get_text()
+    assert soup(client.get("/m/coffee/")).select("p.reported") == []

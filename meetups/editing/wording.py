@@ -23,8 +23,8 @@ from meetups import queries
 from meetups.editing.history import DATE_FIELD_PREFIX
 from meetups.markup import markdown_to_text
 from meetups.models import City, Meetup, Revision, User, Venue, parse_rule
-from meetups.schedule import ScheduleError, time_zone
-from meetups.web import display, i18n
+from meetups.schedule import ScheduleError
+from meetups.web import i18n
 
 Item = Venue | Meetup
 EMPTY = "—"
@@ -199,8 +199,7 @@ def _edit_sentence(who: str, revision: Revision, item: Item | None, names: _Name
 
 def _when(moment: datetime, item: Item | None) -> str:
     """ "Thursday 3 December 2026, 09:12 CET": in the listing's zone, where its people are."""
-    local = moment.astimezone(time_zone(item.timezone)) if item is not None else moment
-    return f"{i18n.long_date(local.date())}, {local:%H:%M} {display.zone_abbreviation(local)}"
+    return i18n.local_moment(moment, item.timezone if item is not None else "UTC")
 
 
 # --- The fields -----------------------------------------------------------------------------

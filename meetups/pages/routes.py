@@ -148,6 +148,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
         dates=found.next_dates(_now(), NEXT_DATES),
         confirmed_recently=_confirmed_recently(found),
         venues={change.venue_id: change.venue for change in found.changes if change.venue},
+        reported=queries.open_report_kinds(found.id),
     )
 
 

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from meetups.models import City, Country
 from meetups.places import names
-from meetups.schedule import Rule, Schedule
+from meetups.schedule import Rule, Schedule, time_zone
 from meetups.texts import N_, Text
 from meetups.web import display
 
@@ -230,6 +230,13 @@ def long_date(day: date) -> str:
     return display.long_date(day, language())
 
 
+def local_moment(moment: datetime, zone: str) -> str:
+    """ "Thursday 3 December 2026, 09:12 CET": a stored UTC moment as the people of a
+    listing's zone read their clocks."""
+    local = moment.astimezone(time_zone(zone))
+    return f"{long_date(local.date())}, {local:%H:%M} {display.zone_abbreviation(local)}"
+
+
 def distance(km: float) -> str:
     return display.distance(km, language())
 
@@ -366,9 +373,9 @@ def error_description(error: Any, code: int) -> str:
 
 # What a report says is wrong, as moderators read it (stored as an English code).
 REPORT_KINDS = {
-    "no-longer-happens": lazy_gettext("no-longer-happens"),
-    "wrong-time": lazy_gettext("wrong-time"),
-    "wrong-place": lazy_gettext("wrong-place"),
+    "no-longer-happens": lazy_gettext("no longer happens"),
+    "wrong-time": lazy_gettext("wrong day or time"),
+    "wrong-place": lazy_gettext("wrong place"),
     "other": lazy_gettext("other"),
 }
 
