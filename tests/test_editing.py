@@ -131,7 +131,7 @@ def test_whatever_the_geocoder_does_the_venue_is_saved(
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"name": ""}, "This field is required"),
+        ({"name": ""}, "Give the venue’s name"),
         ({"name": "X", "latitude": "48.1"}, "Type both latitude and longitude"),
         ({"name": "X", "latitude": "north", "longitude": "2"}, "must be numbers"),
         ({"name": "X", "latitude": "95", "longitude": "2"}, "Latitude must be a number between"),

@@ -182,3 +182,36 @@ def test_an_open_report_shows_on_the_meetup_page_until_resolved(
     assert "n’a plus lieu" in in_french[0].get_text()
     assert "no longer happens" in dashboard[0].get_text() and "CET" in dashboard[0].get_text()
     assert soup(client.get("/m/coffee/")).select("p.reported") == []
+
+
+# --- Forms that help ------------------------------------------------------------------------
+
+MEETUP_FORM = {
+    "name": "Open Coffee",
+    "pattern": "weekly",
+    "weekdays": ["3"],
+    "interval": "1",
+    "week_of_month": "1",
+    "start_time": "08:30",
+    "duration_minutes": "90",
+    "first_date": "2026-01-01",
+}
+
+
+def test_every_problem_is_listed_at_the_top_in_one_pass(auth, make_user, make_venue):
+    make_user()
+    auth.sign_in()
+    make_venue()
+    broken = {**MEETUP_FORM, "name": "", "weekdays": [], "start_time": ""}
+
+    response = auth.post("/meetups/new?venue=cafe-central-paris", broken)
+
+    summary = soup(response).select_one("#error-summary")
+    links = {link["href"]: link.get_text() for link in summary.select("a")}
+    assert response.status_code == 400 and summary.has_attr("autofocus")
+    assert summary.h2.get_text() == "3 things to fix before saving"
+    assert links == {
+        "#name": "Name: Give the meetup a name, e.g. “Open Coffee Lille”.",
+        "#weekdays": "On: Pick the day(s) of the week.",
+        "#start_time": "Starts at (local time): Give the time it starts, e.g. 08:30.",
+    }

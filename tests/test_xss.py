@@ -310,7 +310,7 @@ REFUSED = {
         "/venues/new?city={city}",
         {"name": "", "address": VENUE["address"], "notes": VENUE["notes"], "action": "save"},
         400,
-        "This field is required",
+        "Give the venue’s name",
         VENUE["notes"],
     ),
     "date note with too many links": (

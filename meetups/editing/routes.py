@@ -446,8 +446,16 @@ class _FormView:
 
 
 def _fields(form: MeetupForm, timezone: str) -> operations.MeetupFields | None:
-    """The form's content as domain values, or None with the errors on the form."""
-    if not form.validate():
+    """The form's content as domain values, or None with every error on the form at once:
+    the days are checked even when another field is wrong, so a second submit finds no
+    new complaint."""
+    valid = form.validate()
+    try:
+        form.rule()
+    except ScheduleError as error:
+        form.weekdays.errors = [*form.weekdays.errors, translate(error)]
+        return None
+    if not valid:
         return None
     try:
         schedule = form.schedule(timezone)
