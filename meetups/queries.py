@@ -249,6 +249,13 @@ def venues_in_city(city_id: int, text: str = "", limit: int = 50) -> list[Venue]
     return list(db.session.scalars(query.order_by(Venue.name, Venue.id).limit(limit)))
 
 
+def venues_named(city_id: int, name: str) -> list[Venue]:
+    """A city's venues whose name is `name`, accents and case aside."""
+    key = name_key(name)
+    candidates = venues_in_city(city_id, name) if key else []
+    return [venue for venue in candidates if name_key(venue.name) == key]
+
+
 def open_report_kinds(meetup_id: int) -> list[str]:
     """What open reports say is wrong with a meetup, each kind once ("other" aside: its
     message may be anything, and only moderators read it)."""

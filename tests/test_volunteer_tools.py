@@ -3,6 +3,8 @@ open reports shown to visitors, guards on what shifts calendars, forms that help
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
@@ -215,3 +217,37 @@ def test_every_problem_is_listed_at_the_top_in_one_pass(auth, make_user, make_ve
         "#weekdays": "On: Pick the day(s) of the week.",
         "#start_time": "Starts at (local time): Give the time it starts, e.g. 08:30.",
     }
+
+
+@pytest.mark.parametrize("typed", ["bar bis", "Bar Bis", "/v/bar-bis-paris/"])
+def test_one_date_moves_to_another_venue_picked_by_name(
+    client, auth, make_user, make_meetup, make_venue, typed
+):
+    make_user()
+    auth.sign_in()
+    meetup = make_meetup("Open Coffee", slug="coffee")
+    bar = make_venue("Bar Bis", address="2 Rue Bis")
+    day = meetup.next_dates(datetime.now(UTC), 1)[0].original_date.isoformat()
+    form = soup(client.get(f"/m/coffee/dates/{day}"))
+
+    response = auth.post(f"/m/coffee/dates/{day}", {"action": "move", "venue": typed})
+
+    assert [option["value"] for option in form.select("#city-venues option")] == [
+        "Bar Bis",
+        "Café Central",
+    ]
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert meetup.changes[0].venue_id == bar.id
+
+
+def test_a_venue_name_nobody_knows_is_explained(client, auth, make_user, make_meetup):
+    make_user()
+    auth.sign_in()
+    meetup = make_meetup("Open Coffee", slug="coffee")
+    day = meetup.next_dates(datetime.now(UTC), 1)[0].original_date.isoformat()
+
+    response = auth.post(f"/m/coffee/dates/{day}", {"action": "move", "venue": "12 Rue X"})
+
+    assert response.status_code == 400
+    assert "No venue called “12 Rue X” in Paris: pick one of the list" in response.text

@@ -167,7 +167,7 @@ class DateChangeForm(FlaskForm):
         validators=[Optional(), NumberRange(min=15, max=24 * 60)],
     )
     venue = StringField(
-        _l("Other venue (its address on this site, optional)"), validators=[Length(max=200)]
+        _l("Another venue this time (its name, optional)"), validators=[Length(max=200)]
     )
     note = StringField(_l("Note for people (optional)"), validators=[Length(max=500), few_links])
 

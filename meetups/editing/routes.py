@@ -186,13 +186,19 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
             gettext("%(name)s has no date on %(day)s.", name=meetup.name, day=original.isoformat()),
         )
     form = DateChangeForm()
-    page = {"form": form, "meetup": meetup, "original": original, "occurrence": occurrence}
+    page = {
+        "form": form,
+        "meetup": meetup,
+        "original": original,
+        "occurrence": occurrence,
+        "nearby_venues": queries.venues_in_city(meetup.venue.city_id),
+    }
     if request.method == "GET":
         return render_template("edit/date.html", **page)
     if not form.validate():
         return render_template("edit/date.html", **page), 400
     try:
-        change = _date_change(form)
+        change = _date_change(form, meetup)
         operations.change_date(db.session, meetup, original, change, current_user)
     except (ScheduleError, ValueError) as error:
         db.session.rollback()
@@ -481,22 +487,34 @@ def _edit_page(
     return page, status
 
 
-def _date_change(form: DateChangeForm) -> operations.DateChange | None:
+def _other_venue(text: str, meetup: Meetup) -> Venue:
+    """The venue a volunteer named for one date: by its name in the meetup's city, or by
+    the address of its page on this site; ValueError saying what to type otherwise."""
+    typed = text.strip()
+    found = queries.venue(typed.rstrip("/").rpartition("/")[2])
+    if found is None:
+        named = queries.venues_named(meetup.venue.city_id, typed)
+        found = named[0] if len(named) == 1 else None
+    if found is None:
+        raise ValueError(
+            gettext(
+                "No venue called “%(name)s” in %(city)s: pick one of the list, or add the "
+                "venue first.",
+                name=typed,
+                city=city_name(meetup.venue.city),
+            )
+        )
+    return found
+
+
+def _date_change(form: DateChangeForm, meetup: Meetup) -> operations.DateChange | None:
     if form.action.data == "restore":
         return None
     if form.action.data == "cancel":
         return operations.DateChange(cancelled=True, note=form.note.data or "")
     venue_id = None
     if form.venue.data:
-        venue = queries.venue(form.venue.data.strip().strip("/").removeprefix("v/"))
-        if venue is None:
-            raise ValueError(
-                gettext(
-                    "No venue at “%(address)s”: paste its address on this site.",
-                    address=form.venue.data,
-                )
-            )
-        venue_id = venue.id
+        venue_id = _other_venue(form.venue.data, meetup).id
     return operations.DateChange(
         new_date=form.new_date.data,
         new_start_time=form.new_start_time.data,
