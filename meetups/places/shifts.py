@@ -26,7 +26,8 @@ def position_warnings(
     new_zone: str,
     meetups: int,
 ) -> list[Text]:
-    """What the volunteer must confirm before this position is saved; empty if nothing."""
+    """What the volunteer must confirm before this position is saved; empty if nothing.
+    A venue no meetup uses yet changes zone freely: no calendar follows it."""
     warnings: list[Text] = []
     if point is not None:
         km = distance_km(*city_point, *point)
@@ -39,7 +40,7 @@ def position_warnings(
                     city=city_name,
                 )
             )
-    if old_zone is not None and old_zone != new_zone:
+    if meetups and old_zone is not None and old_zone != new_zone:
         warnings.append(
             N_(
                 "The time zone would change from %(old)s to %(new)s: every meetup here "
