@@ -3,15 +3,20 @@ open reports shown to visitors, guards on what shifts calendars, forms that help
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from meetups.editing import history
 from meetups.extensions import db
 from meetups.models import Report, ReportKind, Role
+from tests.conftest import PASSWORD
+from tests.test_volunteer_flow import new_page, report_problem, sign_in, sign_up
 
 
 def soup(response) -> BeautifulSoup:
@@ -251,3 +256,94 @@ def test_a_venue_name_nobody_knows_is_explained(client, auth, make_user, make_me
 
     assert response.status_code == 400
     assert "No venue called “12 Rue X” in Paris: pick one of the list" in response.text
+
+
+# --- The whole walk, in a browser at phone width --------------------------------------------
+
+# Column names and Python values; "None found." is English, not a value.
+RAW = re.compile(
+    r"\b(venue_id|rrule|duration_minutes|start_time|deleted_at|True|False)\b|\bNone\b(?! found)|\{'"
+)
+
+
+def looked_at(page: Page, shots: Path, name: str) -> str:
+    """Keep a screenshot of the page in the test's output, and return its text to check."""
+    page.screenshot(path=shots / f"{name}.png", full_page=True)
+    text = page.locator("main").inner_text()
+    assert not RAW.search(text), f"{name} shows a raw value: {RAW.search(text).group()}"
+    return text
+
+
+@pytest.mark.browser
+def test_sign_up_add_a_meetup_undo_vandalism_and_moderate_at_phone_width(
+    browser, live_server, make_user, make_venue, tmp_path
+):
+    make_venue("Café Central")
+    make_user("bob@example.org", "Bob", reviewed=True)
+    make_user("trudy@example.org", "Trudy", trusted=True, reviewed=True)
+    make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+
+    # A newcomer signs up and follows "Add a meetup": city, venue, then the form.
+    newcomer = new_page(browser)
+    newcomer.goto(live_server + "/")
+    sign_up(newcomer, "nell@example.org", "Nell")
+    newcomer.get_by_role("link", name="Add a meetup").click()
+    newcomer.get_by_label("In which city or town does it meet?").fill("paris")
+    newcomer.get_by_role("button", name="Find the city").click()
+    newcomer.get_by_role("link", name="Paris").click()
+    newcomer.get_by_role("link", name="Café Central").click()
+    newcomer.get_by_role("button", name="Save").click()
+    summary = looked_at(newcomer, tmp_path, "1-form-errors")
+    assert "things to fix before saving" in summary
+    newcomer.get_by_label("Name", exact=True).fill("Open Coffee Walk")
+    newcomer.get_by_label("Tuesday").check()
+    newcomer.get_by_label("Starts at (local time)").fill("08:30")
+    newcomer.get_by_role("button", name="Save").click()
+    expect(newcomer.get_by_text("Every Tuesday, 08:30–10:30")).to_be_visible()
+    meetup_url = newcomer.url
+    looked_at(newcomer, tmp_path, "2-meetup")
+
+    # A second volunteer moves it to 10:00; a trusted volunteer undoes that from the history.
+    bob = new_page(browser)
+    bob.goto(meetup_url)
+    sign_in(bob, "bob@example.org", PASSWORD)
+    bob.goto(meetup_url)
+    bob.get_by_role("link", name="Edit", exact=True).click()
+    bob.get_by_label("Starts at (local time)").fill("10:00")
+    bob.get_by_role("button", name="Save").click()
+    trudy = new_page(browser)
+    trudy.goto(meetup_url)
+    sign_in(trudy, "trudy@example.org", PASSWORD)
+    trudy.goto(meetup_url + "history")
+    by_bob = trudy.locator("li.revision").filter(has_text="Bob changed the time from 08:30")
+    by_bob.get_by_role("button", name="Undo this change").click()
+    expect(trudy.get_by_role("status")).to_have_text("Change undone.")
+    expect(trudy.get_by_text("Every Tuesday, 08:30–10:30")).to_be_visible()
+
+    # A visitor reports it; the page says so; the moderator sees the count and resolves it.
+    report_problem(new_page(browser), meetup_url, "It no longer happens", "Closed for works")
+    moderator = new_page(browser)
+    moderator.goto(meetup_url)
+    sign_in(moderator, "mod@example.org", PASSWORD)
+    moderator.goto(meetup_url)
+    assert "Someone reported that this meetup no longer happens" in looked_at(
+        moderator, tmp_path, "3-reported"
+    )
+    moderator.get_by_role("link", name=re.compile(r"^Moderation \d+ items? wait")).click()
+    report = moderator.locator(".report").filter(has_text="Closed for works")
+    report.get_by_role("button", name="Resolve").click()
+    expect(moderator.get_by_role("status")).to_have_text("Report resolved.")
+    looked_at(moderator, tmp_path, "4-dashboard")
+
+    # The history reads in sentences, in English and in French.
+    moderator.goto(meetup_url + "history")
+    english = looked_at(moderator, tmp_path, "5-history")
+    moderator.goto(meetup_url + "history?lang=fr")
+    french = looked_at(moderator, tmp_path, "6-historique")
+    assert "Trudy undid a change by Bob." in english
+    assert "Bob changed the time from 08:30 to 10:00." in english
+    assert "Nell added the meetup." in english
+    assert "Trudy a défait une modification de Bob." in french
+    assert "Bob a changé l’heure de 08:30 à 10:00." in french
+    for page in (newcomer, bob, trudy, moderator):
+        page.context.close()
