@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from meetups.editing import history
 from meetups.extensions import db
-from meetups.models import Report, ReportKind, Role
+from meetups.models import Meetup, Report, ReportKind, Role
 from tests.conftest import PASSWORD
 from tests.test_volunteer_flow import new_page, report_problem, sign_in, sign_up
 
@@ -347,3 +347,20 @@ def test_sign_up_add_a_meetup_undo_vandalism_and_moderate_at_phone_width(
     assert "Bob a changé l’heure de 08:30 à 10:00." in french
     for page in (newcomer, bob, trudy, moderator):
         page.context.close()
+
+
+def test_the_schedule_builder_previews_the_next_dates_without_saving(
+    client, auth, make_user, make_venue
+):
+    make_user()
+    auth.sign_in()
+    make_venue()
+    monthly = {**MEETUP_FORM, "pattern": "monthly", "weekdays": ["4"], "week_of_month": "-1"}
+
+    response = auth.post("/meetups/new?venue=cafe-central-paris", {**monthly, "action": "preview"})
+
+    dates = [li.get_text(" ") for li in soup(response).select("#preview li")]
+    assert response.status_code == 200 and len(dates) == 6
+    assert all(day.startswith("Friday") and "08:30–10:00" in day for day in dates)
+    assert all(int(day.split()[1]) > 24 for day in dates)  # the last Friday of each month
+    assert db.session.scalar(select(func.count(Meetup.id))) == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext, lazy_gettext
@@ -27,7 +27,7 @@ from meetups.models import (
 )
 from meetups.places import locating, shifts
 from meetups.places.geocoding import Location
-from meetups.schedule import ScheduleError, time_zone
+from meetups.schedule import Occurrence, ScheduleError, next_occurrences, time_zone
 from meetups.web import row_ids
 from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, city_name, translate
 from meetups.web.rate_limits import limit_edits
@@ -137,6 +137,10 @@ def new_meetup() -> str | Response | tuple[str, int]:
     fields = _fields(form, venue.timezone)
     if fields is None:
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 400
+    if request.form.get("action") == "preview":
+        return render_template(
+            "edit/meetup.html", form=form, venue=venue, meetup=None, preview=_preview_dates(fields)
+        )
     try:
         meetup = locking.commit_creation(
             db.session, lambda: operations.create_meetup(db.session, venue, fields, current_user)
@@ -159,6 +163,16 @@ def edit_meetup(slug: str) -> str | Response | tuple[str, int]:
     fields = _fields(form, meetup.timezone)
     if fields is None:
         return _edit_page(form, meetup, 400)
+    if request.form.get("action") == "preview":
+        db.session.rollback()
+        page = render_template(
+            "edit/meetup.html",
+            form=form,
+            venue=meetup.venue,
+            meetup=meetup,
+            preview=_preview_dates(fields),
+        )
+        return page
     try:
         operations.update_meetup(db.session, meetup, fields, current_user, form.version.data or "")
     except operations.EditConflict as conflict:
@@ -421,6 +435,7 @@ def _preview(venue: Venue) -> dict[str, object]:
 
 
 _PAGES = {"m": "pages.meetup", "v": "pages.venue"}
+PREVIEW_DATES = 6
 _STATUS_NOW = {
     MeetupStatus.ACTIVE: lazy_gettext("The meetup is now active."),
     MeetupStatus.PAUSED: lazy_gettext("The meetup is now paused."),
@@ -476,6 +491,11 @@ def _fields(form: MeetupForm, timezone: str) -> operations.MeetupFields | None:
         languages=tuple(form.language_codes()),
         url=form.url.data or "",
     )
+
+
+def _preview_dates(fields: operations.MeetupFields) -> list[Occurrence]:
+    """The next dates the schedule on the form makes, so a volunteer sees them before saving."""
+    return next_occurrences(fields.schedule, after=datetime.now(UTC), limit=PREVIEW_DATES)
 
 
 def _edit_page(
