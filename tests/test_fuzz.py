@@ -426,6 +426,8 @@ ADDRESSES = [
     "/m/open-coffee/dates/{}",
     "/venues/new?city={}",
     "/meetups/new?venue={}",
+    "/add?q={}",
+    "/add?city={}&q={}",
     "/api/v1/cities/{}/{}",
     "/api/v1/venues/{}",
     "/api/v1/meetups/{}",
@@ -448,9 +450,10 @@ ADDRESSES = [
 def test_odd_addresses_never_fail(client, volunteer, address, parts, signed_in):
     browser = volunteer if signed_in else client
     path, _, query = address.partition("?")
-    url = path.format(*(quote(part, safe="") for part in parts))
+    quoted = [quote(part, safe="") for part in parts]
+    url = path.format(*quoted)
     if query:
-        url += "?" + query.format(quote(parts[0], safe=""))
+        url += "?" + query.format(*quoted)
     answered(browser, "GET", url)
 
 

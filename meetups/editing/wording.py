@@ -292,7 +292,7 @@ def _length(minutes: int) -> str:
 def _rule(text: str) -> str:
     try:
         return i18n.describe_rule(parse_rule(text))
-    except ScheduleError:
+    except (ScheduleError, ValueError):
         return text
 
 
