@@ -364,3 +364,13 @@ def test_the_schedule_builder_previews_the_next_dates_without_saving(
     assert all(day.startswith("Friday") and "08:30–10:00" in day for day in dates)
     assert all(int(day.split()[1]) > 24 for day in dates)  # the last Friday of each month
     assert db.session.scalar(select(func.count(Meetup.id))) == 0
+
+
+def test_a_meetup_page_names_its_languages_in_words(client, make_meetup):
+    make_meetup("Open Coffee", slug="coffee", languages="fr,en")
+
+    english = soup(client.get("/m/coffee/")).find("dt", string="Languages")
+    french = soup(client.get("/m/coffee/?lang=fr")).find("dt", string="Langues")
+
+    assert english.find_next("dd").get_text() == "French, English"
+    assert french.find_next("dd").get_text() == "français, anglais"

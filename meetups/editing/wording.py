@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from babel import Locale
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -296,11 +295,6 @@ def _rule(text: str) -> str:
         return text
 
 
-def _languages(codes: str) -> str:
-    known = Locale.parse(i18n.language()).languages
-    return ", ".join(known.get(code, code) for code in codes.split(",") if code)
-
-
 def _venue(venue_id: int, names: _Names) -> str:
     venue = names.venues.get(venue_id)
     return venue.name if venue is not None else gettext("a venue no longer listed")
@@ -327,7 +321,7 @@ _FORMATTERS: dict[str, Callable[[Any, _Names], str]] = {
     "last_confirmed": lambda value, names: i18n.long_date(date.fromisoformat(value)),
     "status": _named(_STATUSES),
     "coordinates_source": _named(_SOURCES),
-    "languages": lambda value, names: _languages(value),
+    "languages": lambda value, names: i18n.language_names(value.split(",")),
     "tags": lambda value, names: ", ".join(value),
     "description": lambda value, names: _short(markdown_to_text(value)),
     "latitude": lambda value, names: f"{value:.5f}",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, refresh
 from markupsafe import Markup, escape
@@ -235,6 +236,12 @@ def local_moment(moment: datetime, zone: str) -> str:
     listing's zone read their clocks."""
     local = moment.astimezone(time_zone(zone))
     return f"{long_date(local.date())}, {local:%H:%M} {display.zone_abbreviation(local)}"
+
+
+def language_names(codes: Iterable[str]) -> str:
+    """ "French, English" (« français, anglais ») for stored codes; an unknown code as it is."""
+    known = Locale.parse(language()).languages
+    return ", ".join(known.get(code, code) for code in codes if code)
 
 
 def distance(km: float) -> str:

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         # Words and dates in the visitor's language (see `i18n`); times are 24-hour everywhere.
         long_date=i18n.long_date,
         local_moment=i18n.local_moment,
+        language_names=i18n.language_names,
         zone_abbreviation=display.zone_abbreviation,
         distance=i18n.distance,
         # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
