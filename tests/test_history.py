@@ -372,3 +372,15 @@ def test_a_trusted_volunteer_goes_back_to_a_version_from_the_history(client, aut
     db.session.expire_all()
     assert db.session.get(Meetup, vandalised.entity_id).name == "Open Coffee"
     assert "Trudy went back to the version of" in client.get("/m/coffee/history").text
+
+
+def test_undoing_a_move_away_from_a_venue_deleted_since_is_refused(
+    make_meetup, make_venue, volunteer
+):
+    meetup = make_meetup("Coffee")
+    first_venue = meetup.venue
+    move = edit(meetup, volunteer, venue=make_venue("Bar Bis"))
+    edit(first_venue, volunteer, deleted_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    with pytest.raises(history.RevertConflict, match="restore the venue first"):
+        history.revert(db.session, move, volunteer)

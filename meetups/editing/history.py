@@ -142,6 +142,8 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     before = current
     for field, (old, _) in revision.changes.items():
         _apply(session, item, field, old)
+    if isinstance(item, Meetup) and not item.is_deleted:
+        _check_venues_live(session, item)
     return record(session, item, "revert", user, before, reverts=revision)
 
 
@@ -168,11 +170,16 @@ def restore_version(session: Session, revision: Revision, user: User | None) -> 
         if field != "deleted_at":
             _apply(session, item, field, target.get(field))
     if isinstance(item, Meetup):
-        try:
-            deletion.check_venues_live(session, item)
-        except deletion.Refused as refused:
-            raise RevertConflict(*refused.args) from refused
+        _check_venues_live(session, item)
     return record(session, item, "restore-version", user, before, reverts=revision)
+
+
+def _check_venues_live(session: Session, meetup: Meetup) -> None:
+    """An undo never sends a listed meetup (or one of its dates) back to a deleted venue."""
+    try:
+        deletion.check_venues_live(session, meetup)
+    except deletion.Refused as refused:
+        raise RevertConflict(*refused.args) from refused
 
 
 def _undo_creation(
