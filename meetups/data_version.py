@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from meetups.models import City, Meetup, Venue
+from meetups.models import City, Meetup, Report, Venue
 from meetups.stamps import stamp_sum
 
 T = TypeVar("T")
@@ -39,7 +39,8 @@ class DataVersion:
         self._lock = threading.Lock()
 
     def current(self, session: Session) -> tuple:
-        """A value that changes whenever a meetup or venue is added, edited or deleted."""
+        """A value that changes whenever a meetup or venue is added, edited or deleted,
+        or a report is filed or resolved."""
         now = self._clock()
         with self._lock:
             if self._value is not None and now < self._expires:
@@ -102,6 +103,8 @@ _VENUES = select(
 ).subquery()
 # A reloaded gazetteer (cities added, renamed or resized) changes pages too.
 _CITIES = select(func.count(City.id), func.sum(City.population)).subquery()
-_VERSION_QUERY = select(_MEETUPS, _VENUES, _CITIES).select_from(
-    _MEETUPS.join(_VENUES, true()).join(_CITIES, true())
+# An open report shows on its meetup's page: filing or resolving one changes pages too.
+_REPORTS = select(func.count(Report.id), func.count(Report.resolved_at)).subquery()
+_VERSION_QUERY = select(_MEETUPS, _VENUES, _CITIES, _REPORTS).select_from(
+    _MEETUPS.join(_VENUES, true()).join(_CITIES, true()).join(_REPORTS, true())
 )

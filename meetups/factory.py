@@ -55,11 +55,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         i18n,
         page_cache,
         rate_limits,
+        row_ids,
         security_headers,
         templating,
     )
 
     sequencing.register()
+    app.url_map.converters["id"] = row_ids.RowIdConverter
     # First, so that every later hook, error page included, speaks the request's language.
     i18n.init_app(app)
     security_headers.init_app(app)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
     select,
 )
 from sqlalchemy.orm import (
@@ -475,6 +476,8 @@ class User(UserMixin, Timestamps, db.Model):
     )
     # A new volunteer's edits wait in the moderators' queue until someone marks them reviewed.
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Marked by a moderator: may undo anyone's edit and put a listing back to an earlier version.
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -524,6 +527,8 @@ class Revision(db.Model):
     summary: Mapped[str] = mapped_column(String(300), default="")
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    # The revision this one undid, so that its history can say whose change it was.
+    reverts: Mapped[Revision | None] = relationship(remote_side=[id], foreign_keys=[reverts_id])
 
 
 class ReportKind(enum.StrEnum):

@@ -21,6 +21,8 @@ from meetups.models import (
     Meetup,
     MeetupChange,
     MeetupStatus,
+    Report,
+    ReportKind,
     Revision,
     Venue,
     VenueRedirect,
@@ -483,6 +485,41 @@ def search_venues(text: str, limit: int = 20) -> list[Venue]:
     )
 
 
+def venues_in_city(city_id: int, text: str = "", limit: int = 50) -> list[Venue]:
+    """A city's venues by name, those whose name or address contains `text` if given."""
+    query = select(Venue).where(Venue.city_id == city_id)
+    matching = _contains(Venue.search_key, text)
+    if matching is not None:
+        query = query.where(matching)
+    return list(db.session.scalars(query.order_by(Venue.name, Venue.id).limit(limit)))
+
+
+def venues_named(city_id: int, name: str) -> list[Venue]:
+    """A city's venues whose name is `name`, accents and case aside."""
+    key = name_key(name)
+    candidates = venues_in_city(city_id, name) if key else []
+    return [venue for venue in candidates if name_key(venue.name) == key]
+
+
+def open_report_kinds(meetup_id: int) -> list[str]:
+    """What open reports say is wrong with a meetup, each kind once ("other" aside: its
+    message may be anything, and only moderators read it)."""
+    query = (
+        select(Report.kind)
+        .where(Report.meetup_id == meetup_id, Report.resolved_at.is_(None))
+        .where(Report.kind != ReportKind.OTHER)
+        .distinct()
+    )
+    return sorted(kind.value for kind in db.session.scalars(query))
+
+
+def open_moderation_items() -> int:
+    """What waits for a moderator: open reports on listed meetups, and edits to review."""
+    reports = select(func.count(Report.id)).join(Report.meetup).where(Report.resolved_at.is_(None))
+    waiting = select(func.count(Revision.id)).where(Revision.reviewed_at.is_(None))
+    return (db.session.scalar(reports) or 0) + (db.session.scalar(waiting) or 0)
+
+
 def search_meetups(text: str, limit: int = 20) -> list[Meetup]:
     """Listed meetups whose folded name contains the folded query."""
     matching = _contains(Meetup.search_key, text)
@@ -498,16 +535,36 @@ def search_meetups(text: str, limit: int = 20) -> list[Meetup]:
     )
 
 
+def _revisions_with_authors() -> Select[tuple[Revision]]:
+    """Revisions with who made them and, for an undo, whose change it undid."""
+    return select(Revision).options(
+        joinedload(Revision.user), selectinload(Revision.reverts).joinedload(Revision.user)
+    )
+
+
 def revisions(entity: str, entity_id: int) -> list[Revision]:
     """One item's history, newest first."""
     return list(
         db.session.scalars(
-            select(Revision)
+            _revisions_with_authors()
             .where(Revision.entity == entity, Revision.entity_id == entity_id)
-            .options(joinedload(Revision.user))
             .order_by(Revision.id.desc())
         )
     )
+
+
+def venues_by_id(ids: set[int]) -> dict[int, Venue]:
+    """Venues a history names by id, deleted ones too (it still names them)."""
+    if not ids:
+        return {}
+    query = select(Venue).where(Venue.id.in_(ids)).execution_options(**WITH_DELETED)
+    return {venue.id: venue for venue in db.session.scalars(query)}
+
+
+def cities_by_id(ids: set[int]) -> dict[int, City]:
+    if not ids:
+        return {}
+    return {city.id: city for city in db.session.scalars(select(City).where(City.id.in_(ids)))}
 
 
 def deletion_of(item: Venue | Meetup) -> Revision | None:
@@ -525,14 +582,20 @@ def deletion_of(item: Venue | Meetup) -> Revision | None:
 
 def recent_revisions(limit: int = 100) -> list[tuple[Revision, Venue | Meetup | None]]:
     """The latest changes across the directory, each with the item it changed (if it exists)."""
-    found = list(
-        db.session.scalars(
-            select(Revision)
-            .options(joinedload(Revision.user))
-            .order_by(Revision.id.desc())
-            .limit(limit)
-        )
+    return with_items(
+        db.session.scalars(_revisions_with_authors().order_by(Revision.id.desc()).limit(limit))
     )
+
+
+def unreviewed_revisions(limit: int = 200) -> list[tuple[Revision, Venue | Meetup | None]]:
+    """Edits by new volunteers that no moderator has looked at yet, oldest first."""
+    query = _revisions_with_authors().where(Revision.reviewed_at.is_(None))
+    return with_items(db.session.scalars(query.order_by(Revision.id).limit(limit)))
+
+
+def with_items(revisions: Iterable[Revision]) -> list[tuple[Revision, Venue | Meetup | None]]:
+    """Each revision with the item it changed, deleted ones included (two queries in all)."""
+    found = list(revisions)
     items: dict[tuple[str, int], Venue | Meetup] = {}
     for entity, model in (("venue", Venue), ("meetup", Meetup)):
         ids = {r.entity_id for r in found if r.entity == entity}

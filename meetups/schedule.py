@@ -500,26 +500,36 @@ def describe(schedule: Schedule, say: Callable[..., str] = english) -> str:
     `say(msgid, **params)` words each part: English by default, the visitor's
     language on pages (`meetups.web.i18n.describe_schedule`).
     """
-    rule = schedule.rule
-    days = _join_words([say(WEEKDAYS_IN_SCHEDULES[day]) for day in rule.weekdays], say)
-    if rule.freq == "MONTHLY":
-        assert rule.week_of_month is not None
-        pattern = say(MONTHLY_PHRASES[rule.week_of_month][rule.weekdays[0]])
-    elif rule.interval == 1:
-        pattern = say(N_("Every %(days)s"), days=days)
-    elif rule.interval == 2:
-        pattern = say(N_("Every other %(days)s"), days=days)
-    else:
-        pattern = say(N_("Every %(interval)d weeks on %(days)s"), interval=rule.interval, days=days)
     start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
     end = start + schedule.duration
     sentence = say(
         N_("%(pattern)s, %(start)s–%(end)s"),
-        pattern=pattern,
+        pattern=_pattern(schedule.rule, say),
         start=f"{start:%H:%M}",
         end=f"{end:%H:%M}",
     )
-    # A language may open the sentence with its days ("às quintas-feiras, 08:30–10:00").
+    return _capitalised(sentence)
+
+
+def describe_rule(rule: Rule, say: Callable[..., str] = english) -> str:
+    """ "Every other Thursday", "Last Friday of the month": how often, without the time."""
+    return _capitalised(_pattern(rule, say))
+
+
+def _pattern(rule: Rule, say: Callable[..., str]) -> str:
+    days = _join_words([say(WEEKDAYS_IN_SCHEDULES[day]) for day in rule.weekdays], say)
+    if rule.freq == "MONTHLY":
+        assert rule.week_of_month is not None
+        return say(MONTHLY_PHRASES[rule.week_of_month][rule.weekdays[0]])
+    if rule.interval == 1:
+        return say(N_("Every %(days)s"), days=days)
+    if rule.interval == 2:
+        return say(N_("Every other %(days)s"), days=days)
+    return say(N_("Every %(interval)d weeks on %(days)s"), interval=rule.interval, days=days)
+
+
+def _capitalised(sentence: str) -> str:
+    """A language may open the sentence with its days ("às quintas-feiras, 08:30–10:00")."""
     return sentence[:1].upper() + sentence[1:]
 
 

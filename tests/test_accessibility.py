@@ -55,6 +55,8 @@ VOLUNTEER_PAGES = [
     "/m/open-coffee-paris/edit",
     "/v/cafe-central-paris/edit",
     "/account/",
+    "/add?q=paris",
+    "/m/open-coffee-paris/history",
 ]
 
 # Everything a visitor can tap, in the parts of a page that are ours to lay out.

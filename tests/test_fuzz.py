@@ -25,6 +25,7 @@ from werkzeug.test import TestResponse
 
 from meetups.extensions import db
 from meetups.feeds.ical import CalendarInfo, Place, SeriesRecord, build_calendar
+from meetups.models import Role
 from meetups.schedule import (
     MAX_DURATION,
     MAX_INTERVAL,
@@ -424,6 +425,8 @@ ADDRESSES = [
     "/m/open-coffee/dates/{}",
     "/venues/new?city={}",
     "/meetups/new?venue={}",
+    "/add?q={}",
+    "/add?city={}&q={}",
     "/api/v1/cities/{}/{}",
     "/api/v1/venues/{}",
     "/api/v1/meetups/{}",
@@ -449,9 +452,10 @@ ADDRESSES = [
 def test_odd_addresses_never_fail(client, volunteer, address, parts, signed_in):
     browser = volunteer if signed_in else client
     path, _, query = address.partition("?")
-    url = path.format(*(quote(part, safe="") for part in parts))
+    quoted = [quote(part, safe="") for part in parts]
+    url = path.format(*quoted)
     if query:
-        url += "?" + query.format(quote(parts[0], safe=""))
+        url += "?" + query.format(*quoted)
     answered(browser, "GET", url)
 
 
@@ -594,3 +598,31 @@ REPORT = {
 @fuzz_settings(40)
 def test_report_form_never_fails(client, directory, fields):
     posted(client, f"/m/{directory.meetup_slug}/report", fields, listings=False)
+
+
+# --- Ids in addresses -----------------------------------------------------------------------
+
+HUGE_IDS = ["0", str(2**31), str(2**63), str(2**64 + 1), "9" * 40]
+ID_ROUTES = [
+    ("POST", "/revisions/{id}/revert"),
+    ("POST", "/moderation/revisions/{id}/reviewed"),
+    ("POST", "/moderation/reports/{id}/resolve"),
+    ("POST", "/moderation/users/{id}/reviewed"),
+]
+
+
+@pytest.mark.parametrize("number", HUGE_IDS)
+@pytest.mark.parametrize(("method", "route"), ID_ROUTES)
+def test_ids_no_row_can_have_are_not_found(app, directory, make_user, method, route, number):
+    make_user("mod@example.org", "Mo", role=Role.MODERATOR)
+    browser = app.test_client()
+    AuthActions(browser).sign_in("mod@example.org")
+
+    response = posted(browser, route.format(id=number), {}, listings=False)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("number", HUGE_IDS)
+def test_a_city_id_no_row_can_have_is_not_found(volunteer, number):
+    assert answered(volunteer, "GET", f"/venues/new?city={number}").status_code == 404

@@ -532,7 +532,7 @@ MEETUP_FORM = {
         ({"first_date": "2026-03-01", "end_date": "2026-02-01"}, "La date de fin"),
         ({"first_date": "1800-01-01"}, "La première date doit être comprise entre 1900 et 2999."),
         ({"languages": "français"}, "codes de langue"),
-        ({"name": ""}, "Ce champ est requis."),
+        ({"name": ""}, "Donnez un nom au rendez-vous"),
         ({"start_time": "25:00"}, "horaire valide"),
     ],
 )

@@ -55,6 +55,8 @@ DOMAIN = [
     "meetups.accounts.tokens",
     "meetups.places.city_search",
     "meetups.places.directions",
+    "meetups.accounts.roles",
+    "meetups.places.shifts",
 ]
 
 

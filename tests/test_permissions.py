@@ -20,11 +20,19 @@ from meetups.models import Report, ReportKind, Role, utcnow
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 ALLOWED, SIGN_IN, FORBIDDEN = "allowed", "sign in first", "forbidden"
-ROLES = ("anonymous", "volunteer", "moderator")
+# A trusted volunteer is one a moderator marked as trusted to undo anyone's edits.
+ROLES = ("anonymous", "volunteer", "trusted", "moderator")
 EVERYONE = dict.fromkeys(ROLES, ALLOWED)
-VOLUNTEERS = {"anonymous": SIGN_IN, "volunteer": ALLOWED, "moderator": ALLOWED}
-# Also "someone else's revision or deletion", which only its author or a moderator may undo.
-MODERATORS = {"anonymous": SIGN_IN, "volunteer": FORBIDDEN, "moderator": ALLOWED}
+VOLUNTEERS = {"anonymous": SIGN_IN, "volunteer": ALLOWED, "trusted": ALLOWED, "moderator": ALLOWED}
+MODERATORS = {
+    "anonymous": SIGN_IN,
+    "volunteer": FORBIDDEN,
+    "trusted": FORBIDDEN,
+    "moderator": ALLOWED,
+}
+# Someone else's revision or deletion, which only its author, the trusted and moderators undo;
+# and going back to an earlier version.
+TRUSTED = {"anonymous": SIGN_IN, "volunteer": FORBIDDEN, "trusted": ALLOWED, "moderator": ALLOWED}
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,7 @@ CASES = [
     ),
     Case("GET", "/account/", "/account/", VOLUNTEERS),
     Case("POST", "/account/password", "/account/password", VOLUNTEERS),
+    Case("GET", "/add", "/add?city={city}&q=bar", VOLUNTEERS),
     Case("GET", "/venues/new", "/venues/new?city={city}", VOLUNTEERS),
     Case("POST", "/venues/new", "/venues/new?city={city}", VOLUNTEERS, VENUE_FORM),
     Case("GET", "/v/<slug>/edit", "/v/cafe-central-paris/edit", VOLUNTEERS),
@@ -178,29 +187,37 @@ CASES = [
     Case("POST", "/m/<slug>/confirm", "/m/open-coffee/confirm", VOLUNTEERS),
     Case("POST", "/m/<slug>/status", "/m/open-coffee/status", VOLUNTEERS, {"status": "paused"}),
     Case("POST", "/<any(m, v):kind>/<slug>/delete", "/v/bar-bis-paris/delete", VOLUNTEERS),
-    Case("POST", "/<any(m, v):kind>/<slug>/restore", "/m/old-coffee/restore", MODERATORS),
+    Case("POST", "/<any(m, v):kind>/<slug>/restore", "/m/old-coffee/restore", TRUSTED),
+    Case("POST", "/revisions/<id:revision_id>/revert", "/revisions/{revision}/revert", TRUSTED),
     Case(
         "POST",
-        "/revisions/<int:revision_id>/revert",
-        "/revisions/{revision}/revert",
-        MODERATORS,
+        "/revisions/<id:revision_id>/restore-version",
+        "/revisions/{creation}/restore-version",
+        TRUSTED,
     ),
     Case("GET", "/moderation/", "/moderation/", MODERATORS),
     Case(
         "POST",
-        "/moderation/revisions/<int:revision_id>/reviewed",
+        "/moderation/revisions/<id:revision_id>/reviewed",
         "/moderation/revisions/{revision}/reviewed",
         MODERATORS,
     ),
     Case(
         "POST",
-        "/moderation/reports/<int:report_id>/resolve",
+        "/moderation/reports/<id:report_id>/resolve",
         "/moderation/reports/{report}/resolve",
         MODERATORS,
     ),
     Case(
         "POST",
-        "/moderation/users/<int:user_id>/reviewed",
+        "/moderation/users/<id:user_id>/trusted",
+        "/moderation/users/{author}/trusted",
+        MODERATORS,
+        {"trusted": "yes"},
+    ),
+    Case(
+        "POST",
+        "/moderation/users/<id:user_id>/reviewed",
         "/moderation/users/{author}/reviewed",
         MODERATORS,
     ),
@@ -219,8 +236,10 @@ def directory(make_user, make_venue, make_meetup) -> dict[str, int | str]:
     """A meetup with an edit by someone else, a meetup they deleted, a report, an empty venue."""
     author = make_user("author@example.org", "Author")
     make_user()
+    make_user("trusted@example.org", "Trudy", trusted=True)
     make_user("mod@example.org", "Mo", role=Role.MODERATOR)
     meetup = make_meetup("Open Coffee")
+    creation = history.record(db.session, meetup, "create", author, {})
     before = history.snapshot(meetup)
     meetup.name = "Open Coffee!"
     revision = history.record(db.session, meetup, "edit", author, before)
@@ -232,10 +251,18 @@ def directory(make_user, make_venue, make_meetup) -> dict[str, int | str]:
     return {
         "city": meetup.venue.city_id,
         "revision": revision.id,
+        "creation": creation.id,
         "report": report.id,
         "author": author.id,
         "day": next_thursday().isoformat(),
     }
+
+
+EMAILS = {
+    "volunteer": "volunteer@example.org",
+    "trusted": "trusted@example.org",
+    "moderator": "mod@example.org",
+}
 
 
 def outcome(response) -> str:
@@ -250,10 +277,8 @@ def outcome(response) -> str:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_who_may_use_each_route(client, auth, directory, case, role):
-    if role == "volunteer":
-        auth.sign_in()
-    elif role == "moderator":
-        auth.sign_in("mod@example.org")
+    if role != "anonymous":
+        auth.sign_in(EMAILS[role])
     url = case.url.format(**directory)
 
     response = client.get(url) if case.method == "GET" else auth.post(url, case.data)

@@ -24,6 +24,7 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
+from meetups.markup import markdown_to_text
 from meetups.models import Role
 from tests.conftest import PASSWORD, PHONE
 
@@ -212,7 +213,11 @@ PAGES = {
         VOLUNTEER,
         [MEETUP_NAME, *VENUE_TEXTS[:2], URL, *TAGS, CANCEL_NOTE, with_lf(MOVE_NOTE)],
     ),
-    "/m/{meetup}/history": (VOLUNTEER, [MEETUP_NAME, URL, DESCRIPTION, DISPLAY_NAME]),
+    # History shows the start of a long description's words, on one line.
+    "/m/{meetup}/history": (
+        VOLUNTEER,
+        [MEETUP_NAME, URL, " ".join(markdown_to_text(DESCRIPTION).split())[:100], DISPLAY_NAME],
+    ),
     "/m/{meetup}/edit": (VOLUNTEER, [MEETUP_NAME, URL, ", ".join(sorted(TAGS)), DESCRIPTION]),
     "/m/{meetup}/dates/{cancelled}": (VOLUNTEER, [MEETUP_NAME]),
     "/m/{meetup}/report": (VOLUNTEER, [MEETUP_NAME]),
@@ -308,7 +313,7 @@ REFUSED = {
         "/venues/new?city={city}",
         {"name": "", "address": VENUE["address"], "notes": VENUE["notes"], "action": "save"},
         400,
-        "This field is required",
+        "Give the venue’s name",
         VENUE["notes"],
     ),
     "date note with too many links": (
@@ -402,7 +407,10 @@ def test_the_changes_feed_keeps_typed_text_as_xml_text(client, site):
     atom = {"a": "http://www.w3.org/2005/Atom"}
     entries = ElementTree.fromstring(response.data).findall("a:entry", atom)
     titles = {entry.findtext("a:title", namespaces=atom) for entry in entries}
-    assert {f"create: {VENUE['name']}", f"create: {MEETUP_NAME}"} <= titles
+    assert {
+        f"{VENUE['name']}: {DISPLAY_NAME} added the venue.",
+        f"{MEETUP_NAME}: {DISPLAY_NAME} added the meetup.",
+    } <= titles
     authors = {entry.findtext("a:author/a:name", namespaces=atom) for entry in entries}
     assert authors == {DISPLAY_NAME}
     texts = [element for entry in entries for element in entry.iter() if element.text]

@@ -1,17 +1,22 @@
 """An Atom feed (RFC 4287) of recent changes, so volunteers can watch for vandalism.
 
 Pure: entries in, bytes out. ElementTree escapes every text, so a name with
-markup in it stays text in any feed reader.
+markup in it stays text in any feed reader; characters XML 1.0 forbids (control
+characters, which a name or a display name may hold) are dropped, since one of
+them would make the whole feed unreadable for every subscriber.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 ATOM = "http://www.w3.org/2005/Atom"
+# Everything outside XML 1.0's Char production (https://www.w3.org/TR/xml/#charsets).
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ def build_feed(
 
 
 def _text(parent: ElementTree.Element, tag: str, text: str) -> None:
-    ElementTree.SubElement(parent, tag).text = text
+    ElementTree.SubElement(parent, tag).text = _NOT_XML.sub("", text)
 
 
 def _timestamp(moment: datetime) -> str:

@@ -35,12 +35,18 @@ def check_restore(session: Session, item: Venue | Meetup) -> None:
     if not item.is_deleted:
         raise Refused(N_("%(name)s is not deleted.", name=item.name))
     if isinstance(item, Meetup):
-        venue_ids = {item.venue_id} | {c.venue_id for c in item.changes if c.venue_id}
-        live = session.scalar(select(func.count(Venue.id)).where(Venue.id.in_(venue_ids)))
-        if live < len(venue_ids):
-            raise Refused(
-                N_("A venue of %(name)s is deleted: restore the venue first.", name=item.name)
-            )
+        check_venues_live(session, item)
+
+
+def check_venues_live(session: Session, meetup: Meetup) -> None:
+    """The meetup's venue, and those of its moved dates, are all in the directory."""
+    session.flush()
+    venue_ids = {meetup.venue_id} | {c.venue_id for c in meetup.changes if c.venue_id}
+    live = session.scalar(select(func.count(Venue.id)).where(Venue.id.in_(venue_ids)))
+    if live < len(venue_ids):
+        raise Refused(
+            N_("A venue of %(name)s is deleted: restore the venue first.", name=meetup.name)
+        )
 
 
 def forget_redirects(session: Session, venue: Venue) -> None:

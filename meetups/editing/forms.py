@@ -71,7 +71,13 @@ def few_links(form: FlaskForm, field: StringField) -> None:
 
 
 class MeetupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Give the meetup a name, e.g. “Open Coffee Lille”.")),
+            Length(max=200),
+        ],
+    )
     description = TextAreaField(
         _l("Description (Markdown)"), validators=[Length(max=5000), few_links]
     )
@@ -88,11 +94,16 @@ class MeetupForm(FlaskForm):
         _l("Every how many weeks"), default=1, validators=[NumberRange(min=1, max=12)]
     )
     week_of_month = SelectField(_l("Which week of the month"), choices=WEEKS_OF_MONTH, coerce=int)
-    start_time = TimeField(_l("Starts at (local time)"), validators=[InputRequired()])
+    start_time = TimeField(
+        _l("Starts at (local time)"),
+        validators=[InputRequired(_l("Give the time it starts, e.g. 08:30."))],
+    )
     duration_minutes = IntegerField(
         _l("Lasts (minutes)"), default=120, validators=[NumberRange(min=15, max=24 * 60)]
     )
-    first_date = DateField(_l("From"), validators=[InputRequired()])
+    first_date = DateField(
+        _l("From"), validators=[InputRequired(_l("Give the first date it meets."))]
+    )
     end_date = DateField(_l("Until (optional)"), validators=[Optional()])
     tags = StringField(_l("Topics (comma-separated)"), validators=[Length(max=200)])
     languages = StringField(_l("Languages (codes, e.g. fr, en)"), validators=[Length(max=60)])
@@ -160,7 +171,7 @@ class DateChangeForm(FlaskForm):
         validators=[Optional()],
     )
     venue = StringField(
-        _l("Other venue (its address on this site, optional)"), validators=[Length(max=200)]
+        _l("Another venue this time (its name, optional)"), validators=[Length(max=200)]
     )
     note = StringField(_l("Note for people (optional)"), validators=[Length(max=500), few_links])
 
@@ -213,7 +224,13 @@ class ResolveReportForm(FlaskForm):
 class VenueForm(FlaskForm):
     """A place: its address is geocoded; coordinates typed here win over the geocoder."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Give the venue’s name, e.g. “Café Central”.")),
+            Length(max=200),
+        ],
+    )
     address = StringField(_l("Address"), validators=[Length(max=300)])
     notes = TextAreaField(
         _l("Practical notes (wifi, power, quiet corner…)"), validators=[Length(max=2000), few_links]

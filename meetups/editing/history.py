@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from meetups.editing import deletion
@@ -103,7 +104,7 @@ def record(
     """Add a revision for what changed since `before`; None when nothing did."""
     session.flush()
     changes = diff(before, snapshot(item))
-    if not changes and action == "edit":
+    if not changes and action in ("edit", "restore-version"):
         return None
     revision = Revision(
         entity=entity_name(item),
@@ -131,6 +132,10 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     if item is None:
         raise RevertConflict(N_("This venue or meetup no longer exists."))
     lock_row(session, type(item), item.id)
+    if revision.action == "create":
+        return _undo_creation(session, item, revision, user)
+    if item.is_deleted and "deleted_at" not in revision.changes:
+        raise RevertConflict(N_("%(name)s is deleted: restore it first.", name=item.name))
     current = snapshot(item)
     conflicts = [f for f, (_, after) in revision.changes.items() if current.get(f) != after]
     if conflicts:
@@ -145,6 +150,53 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
     before = current
     for field, (old, _) in revision.changes.items():
         _apply(session, item, field, old)
+    if isinstance(item, Meetup) and not item.is_deleted:
+        _check_venues_live(session, item)
+    return record(session, item, "revert", user, before, reverts=revision)
+
+
+def restore_version(session: Session, revision: Revision, user: User | None) -> Revision | None:
+    """Put the item back as it was just after `revision`, as one new revision (None if it
+    already is). Later revisions are unwound field by field, newest first; a deleted item
+    must be restored first, and a meetup cannot go back to a venue deleted since."""
+    item = _load(session, revision)
+    if item is None:
+        raise RevertConflict(N_("This venue or meetup no longer exists."))
+    lock_row(session, type(item), item.id)
+    if item.is_deleted:
+        raise RevertConflict(N_("%(name)s is deleted: restore it first.", name=item.name))
+    before = snapshot(item)
+    target = dict(before)
+    for later in session.scalars(
+        select(Revision)
+        .where(Revision.entity == revision.entity, Revision.entity_id == revision.entity_id)
+        .where(Revision.id > revision.id)
+        .order_by(Revision.id.desc())
+    ):
+        target.update({field: old for field, (old, _) in later.changes.items()})
+    for field in diff(before, target):
+        if field != "deleted_at":
+            _apply(session, item, field, target.get(field))
+    if isinstance(item, Meetup):
+        _check_venues_live(session, item)
+    return record(session, item, "restore-version", user, before, reverts=revision)
+
+
+def _check_venues_live(session: Session, meetup: Meetup) -> None:
+    """An undo never sends a listed meetup (or one of its dates) back to a deleted venue."""
+    try:
+        deletion.check_venues_live(session, meetup)
+    except deletion.Refused as refused:
+        raise RevertConflict(*refused.args) from refused
+
+
+def _undo_creation(
+    session: Session, item: Venue | Meetup, revision: Revision, user: User | None
+) -> Revision | None:
+    """Undoing a creation deletes the item (restorably), under the rules of any deletion."""
+    _check_deletion_undone(session, item, restoring=False)
+    before = snapshot(item)
+    item.deleted_at = utcnow()
     return record(session, item, "revert", user, before, reverts=revision)
 
 

@@ -9,8 +9,10 @@ is neither lost nor misrecorded; creations are committed with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,6 +108,14 @@ def create_venue(session: Session, venue: Venue, user: User) -> Venue:
     return venue
 
 
+class NeedsConfirmation(Exception):
+    """The change would shift subscribers' times; the volunteer must confirm it first."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(" ".join(warnings))
+        self.warnings = warnings
+
+
 def update_venue(
     session: Session,
     venue: Venue,
@@ -114,18 +124,40 @@ def update_venue(
     seen_version: str,
     geocoder: Geocoder,
     now: datetime,
+    unconfirmed: Callable[[Venue, str | None], list[str]] = lambda venue, old_zone: [],
 ) -> tuple[Revision | None, Location]:
     """Save the form over the venue and place it again, unless someone saved it meanwhile.
 
-    Raises EditConflict, or ValueError for coordinates no place has.
+    `unconfirmed(venue, old_zone)` says what the new position would shift (far from the
+    city, another time zone) that the volunteer has not confirmed: NeedsConfirmation then.
+    Raises EditConflict, or ValueError for coordinates no place has; the caller rolls back.
     """
     lock_row(session, Venue, venue.id)
     if seen_version != version_token(venue):
         raise EditConflict(N_("Someone else saved this venue after you opened it."))
     before = history.snapshot(venue)
+    held = {meetup.id: history.snapshot(meetup) for meetup in venue.meetups}
     _apply_venue(venue, fields)
     location = locate_venue(session, venue, geocoder, manual=fields.manual, now=now)
-    return history.record(session, venue, "edit", user, before), location
+    warnings = unconfirmed(venue, before["timezone"])
+    if warnings:
+        raise NeedsConfirmation(warnings)
+    return record_venue_edit(session, venue, user, before, held), location
+
+
+def record_venue_edit(
+    session: Session,
+    venue: Venue,
+    user: User,
+    before: dict[str, Any],
+    held_before: dict[int, dict[str, Any]],
+) -> Revision | None:
+    """Record a venue's edit, and a revision on each of its meetups that followed it into
+    another time zone: their times moved for every subscriber, so each history says so."""
+    for meetup in venue.meetups:
+        if meetup.id in held_before:
+            history.record(session, meetup, "edit", user, held_before[meetup.id])
+    return history.record(session, venue, "edit", user, before)
 
 
 def create_meetup(session: Session, venue: Venue, fields: MeetupFields, user: User) -> Meetup:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import force_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.editing import atom, deletion, history, locking, operations
+from meetups.accounts import roles
+from meetups.editing import atom, deletion, history, locking, operations, wording
 from meetups.editing.duplicates import possible_duplicates
 from meetups.editing.forms import DateChangeForm, MeetupForm, VenueForm
 from meetups.extensions import db
@@ -26,15 +27,29 @@ from meetups.models import (
     Venue,
     utcnow,
 )
-from meetups.places import locating
+from meetups.places import locating, shifts
 from meetups.places.geocoding import Geocoder
-from meetups.schedule import ScheduleError, time_zone
-from meetups.web import page_cache
-from meetups.web.i18n import translate
+from meetups.schedule import Occurrence, ScheduleError, next_occurrences, time_zone
+from meetups.web import page_cache, row_ids
+from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, city_name, translate
 from meetups.web.rate_limits import limit_edits
 
 bp = Blueprint("editing", __name__)
 T = TypeVar("T")
+
+
+@bp.get("/add")
+@login_required
+def add_meetup() -> str:
+    """The way in for a volunteer: pick the city, then pick (or add) the venue, then the
+    meetup form with its schedule. Plain links and GET forms: nothing is saved here."""
+    city = db.session.get(City, request.args.get("city", type=row_ids.row_id) or 0)
+    text = request.args.get("q", "").strip()[:100]
+    if city is None:
+        return render_template("edit/add.html", q=text, cities=queries.search_cities(text))
+    return render_template(
+        "edit/add.html", city=city, q=text, venues=queries.venues_in_city(city.id, text)
+    )
 
 
 @bp.route("/venues/new", methods=["GET", "POST"])
@@ -42,7 +57,7 @@ T = TypeVar("T")
 @limit_edits
 def new_venue() -> str | Response | tuple[str, int]:
     """Check (geocode, look for duplicates) before saving: nothing is stored until Save."""
-    city = db.session.get(City, request.args.get("city", type=int) or 0) or abort(404)
+    city = db.session.get(City, request.args.get("city", type=row_ids.row_id) or 0) or abort(404)
     form = VenueForm()
     if request.method == "GET":
         return render_template("edit/venue.html", form=form, city=city, venue=None)
@@ -50,13 +65,20 @@ def new_venue() -> str | Response | tuple[str, int]:
     drafted = fields and _or_form_error(
         form, lambda: operations.draft_venue(db.session, city, fields, _geocoder(), utcnow())
     )
-    if not drafted or request.form.get("action") != "save":
+    warnings = _unconfirmed_shifts(drafted[0], old_zone=None) if drafted else []
+    if not drafted or request.form.get("action") != "save" or warnings:
         preview = _preview(drafted[0]) if drafted else {}
         # Keep the geocoder's answer (so Save asks nothing again); the venue is not saved.
         db.session.commit()
         placed = drafted[1] if drafted else None
         page = render_template(
-            "edit/venue.html", form=form, city=city, venue=None, preview=placed, **preview
+            "edit/venue.html",
+            form=form,
+            city=city,
+            venue=None,
+            preview=placed,
+            warnings=warnings,
+            **preview,
         )
         return page, 200 if drafted else 400
     venue = drafted[0]
@@ -94,6 +116,7 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
                 form.version.data or "",
                 _geocoder(),
                 utcnow(),
+                _unconfirmed_shifts,
             ),
         )
     except operations.EditConflict as conflict:
@@ -106,6 +129,12 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
             "edit/venue.html", form=form, city=venue.city, venue=venue, current=venue
         )
         return page, 409
+    except operations.NeedsConfirmation as shift:
+        db.session.rollback()
+        page = render_template(
+            "edit/venue.html", form=form, city=venue.city, venue=venue, warnings=shift.warnings
+        )
+        return page, 200
     if not saved:
         db.session.rollback()
         return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
@@ -130,6 +159,10 @@ def new_meetup() -> str | Response | tuple[str, int]:
     fields = _fields(form, venue.timezone)
     if fields is None:
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 400
+    if request.form.get("action") == "preview":
+        return render_template(
+            "edit/meetup.html", form=form, venue=venue, meetup=None, preview=_preview_dates(fields)
+        )
     try:
         meetup = locking.commit_creation(
             db.session, lambda: operations.create_meetup(db.session, venue, fields, current_user)
@@ -156,6 +189,16 @@ def edit_meetup(slug: str) -> str | Response | tuple[str, int]:
     fields = _fields(form, meetup.timezone)
     if fields is None:
         return _edit_page(form, meetup, 400)
+    if request.form.get("action") == "preview":
+        db.session.rollback()
+        page = render_template(
+            "edit/meetup.html",
+            form=form,
+            venue=meetup.venue,
+            meetup=meetup,
+            preview=_preview_dates(fields),
+        )
+        return page
     try:
         operations.update_meetup(db.session, meetup, fields, current_user, form.version.data or "")
     except operations.EditConflict as conflict:
@@ -183,7 +226,13 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
             gettext("%(name)s has no date on %(day)s.", name=meetup.name, day=original.isoformat()),
         )
     form = DateChangeForm()
-    page = {"form": form, "meetup": meetup, "original": original, "occurrence": occurrence}
+    page = {
+        "form": form,
+        "meetup": meetup,
+        "original": original,
+        "occurrence": occurrence,
+        "nearby_venues": queries.venues_in_city(meetup.venue.city_id),
+    }
     if request.method == "GET":
         saved = next((c for c in meetup.changes if c.original_date == original), None)
         if saved is not None and not saved.cancelled:
@@ -192,7 +241,7 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
     if not form.validate():
         return render_template("edit/date.html", **page), 400
     try:
-        change = _date_change(form, meetup.start_time)
+        change = _date_change(form, meetup)
         operations.change_date(db.session, meetup, original, change, current_user)
     except (ScheduleError, ValueError) as error:
         db.session.rollback()
@@ -256,12 +305,16 @@ def delete(kind: str, slug: str) -> Response:
 @login_required
 @limit_edits
 def restore(kind: str, slug: str) -> Response:
-    """Like undoing the deletion: moderators, or whoever deleted it."""
+    """Like undoing the deletion: whoever deleted it, moderators and trusted volunteers."""
     item = _item(kind, slug, include_deleted=True)
     deleted_by = queries.deletion_of(item)
-    mine = deleted_by is not None and deleted_by.user_id == current_user.id
-    if not (current_user.is_moderator or mine):
-        abort(403, gettext("Only moderators can restore what someone else deleted."))
+    if not roles.may_undo(current_user, deleted_by.user_id if deleted_by else None):
+        abort(
+            403,
+            gettext(
+                "Only moderators and trusted volunteers can restore what someone else deleted."
+            ),
+        )
     try:
         operations.restore(db.session, item, current_user)
     except deletion.Refused as refused:
@@ -277,34 +330,35 @@ def restore(kind: str, slug: str) -> Response:
 @page_cache.for_visitors
 def meetup_history(slug: str) -> str:
     meetup = queries.meetup(slug, include_deleted=True) or abort(404)
-    return render_template(
-        "edit/history.html", item=meetup, revisions=queries.revisions("meetup", meetup.id)
-    )
+    revisions = wording.in_words((r, meetup) for r in queries.revisions("meetup", meetup.id))
+    return render_template("edit/history.html", item=meetup, revisions=revisions)
 
 
 @bp.get("/v/<slug>/history")
 @page_cache.for_visitors
 def venue_history(slug: str) -> str:
     venue = queries.venue(slug, include_deleted=True) or abort(404)
-    return render_template(
-        "edit/history.html", item=venue, revisions=queries.revisions("venue", venue.id)
-    )
+    revisions = wording.in_words((r, venue) for r in queries.revisions("venue", venue.id))
+    return render_template("edit/history.html", item=venue, revisions=revisions)
 
 
 @bp.get("/changes")
 @page_cache.for_visitors
 def recent_changes() -> str:
-    return render_template("edit/changes.html", revisions=queries.recent_revisions())
+    return render_template(
+        "edit/changes.html", revisions=wording.in_words(queries.recent_revisions())
+    )
 
 
 @bp.get("/changes.atom")
 def recent_changes_feed() -> Response:
-    """Recent changes for feed readers: who changed what, field names only (no personal data)."""
+    """Recent changes for feed readers, in words; in English unless the address asks
+    (`?lang=fr`), since a feed reader sends no language of its own."""
     base = current_app.config["BASE_URL"].rstrip("/")
     domain = current_app.config["SITE_DOMAIN"]
-    entries = [
-        _atom_entry(revision, item, base, domain) for revision, item in queries.recent_revisions()
-    ]
+    with force_locale(chosen_language() or DEFAULT_LANGUAGE):
+        told = wording.in_words(queries.recent_revisions())
+        entries = [_atom_entry(revision, base, domain) for revision in told]
     body = atom.build_feed(
         f"Recent changes · {current_app.config['SITE_NAME']}",
         f"tag:{domain},2026:changes",
@@ -315,13 +369,15 @@ def recent_changes_feed() -> Response:
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
-@bp.post("/revisions/<int:revision_id>/revert")
+@bp.post("/revisions/<id:revision_id>/revert")
 @login_required
 @limit_edits
 def revert(revision_id: int) -> Response | tuple[str, int]:
     revision = db.session.get(Revision, revision_id) or abort(404)
-    if not (current_user.is_moderator or revision.user_id == current_user.id):
-        abort(403, gettext("Only moderators can undo other people's changes."))
+    if not roles.may_undo(current_user, revision.user_id):
+        abort(
+            403, gettext("Only moderators and trusted volunteers can undo other people's changes.")
+        )
     try:
         history.revert(db.session, revision, current_user)
     except history.RevertConflict as conflict:
@@ -333,17 +389,37 @@ def revert(revision_id: int) -> Response | tuple[str, int]:
     return redirect(_page_of(revision))
 
 
-def _atom_entry(
-    revision: Revision, item: Venue | Meetup | None, base: str, domain: str
-) -> atom.Entry:
-    name = item.name if item else f"{revision.entity} #{revision.entity_id}"
+@bp.post("/revisions/<id:revision_id>/restore-version")
+@login_required
+@limit_edits
+def restore_version(revision_id: int) -> Response:
+    """Back to how a listing was after this revision: for whoever may undo anyone's edit."""
+    revision = db.session.get(Revision, revision_id) or abort(404)
+    if not roles.undoes_anyones(current_user):
+        abort(403, gettext("Only moderators and trusted volunteers can go back to a version."))
+    try:
+        restored = history.restore_version(db.session, revision, current_user)
+    except history.RevertConflict as conflict:
+        db.session.rollback()
+        flash(gettext("Not restored. %(reason)s", reason=translate(conflict)))
+        return redirect(request.referrer or url_for(".recent_changes"))
+    db.session.commit()
+    if restored is None:
+        flash(gettext("Nothing to do: this is how it is now."))
+    else:
+        flash(gettext("Back to this version: the change is in the history, and can be undone."))
+    return redirect(_page_of(revision))
+
+
+def _atom_entry(told: wording.RevisionInWords, base: str, domain: str) -> atom.Entry:
+    revision, item = told.revision, told.item
     return atom.Entry(
         id=f"tag:{domain},2026:revision-{revision.id}",
-        title=f"{revision.action}: {name}",
+        title=f"{item.name}: {told.sentence}" if item else told.sentence,
         link=base + (_page_of(revision) if item else url_for(".recent_changes")),
         updated=revision.created_at,
-        author=revision.user.display_name if revision.user else "the system",
-        summary="Changed: " + (", ".join(sorted(revision.changes)) or "nothing"),
+        author=revision.user.display_name if revision.user else gettext("The system"),
+        summary=told.as_text() or told.sentence,
     )
 
 
@@ -377,12 +453,30 @@ def _geocoder() -> Geocoder:
     return locating.shared_geocoder(locating.settings_from_config(current_app.config))
 
 
+def _unconfirmed_shifts(venue: Venue, old_zone: str | None) -> list[str]:
+    """What this position would shift (far from the city, another time zone), unless the
+    volunteer already confirmed it on the page that said so."""
+    if request.form.get("confirmed") == "yes":
+        return []
+    point = None if venue.latitude is None else (venue.latitude, venue.longitude)
+    warnings = shifts.position_warnings(
+        city_name=city_name(venue.city),
+        city_point=(venue.city.latitude, venue.city.longitude),
+        point=point,
+        old_zone=old_zone,
+        new_zone=venue.timezone,
+        meetups=len(venue.meetups) if venue.id else 0,
+    )
+    return [translate(warning) for warning in warnings]
+
+
 def _preview(venue: Venue) -> dict[str, object]:
     with db.session.no_autoflush:
         return {"duplicates": possible_duplicates(db.session, venue), "checked": venue}
 
 
 _PAGES = {"m": "pages.meetup", "v": "pages.venue"}
+PREVIEW_DATES = 6
 _STATUS_NOW = {
     MeetupStatus.ACTIVE: lazy_gettext("The meetup is now active."),
     MeetupStatus.PAUSED: lazy_gettext("The meetup is now paused."),
@@ -414,8 +508,16 @@ class _FormView:
 
 
 def _fields(form: MeetupForm, timezone: str) -> operations.MeetupFields | None:
-    """The form's content as domain values, or None with the errors on the form."""
-    if not form.validate():
+    """The form's content as domain values, or None with every error on the form at once:
+    the days are checked even when another field is wrong, so a second submit finds no
+    new complaint."""
+    valid = form.validate()
+    try:
+        form.rule()
+    except ScheduleError as error:
+        form.weekdays.errors = [*form.weekdays.errors, translate(error)]
+        return None
+    if not valid:
         return None
     try:
         schedule = form.schedule(timezone)
@@ -432,6 +534,11 @@ def _fields(form: MeetupForm, timezone: str) -> operations.MeetupFields | None:
     )
 
 
+def _preview_dates(fields: operations.MeetupFields) -> list[Occurrence]:
+    """The next dates the schedule on the form makes, so a volunteer sees them before saving."""
+    return next_occurrences(fields.schedule, after=datetime.now(UTC), limit=PREVIEW_DATES)
+
+
 def _edit_page(
     form: MeetupForm, meetup: Meetup, status: int, current: Meetup | None = None
 ) -> tuple[str, int]:
@@ -441,26 +548,38 @@ def _edit_page(
     return page, status
 
 
-def _date_change(form: DateChangeForm, usual_start: time) -> operations.DateChange | None:
+def _other_venue(text: str, meetup: Meetup) -> Venue:
+    """The venue a volunteer named for one date: by its name in the meetup's city, or by
+    the address of its page on this site; ValueError saying what to type otherwise."""
+    typed = text.strip()
+    found = queries.venue(typed.rstrip("/").rpartition("/")[2])
+    if found is None:
+        named = queries.venues_named(meetup.venue.city_id, typed)
+        found = named[0] if len(named) == 1 else None
+    if found is None:
+        raise ValueError(
+            gettext(
+                "No venue called “%(name)s” in %(city)s: pick one of the list, or add the "
+                "venue first.",
+                name=typed,
+                city=city_name(meetup.venue.city),
+            )
+        )
+    return found
+
+
+def _date_change(form: DateChangeForm, meetup: Meetup) -> operations.DateChange | None:
     if form.action.data == "restore":
         return None
     if form.action.data == "cancel":
         return operations.DateChange(cancelled=True, note=form.note.data or "")
     venue_id = None
     if form.venue.data:
-        venue = queries.venue(form.venue.data.strip().strip("/").removeprefix("v/"))
-        if venue is None:
-            raise ValueError(
-                gettext(
-                    "No venue at “%(address)s”: paste its address on this site.",
-                    address=form.venue.data,
-                )
-            )
-        venue_id = venue.id
+        venue_id = _other_venue(form.venue.data, meetup).id
     return operations.DateChange(
         new_date=form.new_date.data,
         new_start_time=form.new_start_time.data,
-        new_duration_minutes=form.new_length(usual_start),
+        new_duration_minutes=form.new_length(meetup.start_time),
         venue_id=venue_id,
         note=form.note.data or "",
     )

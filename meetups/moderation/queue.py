@@ -1,4 +1,4 @@
-"""What moderators look after: reports, unreviewed edits, newcomers, duplicates, stale listings.
+"""What moderators look after: reports, newcomers, duplicates, stale listings.
 
 Every write here is one conditional UPDATE or INSERT, so two moderators acting on
 the same item at once each get a clear answer and nothing is recorded twice.
@@ -24,7 +24,6 @@ class Queue:
     """The moderators' dashboard, oldest first in each part."""
 
     reports: list[Report]
-    unreviewed: list[Revision]
     newcomers: list[User]
     duplicates: list[tuple[Venue, Venue]]
     stale: list[Meetup]
@@ -40,14 +39,6 @@ def queue(session: Session, today: date, stale_after_days: int) -> Queue:
                 .join(Report.meetup)
                 .where(Report.resolved_at.is_(None))
                 .order_by(Report.id)
-            )
-        ),
-        unreviewed=list(
-            session.scalars(
-                select(Revision)
-                .where(Revision.reviewed_at.is_(None))
-                .order_by(Revision.id)
-                .limit(QUEUE_LIMIT)
             )
         ),
         newcomers=list(

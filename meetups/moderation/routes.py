@@ -16,14 +16,15 @@ from flask import (
 )
 from flask_babel import gettext, ngettext
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.editing import duplicates
+from meetups.editing import duplicates, wording
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
 from meetups.mail import alerts, outbox
-from meetups.models import Report, ReportKind, Revision, User, utcnow
+from meetups.models import Report, ReportKind, Revision, Role, User, utcnow
 from meetups.moderation import queue
 from meetups.web.i18n import translate
 from meetups.web.permissions import moderator_required
@@ -61,13 +62,17 @@ def dashboard() -> str:
     return render_template(
         "moderation/dashboard.html",
         queue=queue.queue(db.session, today, current_app.config["STALE_AFTER_DAYS"]),
+        unreviewed=wording.in_words(queries.unreviewed_revisions()),
+        volunteers=db.session.scalars(
+            select(User).where(User.role != Role.MODERATOR).order_by(User.display_name, User.id)
+        ).all(),
         resolve_form=ResolveReportForm(),
         mail=outbox.counts(db.session),
         undelivered=outbox.given_up(db.session, limit=20),
     )
 
 
-@bp.post("/moderation/reports/<int:report_id>/resolve")
+@bp.post("/moderation/reports/<id:report_id>/resolve")
 @moderator_required
 def resolve(report_id: int) -> Response:
     db.session.get(Report, report_id) or abort(404)
@@ -111,7 +116,7 @@ def merge_venues() -> Response:
     return redirect(url_for(".dashboard"))
 
 
-@bp.post("/moderation/revisions/<int:revision_id>/reviewed")
+@bp.post("/moderation/revisions/<id:revision_id>/reviewed")
 @moderator_required
 def mark_reviewed(revision_id: int) -> Response:
     db.session.get(Revision, revision_id) or abort(404)
@@ -120,7 +125,21 @@ def mark_reviewed(revision_id: int) -> Response:
     return redirect(url_for(".dashboard"))
 
 
-@bp.post("/moderation/users/<int:user_id>/reviewed")
+@bp.post("/moderation/users/<id:user_id>/trusted")
+@moderator_required
+def set_trusted(user_id: int) -> Response:
+    """Trust a volunteer to undo anyone's edit and go back to any version, or withdraw it."""
+    user = db.session.get(User, user_id) or abort(404)
+    user.trusted = request.form.get("trusted") == "yes"
+    db.session.commit()
+    if user.trusted:
+        flash(gettext("%(name)s can now undo anyone's edits.", name=user.display_name))
+    else:
+        flash(gettext("%(name)s can now undo only their own edits.", name=user.display_name))
+    return redirect(url_for(".dashboard"))
+
+
+@bp.post("/moderation/users/<id:user_id>/reviewed")
 @moderator_required
 def trust_user(user_id: int) -> Response:
     """A newcomer whose edits look right: later edits skip the queue."""

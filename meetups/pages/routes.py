@@ -180,6 +180,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
         venues=queries.moved_to_venues([found]),
         zone_city=_zone_city(found),
         markers=_markers([found.venue]),
+        reported=queries.open_report_kinds(found.id),
     )
 
 

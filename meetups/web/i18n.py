@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     Babel,
@@ -40,7 +41,8 @@ from werkzeug.wrappers import Response
 
 from meetups.models import City, Country
 from meetups.places import names
-from meetups.schedule import Schedule, describe
+from meetups.schedule import Rule, Schedule, describe, time_zone
+from meetups.schedule import describe_rule as _describe_rule
 from meetups.texts import N_, Text
 from meetups.web import display
 
@@ -81,7 +83,6 @@ def init_app(app: Flask) -> None:
         chosen_language=chosen_language,
         error_name=error_name,
         error_description=error_description,
-        revision_action=revision_action,
         report_kind=report_kind,
     )
 
@@ -289,6 +290,19 @@ def day_heading(start: datetime) -> str:
     return long_date(day)
 
 
+def local_moment(moment: datetime, zone: str) -> str:
+    """ "Thursday 3 December 2026, 09:12 CET": a stored UTC moment as the people of a
+    listing's zone read their clocks."""
+    local = moment.astimezone(time_zone(zone))
+    return f"{long_date(local.date())}, {local:%H:%M} {display.zone_abbreviation(local)}"
+
+
+def language_names(codes: Iterable[str]) -> str:
+    """ "French, English" (« français, anglais ») for stored codes; an unknown code as it is."""
+    known = Locale.parse(language()).languages
+    return ", ".join(known.get(code, code) for code in codes if code)
+
+
 def distance(km: float) -> str:
     return display.distance(km, language())
 
@@ -302,6 +316,11 @@ def describe_schedule(schedule: Schedule) -> str:
 def _described(schedule: Schedule, language: str) -> str:
     """Remembered: a city page says 60 schedules, most of them alike, in a few languages."""
     return describe(schedule, say=say)
+
+
+def describe_rule(rule: Rule) -> str:
+    """ "Every other Thursday", in the visitor's language: how often, without the time."""
+    return _describe_rule(rule, say=say)
 
 
 def say(msgid: str, /, **params: Any) -> str:
@@ -380,35 +399,13 @@ def error_description(error: Any, code: int) -> str:
     return translate(description)
 
 
-# --- History --------------------------------------------------------------------------------
-
-# What a revision did, as the history pages name it (the stored action is an English code).
-REVISION_ACTIONS = {
-    "create": lazy_gettext("create"),
-    "edit": lazy_gettext("edit"),
-    "revert": lazy_gettext("revert"),
-    "delete": lazy_gettext("delete"),
-    "restore": lazy_gettext("restore"),
-    "merge": lazy_gettext("merge"),
-    "confirm": lazy_gettext("confirm"),
-    "cancel-date": lazy_gettext("cancel-date"),
-    "move-date": lazy_gettext("move-date"),
-    "restore-date": lazy_gettext("restore-date"),
-    "active": lazy_gettext("active"),
-    "paused": lazy_gettext("paused"),
-    "ended": lazy_gettext("ended"),
-}
-
-
-def revision_action(action: str) -> str:
-    return _named(REVISION_ACTIONS, action)
-
+# --- Reports --------------------------------------------------------------------------------
 
 # What a report says is wrong, as moderators read it (stored as an English code).
 REPORT_KINDS = {
-    "no-longer-happens": lazy_gettext("no-longer-happens"),
-    "wrong-time": lazy_gettext("wrong-time"),
-    "wrong-place": lazy_gettext("wrong-place"),
+    "no-longer-happens": lazy_gettext("no longer happens"),
+    "wrong-time": lazy_gettext("wrong day or time"),
+    "wrong-place": lazy_gettext("wrong place"),
     "other": lazy_gettext("other"),
 }
 

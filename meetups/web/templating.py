@@ -7,15 +7,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from meetups import queries
+from meetups.accounts import roles
 from meetups.agenda import by_local_day
 from meetups.extensions import db
 from meetups.feeds.catalogue import Feed
 from meetups.feeds.subscribe import DateLinks, SubscriptionLinks, date_links, subscription_links
 from meetups.markup import render_markdown
+from meetups.models import Revision
 from meetups.places import directions
 from meetups.schedule import Occurrence
 from meetups.web import display, i18n
@@ -28,6 +31,8 @@ def init_app(app: Flask) -> None:
         day_heading=i18n.day_heading,
         # Dates grouped under their local day: `entries|by_local_day("occurrence.start")`.
         by_local_day=lambda items, start: by_local_day(items, attrgetter(start)),
+        local_moment=i18n.local_moment,
+        language_names=i18n.language_names,
         zone_abbreviation=display.zone_abbreviation,
         distance=i18n.distance,
         # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
@@ -47,6 +52,9 @@ def init_app(app: Flask) -> None:
         osm_map=directions.osm_map,
         subscription=_subscription,
         date_links=_date_links,
+        may_undo=_may_undo,
+        open_moderation_items=queries.open_moderation_items,
+        undoes_anyones=_undoes_anyones,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -71,6 +79,19 @@ def _subscription(kind: str, *slugs: str, name: str) -> SubscriptionLinks:
     """Links for the feed of a page: `subscription("city", "fr", "paris", name=...)`."""
     path = Feed(kind, slugs, name, "").path
     return subscription_links(f"{current_app.config['BASE_URL'].rstrip('/')}/feeds/{path}", name)
+
+
+def _may_undo(revision: Revision) -> bool:
+    """Whether the signed-in volunteer sees the undo button of this revision."""
+    return (
+        current_user.is_authenticated
+        and revision.action != "create"
+        and roles.may_undo(current_user, revision.user_id)
+    )
+
+
+def _undoes_anyones() -> bool:
+    return current_user.is_authenticated and roles.undoes_anyones(current_user)
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
