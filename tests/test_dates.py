@@ -47,7 +47,15 @@ def test_a_later_date_has_its_year_only_when_it_is_not_this_one(app):
 
 
 @pytest.mark.parametrize(
-    ("language", "text"), [("en", "Thursday 10 December"), ("fr", "jeudi 10 décembre")]
+    ("language", "text"),
+    [
+        ("en", "Thursday 10 December"),
+        ("fr", "jeudi 10 décembre"),
+        ("de", "Donnerstag, 10. Dezember"),
+        ("es", "jueves, 10 de diciembre"),
+        ("it", "giovedì 10 dicembre"),
+        ("pt", "quinta-feira, 10 de dezembro"),
+    ],
 )
 def test_a_day_of_this_year_reads_without_its_year(language, text):
     assert display.day_in_year(date(2026, 12, 10), language) == text

@@ -15,6 +15,12 @@ from babel.numbers import format_decimal
 # "jeudi 3 décembre 2026", "Donnerstag, 3. Dezember 2026", "jueves, 3 de diciembre de 2026".
 LONG_DATE = "full"
 SHORT_DATE = "EEE d MMM"
+# The full date of each language without its year: "Donnerstag, 10. Dezember".
+DAY_IN_YEAR = {
+    "de": "EEEE, d. MMMM",
+    "es": "EEEE, d 'de' MMMM",
+    "pt": "EEEE, d 'de' MMMM",
+}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -48,7 +54,7 @@ def day_in_year(day: date, language: str = "en") -> str:
     """ "Thursday 10 December": a date of this year, its year left unsaid."""
     if language == "en":
         return f"{day:%A} {day.day} {day:%B}"
-    return format_date(day, "EEEE d MMMM", locale=language)
+    return format_date(day, DAY_IN_YEAR.get(language, "EEEE d MMMM"), locale=language)
 
 
 def time_range(start: datetime, end: datetime) -> str:
