@@ -20,9 +20,9 @@ VENUE_FORM = {"name": "Bar Neuf", "address": "3 Rue Neuve", "action": "save"}
 def report(client, slug: str = "open-coffee", kind: str = "wrong-time") -> None:
     """A visitor, without an account, reports a listing through the form."""
     page = BeautifulSoup(client.get(f"/m/{slug}/report").text, "html5lib")
-    token = page.select_one("main form input[name=csrf_token]")["value"]
-    response = client.post(f"/m/{slug}/report", data={"csrf_token": token, "kind": kind})
-    assert response.status_code == 302
+    assert page.select_one("main form input[name=kind]") is not None
+    response = client.post(f"/m/{slug}/report", data={"kind": kind})
+    assert response.status_code in (302, 303)
 
 
 def later(**elapsed):
@@ -49,7 +49,7 @@ def test_a_moderator_is_told_at_once_of_a_new_report(make_user, make_meetup, vis
 
     [message] = mailbox.messages
     assert message["To"] == "mod@example.org"
-    assert message["Subject"] == "New report on Open Coffee: wrong-time"
+    assert message["Subject"] == "New report on Open Coffee: wrong day or time"
     assert "http://127.0.0.1:5000/moderation/" in body(message)
     assert link_in(body(message, "html"), "/moderation/") == "/moderation/"
     unsubscribe = link_in(body(message), "/account/unsubscribe/")
@@ -92,8 +92,8 @@ def test_a_daily_digest_gathers_a_days_alerts_in_one_message(
     assert digest["Subject"] == "2 new things to look at on Meetups"
     text = body(digest)
     assert text.startswith("What happened since yesterday:")
-    assert "New report on Open Coffee: wrong-time" in text
-    assert "New report on Tech Breakfast: no-longer-happens" in text
+    assert "New report on Open Coffee: wrong day or time" in text
+    assert "New report on Tech Breakfast: no longer happens" in text
     assert digest["List-Unsubscribe"]
 
 
@@ -188,4 +188,4 @@ def test_alerts_are_kept_while_the_mail_server_is_down(app, make_user, make_meet
         mailbox.stop()
 
     [message] = mailbox.messages
-    assert message["Subject"] == "New report on Open Coffee: wrong-time"
+    assert message["Subject"] == "New report on Open Coffee: wrong day or time"

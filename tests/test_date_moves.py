@@ -23,7 +23,8 @@ def volunteer(make_user, auth):
 
 
 def errors(response) -> str:
-    return " ".join(item.get_text() for item in soup(response).select(".error, .field-error"))
+    shown = soup(response).select(".error, .field-error, .error-summary li")
+    return " ".join(item.get_text() for item in shown)
 
 
 def nothing_saved() -> bool:

@@ -20,7 +20,7 @@ PUBLIC_PAGES = [
     "/fr/paris/",
     "/m/open-coffee-paris/",
     "/v/cafe-central-paris/",
-    "/search?q=paris",
+    "/search?q=nowhere",
     "/near?q=paris",
     "/dates?when=week",
     "/trip",
