@@ -164,12 +164,28 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+def _buffered(app: Flask) -> Callable[..., Any]:
+    """Each answer read whole before it is sent: Werkzeug's test server does not close a
+    file it was sending when the browser drops the connection (a closed page), which would
+    surface as a ResourceWarning in some later test."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ def agenda_items(response) -> list[tuple[str, str]]:
     page = BeautifulSoup(response.text, "html5lib")
     return [
         (item.select_one("time")["datetime"], item.get_text(" ", strip=True))
-        for item in page.select("ol.agenda li")
+        for item in page.select(".agenda ol.dates li")
     ]
 
 

@@ -183,17 +183,18 @@ def test_search_finds_a_loaded_city_by_its_french_name_and_names_it_so(app, clie
     loaded = app.test_cli_runner().invoke(args=["load-cities", "--country", "BE"])
     assert loaded.exit_code == 0, loaded.output
 
-    french = soup(client.get("/search?q=Anvers&lang=fr"))
-    english = soup(client.get("/search?q=anvers&lang=en"))
+    french = soup(client.get("/search?q=Anvers&lang=fr", follow_redirects=True))
+    english = soup(client.get("/search?q=anvers&lang=en", follow_redirects=True))
 
-    assert first_city(french) == ("Anvers", "Belgique")
-    assert first_city(english) == ("Antwerp", "Belgium")
+    assert landed_on(french) == ("Anvers", "Belgique")
+    assert landed_on(english) == ("Antwerp", "Belgium")
 
 
-def first_city(page: BeautifulSoup) -> tuple[str, str]:
-    """The first city found, and the country written after it."""
-    link = page.select_one("ul.cities li a")
-    return text_of(link), link.next_sibling.strip(" ,\n")
+def landed_on(page: BeautifulSoup) -> tuple[str, str]:
+    """A search naming one city goes to its page: the city, and its country, as named there."""
+    crumbs = [text_of(item) for item in page.select("nav.breadcrumbs li, .breadcrumbs a")]
+    city = text_of(page.h1)
+    return next(name for name in ("Anvers", "Antwerp") if name in city), crumbs[1]
 
 
 # --- Pages ----------------------------------------------------------------------------------

@@ -256,8 +256,10 @@ def test_a_name_with_a_closing_script_tag_stays_a_string(client, make_meetup):
 
     assert XSS_NAME not in response.text
     page = soup_of(response)
-    scripts = page.select("script")
+    own = [s for s in page.select("script") if s.get("src", "").startswith("/static/")]
+    scripts = [s for s in page.select("script") if s not in own]
     assert scripts and all(s.get("type") == "application/ld+json" for s in scripts)
+    assert all(not s.string for s in own)
     blocks = {json.loads(s.string)["@type"]: json.loads(s.string) for s in scripts}
     assert blocks["Event"]["name"] == XSS_NAME
     assert blocks["BreadcrumbList"]["itemListElement"][-1]["name"] == XSS_NAME
@@ -346,7 +348,7 @@ def test_browsing_pages_carry_their_breadcrumbs(client, make_meetup, url, names)
             "Open Coffee",
             "Every Thursday, 09:00–11:00 at Café Central, Paris.",
         ),
-        ("/search?q=paris&page=2", "/search?q=paris", "Search: paris", "Open Coffee-style"),
+        ("/search?q=nowhere&page=2", "/search?q=nowhere", "Search: nowhere", "Open Coffee-style"),
         ("/near?q=paris&km=5&x=1", "/near?q=paris&km=5", "Meetups near Paris, France", "Coffee"),
     ],
 )

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from meetups.editing import history
+from meetups.editing import history, operations
 from meetups.extensions import db
 from meetups.models import Meetup, Report, ReportKind, Role
 from tests.conftest import PASSWORD
@@ -114,6 +114,7 @@ def held_venue(make_user, auth, make_meetup):
 def test_swapped_coordinates_are_saved_only_once_confirmed(client, auth, held_venue):
     swapped = {**VENUE, "latitude": "2.3488", "longitude": "48.8534"}
 
+    swapped["version"] = operations.version_token(held_venue)
     asked = auth.post("/v/cafe-central-paris/edit", swapped)
     db.session.expire_all()
     unchanged = (held_venue.latitude, held_venue.timezone)
@@ -128,6 +129,7 @@ def test_swapped_coordinates_are_saved_only_once_confirmed(client, auth, held_ve
 
 def test_a_change_of_time_zone_names_what_it_moves_and_is_in_each_history(client, auth, held_venue):
     sydney = {**VENUE, "latitude": "-33.87", "longitude": "151.21"}
+    sydney["version"] = operations.version_token(held_venue)
 
     asked = auth.post("/v/cafe-central-paris/edit", sydney)
     auth.post("/v/cafe-central-paris/edit", {**sydney, "confirmed": "yes"})
@@ -143,9 +145,9 @@ def test_a_change_of_time_zone_names_what_it_moves_and_is_in_each_history(client
 
 
 def test_a_nearby_correction_needs_no_confirmation(client, auth, held_venue):
-    response = auth.post(
-        "/v/cafe-central-paris/edit", {**VENUE, "latitude": "48.86", "longitude": "2.35"}
-    )
+    version = operations.version_token(held_venue)
+    nearby = {**VENUE, "latitude": "48.86", "longitude": "2.35", "version": version}
+    response = auth.post("/v/cafe-central-paris/edit", nearby)
 
     assert response.status_code == 302
 
@@ -287,6 +289,7 @@ def test_sign_up_add_a_meetup_undo_vandalism_and_moderate_at_phone_width(
     newcomer = new_page(browser)
     newcomer.goto(live_server + "/")
     sign_up(newcomer, "nell@example.org", "Nell")
+    newcomer.locator("details.menu summary").click()  # volunteers' links are in the menu
     newcomer.get_by_role("link", name="Add a meetup").click()
     newcomer.get_by_label("In which city or town does it meet?").fill("paris")
     newcomer.get_by_role("button", name="Find the city").click()
@@ -329,6 +332,7 @@ def test_sign_up_add_a_meetup_undo_vandalism_and_moderate_at_phone_width(
     assert "Someone reported that this meetup no longer happens" in looked_at(
         moderator, tmp_path, "3-reported"
     )
+    moderator.locator("details.menu summary").click()
     moderator.get_by_role("link", name=re.compile(r"^Moderation \d+ items? wait")).click()
     report = moderator.locator(".report").filter(has_text="Closed for works")
     report.get_by_role("button", name="Resolve").click()
