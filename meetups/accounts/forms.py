@@ -129,24 +129,12 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(ResetPasswordForm):
+    """A reset's two new-password fields, after the current password."""
+
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-    new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(_l("Choose a new password."))]
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(_l("Type the new password again.")),
-            EqualTo("new_password", _l("The two new passwords are not the same.")),
-        ],
-    )
-
-    def __init__(self, user: User, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.user = user
 
     def validate_current_password(self, field: PasswordField) -> None:
         if not passwords.password_matches(self.user.password_hash, field.data):
@@ -155,4 +143,4 @@ class ChangePasswordForm(FlaskForm):
     def validate_new_password(self, field: PasswordField) -> None:
         if field.data == self.current_password.data:
             raise ValidationError(gettext("Choose a password different from your current one."))
-        _check_new_password(field.data, email=self.user.email, display_name=self.user.display_name)
+        super().validate_new_password(field)

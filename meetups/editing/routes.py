@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext, lazy_gettext
@@ -35,7 +33,6 @@ from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, city_name, trans
 from meetups.web.rate_limits import limit_edits
 
 bp = Blueprint("editing", __name__)
-T = TypeVar("T")
 
 
 @bp.get("/add")
@@ -62,9 +59,12 @@ def new_venue() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("edit/venue.html", form=form, city=city, venue=None)
     fields = _venue_fields(form)
-    drafted = fields and _or_form_error(
-        form, lambda: operations.draft_venue(db.session, city, fields, _geocoder(), utcnow())
-    )
+    drafted = None
+    if fields is not None:
+        try:
+            drafted = operations.draft_venue(db.session, city, fields, _geocoder(), utcnow())
+        except ValueError as error:
+            _coordinates_error(form, error)
     warnings = _unconfirmed_shifts(drafted[0], old_zone=None) if drafted else []
     if not drafted or request.form.get("action") != "save" or warnings:
         preview = _preview(drafted[0]) if drafted else {}
@@ -105,20 +105,23 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
             form.latitude.data = form.longitude.data = ""
         return render_template("edit/venue.html", form=form, city=venue.city, venue=venue)
     fields = _venue_fields(form)
+    if fields is None:
+        return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
     try:
-        saved = fields and _or_form_error(
-            form,
-            lambda: operations.update_venue(
-                db.session,
-                venue,
-                fields,
-                current_user,
-                form.version.data or "",
-                _geocoder(),
-                utcnow(),
-                _unconfirmed_shifts,
-            ),
+        _, placed = operations.update_venue(
+            db.session,
+            venue,
+            fields,
+            current_user,
+            form.version.data or "",
+            _geocoder(),
+            utcnow(),
+            _unconfirmed_shifts,
         )
+    except ValueError as error:
+        db.session.rollback()
+        _coordinates_error(form, error)
+        return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
     except operations.EditConflict as conflict:
         db.session.rollback()
         form.form_errors.append(
@@ -135,11 +138,7 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
             "edit/venue.html", form=form, city=venue.city, venue=venue, warnings=shift.warnings
         )
         return page, 200
-    if not saved:
-        db.session.rollback()
-        return render_template("edit/venue.html", form=form, city=venue.city, venue=venue), 400
     db.session.commit()
-    placed = saved[1]
     if placed.error:
         flash(gettext("Saved. Position approximate: %(reason)s.", reason=translate(placed.error)))
     else:
@@ -430,7 +429,7 @@ def _venue_fields(form: VenueForm) -> operations.VenueFields | None:
     try:
         manual = form.manual_coordinates()
     except ValueError as error:
-        form.latitude.errors = [*form.latitude.errors, translate(error)]
+        _coordinates_error(form, error)
         return None
     return operations.VenueFields(
         name=form.name.data or "",
@@ -440,13 +439,9 @@ def _venue_fields(form: VenueForm) -> operations.VenueFields | None:
     )
 
 
-def _or_form_error(form: VenueForm, place: Callable[[], T]) -> T | None:
-    """Coordinates no place has are the volunteer's to fix: said next to them."""
-    try:
-        return place()
-    except ValueError as error:
-        form.latitude.errors = [*form.latitude.errors, translate(error)]
-        return None
+def _coordinates_error(form: VenueForm, error: ValueError) -> None:
+    """Coordinates half-typed or that no place has are the volunteer's to fix: said there."""
+    form.latitude.errors = [*form.latitude.errors, translate(error)]
 
 
 def _geocoder() -> Geocoder:

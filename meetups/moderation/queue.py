@@ -1,4 +1,4 @@
-"""What moderators look after: reports, newcomers, duplicates, stale listings.
+"""What moderators look after: reports, newcomers, volunteers, duplicates, stale listings.
 
 Every write here is one conditional UPDATE or INSERT, so two moderators acting on
 the same item at once each get a clear answer and nothing is recorded twice.
@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from meetups.editing import duplicates
-from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, User, Venue
+from meetups.models import Meetup, MeetupStatus, Report, ReportKind, Revision, Role, User, Venue
 
 QUEUE_LIMIT = 200
 
@@ -25,6 +25,8 @@ class Queue:
 
     reports: list[Report]
     newcomers: list[User]
+    # Everyone a moderator may trust (or stop trusting), by name.
+    volunteers: list[User]
     duplicates: list[tuple[Venue, Venue]]
     stale: list[Meetup]
 
@@ -43,6 +45,11 @@ def queue(session: Session, today: date, stale_after_days: int) -> Queue:
         ),
         newcomers=list(
             session.scalars(select(User).where(User.reviewed.is_(False)).order_by(User.id))
+        ),
+        volunteers=list(
+            session.scalars(
+                select(User).where(User.role != Role.MODERATOR).order_by(User.display_name, User.id)
+            )
         ),
         duplicates=duplicates.duplicate_pairs(session),
         stale=list(

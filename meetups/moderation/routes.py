@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from meetups import queries
@@ -24,7 +23,7 @@ from meetups.editing import duplicates, wording
 from meetups.editing.forms import ReportForm, ResolveReportForm
 from meetups.extensions import db
 from meetups.mail import alerts, outbox
-from meetups.models import Report, ReportKind, Revision, Role, User, utcnow
+from meetups.models import Report, ReportKind, Revision, User, utcnow
 from meetups.moderation import queue
 from meetups.web.i18n import translate
 from meetups.web.permissions import moderator_required
@@ -63,9 +62,6 @@ def dashboard() -> str:
         "moderation/dashboard.html",
         queue=queue.queue(db.session, today, current_app.config["STALE_AFTER_DAYS"]),
         unreviewed=wording.in_words(queries.unreviewed_revisions()),
-        volunteers=db.session.scalars(
-            select(User).where(User.role != Role.MODERATOR).order_by(User.display_name, User.id)
-        ).all(),
         resolve_form=ResolveReportForm(),
         mail=outbox.counts(db.session),
         undelivered=outbox.given_up(db.session, limit=20),

@@ -57,11 +57,6 @@ def day_in_year(day: date, language: str = "en") -> str:
     return format_date(day, DAY_IN_YEAR.get(language, "EEEE d MMMM"), locale=language)
 
 
-def time_range(start: datetime, end: datetime) -> str:
-    """ "09:00–11:00", in the wall-clock time of `start`'s zone."""
-    return f"{start:%H:%M}–{end.astimezone(start.tzinfo):%H:%M}"
-
-
 def zone_abbreviation(moment: datetime) -> str:
     """ "CET", "EDT"; a numeric "UTC+09:00" where the zone has no letters of its own."""
     name = moment.tzname() or ""

@@ -82,16 +82,21 @@ def page_validators(
     Its last change is the latest of: the last edit, the start of the time bucket
     (dates move on), and the deploy; none can be later than now.
     """
-    digest = hashlib.sha256(repr((current_app.extensions["code_version"], key)).encode())
     bucket_start = bucket * bucket_seconds
     latest = max(bucket_start, _code_time(), changed_at.timestamp() if changed_at else 0.0)
     # Until the bucket ends the page stays the same, unless the data changes.
     left = max(0, int(bucket_start + bucket_seconds - now))
     return Validators(
-        etag="p-" + digest.hexdigest()[:32],
+        etag=page_etag(key),
         last_modified=datetime.fromtimestamp(int(min(latest, now)), UTC),
         max_age=min(current_app.config["PAGE_MAX_AGE"], left),
     )
+
+
+def page_etag(key: Hashable) -> str:
+    """A strong ETag for what a page shows under `key`, and the code that shows it."""
+    digest = hashlib.sha256(repr((current_app.extensions["code_version"], key)).encode())
+    return "p-" + digest.hexdigest()[:32]
 
 
 def public_cache_control(max_age: int, stale_while_revalidate: int) -> str:

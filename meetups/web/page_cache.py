@@ -14,7 +14,6 @@ and see their edits at once. Pages the same for everyone, framed by other sites
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -27,7 +26,7 @@ from werkzeug.wrappers import Response
 from meetups.data_version import DataVersion, changed_at
 from meetups.extensions import db
 from meetups.lru import BytesLRU
-from meetups.web.http_cache import page_validators, public_cache_control
+from meetups.web.http_cache import page_etag, page_validators, public_cache_control
 from meetups.web.i18n import chosen_language, language
 
 
@@ -69,8 +68,6 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
     return cached
 
 
-# Part of every page ETag: bump when unchanged data would be rendered differently.
-PAGE_FORMAT = "1"
 # Browsers and caches may show a validated page this long before asking again.
 VALIDATED_MAX_AGE = 60
 
@@ -95,7 +92,7 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
             data.current(db.session),
             int(time.time() // seconds),
         )
-        etag = _etag(key)
+        etag = page_etag(key)
         if request.if_none_match.contains_weak(etag):
             return _with_validators(Response(status=304), etag)
         pages: BytesLRU[bytes] = current_app.extensions["pages"]
@@ -110,11 +107,6 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         return _with_validators(response, etag)
 
     return conditional
-
-
-def _etag(key: tuple) -> str:
-    parts = (PAGE_FORMAT, current_app.config["BASE_URL"], *map(repr, key))
-    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 def _with_validators(response: Response, etag: str) -> Response:

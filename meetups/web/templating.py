@@ -33,7 +33,6 @@ def init_app(app: Flask) -> None:
         by_local_day=lambda items, start: by_local_day(items, attrgetter(start)),
         local_moment=i18n.local_moment,
         language_names=i18n.language_names,
-        zone_abbreviation=display.zone_abbreviation,
         distance=i18n.distance,
         # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
         country_name=i18n.country_name,
@@ -46,7 +45,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         demo_data_present=_demo_data_present,
         time_span=display.time_span,
-        time_range=display.time_range,
         geo_uri=directions.geo_uri,
         osm_directions=directions.osm_directions,
         osm_map=directions.osm_map,
