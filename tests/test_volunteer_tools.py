@@ -226,6 +226,19 @@ def test_every_problem_is_listed_at_the_top_in_one_pass(auth, make_user, make_ve
     }
 
 
+def test_the_error_summary_punctuates_as_french_does(auth, make_user, make_venue):
+    make_user()
+    auth.sign_in()
+    make_venue()
+
+    response = auth.post(
+        "/meetups/new?venue=cafe-central-paris&lang=fr", {**MEETUP_FORM, "name": ""}
+    )
+
+    link = soup(response).select_one("#error-summary a[href='#name']").get_text()
+    assert link.startswith("Nom : "), link
+
+
 @pytest.mark.parametrize("typed", ["bar bis", "Bar Bis", "/v/bar-bis-paris/"])
 def test_one_date_moves_to_another_venue_picked_by_name(
     client, auth, make_user, make_meetup, make_venue, typed
