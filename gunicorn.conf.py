@@ -76,6 +76,19 @@ access_log_format = (
     'for="%({x-forwarded-for}i)s" %(M)sms'
 )
 
+
+def on_starting(server: object) -> None:
+    """Check the site's settings once, in the master, before any worker starts: a bad
+    MEETUPS_* setting then stops gunicorn with its one-line message."""
+    from meetups.config import ConfigError
+    from meetups.factory import check_settings
+
+    try:
+        check_settings()
+    except ConfigError as error:
+        raise SystemExit(f"meetups: {error}") from None
+
+
 # Worker heartbeats in memory: a container's disk-backed /tmp can stall them.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"

@@ -16,8 +16,7 @@ from meetups.extensions import csrf, db, mail
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Assemble the application: configuration, extensions, blueprints, commands."""
+def _configured_app(test_config: dict[str, Any] | None) -> Flask:
     app = Flask(
         "meetups",
         instance_relative_config=True,
@@ -26,6 +25,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
     _refuse_weak_secret(app)
+    return app
+
+
+def check_settings() -> None:
+    """Raise ConfigError for a setting the site cannot run with, without building the site:
+    gunicorn's master calls it once, so a bad setting stops it with one line rather than a
+    traceback from every worker."""
+    _configured_app(None)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Assemble the application: configuration, extensions, blueprints, commands."""
+    app = _configured_app(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -113,3 +113,28 @@ def _wait_for(url: str, server: subprocess.Popen, seconds: float = 30) -> int | 
         except (URLError, ConnectionError):
             time.sleep(0.1)
     return None
+
+
+def test_a_bad_site_setting_stops_gunicorn_with_one_line(tmp_path):
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "MEETUPS_"))},
+        "GUNICORN_BIND": "127.0.0.1:0",
+        "GUNICORN_WORKERS": "2",
+        "MEETUPS_SECRET_KEY": "s" * 64,
+        "MEETUPS_DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "MEETUPS_MAIL_PORT": "70000",
+    }
+
+    stopped = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(CONFIG)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode != 0
+    assert output.count("MEETUPS_MAIL_PORT must be a port number") == 1, output
+    assert "Traceback" not in output and "Booting worker" not in output, output
