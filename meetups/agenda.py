@@ -88,6 +88,20 @@ def agenda(meetups: Iterable[Any], first: date, last: date) -> list[Entry]:
     return sorted(entries, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
 
 
+def city_agenda(
+    own: Iterable[Any], visiting: Iterable[Any], venue_ids: set[int], first: date, last: date
+) -> list[Entry]:
+    """A city's dates: its own series', and those other series moved to its venues."""
+    entries = agenda(own, first, last) + moved_to(agenda(visiting, first, last), venue_ids)
+    return sorted(entries, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
+
+
+def moved_to(entries: Iterable[Entry], venue_ids: set[int]) -> list[Entry]:
+    """The entries that moved to one of these venues: what another city's series holds
+    in this one."""
+    return [entry for entry in entries if entry.occurrence.venue_id in venue_ids]
+
+
 def _parse_day(text: str, name: str) -> date:
     shown = text.strip()[:20]
     try:

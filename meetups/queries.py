@@ -178,6 +178,25 @@ def meetups_in_city(city_id: int) -> list[Meetup]:
     )
 
 
+def meetups_visiting_city(city_id: int) -> list[Meetup]:
+    """Series of other cities with a date moved to a venue of this one: the date happens
+    here, so this city's page lists it (see `agenda.moved_to`)."""
+    moved_here = (
+        select(MeetupChange.meetup_id)
+        .join(Venue, MeetupChange.venue_id == Venue.id)
+        .where(Venue.city_id == city_id, MeetupChange.cancelled.is_(False))
+    )
+    return list(
+        db.session.scalars(
+            _meetups_with_details()
+            .join(Meetup.venue)
+            .where(Meetup.id.in_(moved_here), Venue.city_id != city_id)
+            .where(Meetup.status.in_(LISTED))
+            .order_by(Meetup.name)
+        ).unique()
+    )
+
+
 @dataclass(frozen=True)
 class Series:
     """A meetup's dates as `agenda` reads them, from plain rows rather than a loaded meetup.

@@ -80,11 +80,19 @@ def test_the_batch_renderer_gives_every_feed_the_bytes_the_live_route_serves(
     make_meetup("Never", venue=annex, status=MeetupStatus.ENDED, status_since=date(2023, 1, 1))
     make_meetup("Lyon Coffee", venue=make_venue("Bouchon", city=lyon), tags=["tech"])
     make_meetup("Gone", venue=cafe, deleted_at=datetime(2026, 11, 1, tzinfo=UTC))
+    london = make_city("London", "GB", "United Kingdom", "Europe/London", 51.51, -0.13)
+    press = make_venue("Fleet Street Press", city=london)
+    make_meetup(
+        "Paris Tech",
+        venue=annex,
+        changes=[{"original_date": date(2026, 12, 17), "venue_id": press.id}],
+    )
 
     run_export(app, tmp_path)
 
     written = files_in(tmp_path)
     assert "meetup/gone.ics" not in written and "meetup/never.ics" in written
+    assert written["city/gb/london.ics"].count(b"BEGIN:VEVENT") == 1
     for path, body in written.items():
         assert client.get(f"/feeds/{path}").data == body, path
 

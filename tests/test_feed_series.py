@@ -16,7 +16,8 @@ from tests.test_export import count_series_renders, run_export
 
 @pytest.fixture
 def directory(make_city, make_venue, make_meetup):
-    """Moved and cancelled dates, pauses, series that never happen, tags, a deletion."""
+    """Moved and cancelled dates (one to another city's venue), pauses, series that never
+    happen, tags, a deletion."""
     paris = make_city("Paris")
     berlin = make_city("Berlin", "DE", "Germany", "Europe/Berlin", 52.52, 13.40)
     cafe, annex = make_venue("Café X", city=paris), make_venue("Annexe", city=paris)
@@ -32,15 +33,41 @@ def directory(make_city, make_venue, make_meetup):
     )
     make_meetup("Paused", venue=annex, status=MeetupStatus.PAUSED, status_since=date(2026, 6, 1))
     make_meetup("Never", venue=annex, status=MeetupStatus.ENDED, status_since=date(2023, 1, 1))
-    make_meetup("Berlin Coffee", venue=make_venue("Kaffee", city=berlin), tags=["tech"])
+    make_meetup(
+        "Berlin Coffee",
+        venue=make_venue("Kaffee", city=berlin),
+        tags=["tech"],
+        changes=[
+            {"original_date": date(2026, 12, 17), "new_start_time": time(19), "venue_id": cafe.id}
+        ],
+    )
     make_meetup("Gone", venue=cafe, deleted_at=datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def from_the_meetups_themselves(feed: catalogue.Feed, site: catalogue.SiteSettings) -> bytes:
-    """The feed built the slow, obvious way: ORM objects through `series_record`."""
-    meetups = db.session.scalars(select(Meetup).where(catalogue._condition(feed)))
-    records = (catalogue.series_record(m, site) for m in meetups if m.ever_happens)
-    return ical.build_calendar(catalogue._info(feed, site), records)
+    """The feed built the slow, obvious way: ORM objects through `series_record`, and the
+    dates other series moved into a place's feed."""
+    held = list(db.session.scalars(select(Meetup).where(catalogue._condition(feed))))
+    records = (catalogue.series_record(m, site) for m in held if m.ever_happens)
+    moved_here = [
+        item
+        for meetup in db.session.scalars(select(Meetup))
+        if meetup not in held and meetup.ever_happens
+        for venue_id, item in ical.render_moved_dates(catalogue.series_record(meetup, site))
+        if is_in(feed, db.session.get(Venue, venue_id))
+    ]
+    rendered = [*filter(None, map(ical.render_series, records)), *moved_here]
+    return ical.assemble_calendar(catalogue._info(feed, site), rendered)
+
+
+def is_in(feed: catalogue.Feed, venue: Venue) -> bool:
+    """Whether a venue is the place a venue's, city's or country's feed covers."""
+    code = venue.city.country_code.lower()
+    return (feed.kind, feed.slugs) in {
+        ("venue", (venue.slug,)),
+        ("city", (code, venue.city.slug)),
+        ("country", (code,)),
+    }
 
 
 def test_every_feed_rendered_from_rows_has_the_bytes_built_from_the_meetups(app, directory):

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from meetups.models import City, CityName, Meetup, MeetupChange, Tag, Venue, meetup_tags
 from meetups.queries import LISTED, _starts_with
@@ -98,14 +98,36 @@ def venues(
     return list(found), total or 0
 
 
-def _meetup_conditions(filters: MeetupFilters) -> list[ColumnElement[bool]]:
+def _place_conditions(
+    filters: MeetupFilters, venue: Any = Venue, city: Any = City
+) -> list[ColumnElement[bool]]:
+    """Where: on a venue joined to its city (or on aliases of them)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.country:
-        conditions.append(City.country_code == filters.country)
+        conditions.append(city.country_code == filters.country)
     if filters.city:
-        conditions.append(City.slug == filters.city)
+        conditions.append(city.slug == filters.city)
     if filters.venue:
-        conditions.append(Venue.slug == filters.venue)
+        conditions.append(venue.slug == filters.venue)
+    return conditions
+
+
+def is_at(venue: Any, filters: MeetupFilters) -> bool:
+    """Whether a venue is where the filters ask, as `_place_conditions` says in SQL."""
+    return (
+        filters.country in (None, venue.city.country_code)
+        and filters.city in (None, venue.city.slug)
+        and filters.venue in (None, venue.slug)
+    )
+
+
+def _meetup_conditions(filters: MeetupFilters) -> list[ColumnElement[bool]]:
+    return [*_place_conditions(filters), *_series_conditions(filters)]
+
+
+def _series_conditions(filters: MeetupFilters) -> list[ColumnElement[bool]]:
+    """What a series is, wherever its dates happen."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.status:
         conditions.append(Meetup.status == filters.status)
     if filters.tag:
@@ -149,7 +171,9 @@ def meetups_between(
     """Meetups that may have a date from `first` to `last` (local days), with their changes.
 
     The series' own bounds prefilter; a date moved into the window from outside
-    them keeps its meetup in. The schedule decides the rest.
+    them keeps its meetup in. The schedule decides the rest. Asked for a place, a
+    series elsewhere with a date moved there is in too: `is_at` then keeps its
+    dates that happen there.
     """
     margin = timedelta(days=2)
     moved_in = select(MeetupChange.meetup_id).where(
@@ -158,10 +182,21 @@ def meetups_between(
     in_bounds = (Meetup.first_date <= last + margin) & or_(
         Meetup.end_date.is_(None), Meetup.end_date >= first - margin
     )
+    conditions = _series_conditions(filters)
+    places = _place_conditions(filters)
+    if places:
+        venue, city = aliased(Venue), aliased(City)
+        moved_here = (
+            select(MeetupChange.meetup_id)
+            .join(venue, MeetupChange.venue_id == venue.id)
+            .join(city, venue.city_id == city.id)
+            .where(MeetupChange.cancelled.is_(False), *_place_conditions(filters, venue, city))
+        )
+        conditions.append(or_(and_(*places), Meetup.id.in_(moved_here)))
     return list(
         session.scalars(
             _meetups_at_venues(select(Meetup))
-            .where(*_meetup_conditions(filters), or_(in_bounds, Meetup.id.in_(moved_in)))
+            .where(*conditions, or_(in_bounds, Meetup.id.in_(moved_in)))
             .options(
                 selectinload(Meetup.changes).joinedload(MeetupChange.venue).joinedload(Venue.city)
             )

@@ -41,7 +41,9 @@ from meetups.api.records import (
 from meetups.api.schema import openapi_document
 from meetups.extensions import db
 from meetups.lru import BytesLRU
+from meetups.models import Meetup, Venue
 from meetups.places.geo import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM, check_point
+from meetups.schedule import Occurrence
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -261,20 +263,28 @@ def occurrences() -> Response:
 
     def build() -> Response:
         found = [
-            (meetup, occurrence)
+            (meetup, occurrence, place)
             for meetup in api_queries.meetups_between(db.session, filters, first, last)
             for occurrence in local_dates(meetup, first, last, include_cancelled)
+            if _held(filters, meetup, place := _place(meetup, occurrence))
         ]
-        found.sort(key=lambda pair: (pair[1].start, pair[0].slug, pair[1].original_date))
+        found.sort(key=lambda item: (item[1].start, item[0].slug, item[1].original_date))
         links = _links()
-        items = []
-        for meetup, occurrence in paginate(found, paging):
-            moved_to = {c.venue_id: c.venue for c in meetup.changes if c.venue is not None}
-            place = moved_to.get(occurrence.venue_id, meetup.venue)
-            items.append(occurrence_record(meetup, occurrence, place, links))
+        items = [occurrence_record(*item, links) for item in paginate(found, paging)]
         return _paged(items, paging, len(found))
 
     return _cached(build)
+
+
+def _place(meetup: Meetup, occurrence: Occurrence) -> Venue:
+    """Where a date happens: the venue it moved to, or its series'."""
+    moved_to = {c.venue_id: c.venue for c in meetup.changes if c.venue is not None}
+    return moved_to.get(occurrence.venue_id, meetup.venue)
+
+
+def _held(filters: api_queries.MeetupFilters, meetup: Meetup, place: Venue) -> bool:
+    """Asked for a place: the dates of its series, and the dates moved there from others."""
+    return api_queries.is_at(meetup.venue, filters) or api_queries.is_at(place, filters)
 
 
 @bp.get("/near")

@@ -225,15 +225,17 @@ def change_date(slug: str, day: str) -> str | Response | tuple[str, int]:
             gettext("%(name)s has no date on %(day)s.", name=meetup.name, day=original.isoformat()),
         )
     form = DateChangeForm()
+    saved = next((c for c in meetup.changes if c.original_date == original), None)
     page = {
         "form": form,
         "meetup": meetup,
         "original": original,
         "occurrence": occurrence,
         "nearby_venues": queries.venues_in_city(meetup.venue.city_id),
+        # Its times are entered and shown in the zone of the venue it moved to.
+        "moved_to": saved.venue if saved is not None and not saved.cancelled else None,
     }
     if request.method == "GET":
-        saved = next((c for c in meetup.changes if c.original_date == original), None)
         if saved is not None and not saved.cancelled:
             form.show_move(saved, meetup.start_time)
         return render_template("edit/date.html", **page)

@@ -17,13 +17,13 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, BinaryIO
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from meetups.collection import collector_paused
 from meetups.feeds import ical, series
 from meetups.markup import markdown_to_text
-from meetups.models import City, Country, Meetup, Tag, Venue, meetup_tags
+from meetups.models import City, Country, Meetup, MeetupChange, Tag, Venue, meetup_tags
 from meetups.stamps import stamp_sum
 
 # Part of every ETag: bump when the bytes of unchanged data would change.
@@ -115,7 +115,10 @@ def find(session: Session, kind: str, slugs: tuple[str, ...]) -> Feed | None:
 
 
 def version(session: Session, feed: Feed) -> Version:
-    row = session.execute(_aggregate(_condition(feed))).one()
+    """From the meetups the feed holds, and those with a date moved into it."""
+    visiting = _visiting(feed)
+    held = _condition(feed) if visiting is None else or_(_condition(feed), visiting)
+    row = session.execute(_aggregate(held)).one()
     return _version(row)
 
 
@@ -137,7 +140,8 @@ def render(
         rendered = series.rendered_series(
             session, site, rows, tags, cache or series.MemorySeriesCache(0), FEED_FORMAT
         )
-        return ical.assemble_calendar(_info(feed, site), filter(None, rendered.values()))
+        held = [*filter(None, rendered.values()), *_moved_here(session, feed, site)]
+        return ical.assemble_calendar(_info(feed, site), held)
 
 
 def write(
@@ -158,6 +162,10 @@ def write(
     ids = sorted(found, key=ical.series_order)
     earliest: dict[str, date] = {}
     with tempfile.TemporaryFile() as events, collector_paused():
+        # Their UIDs ("<day>-meetup-…") sort before every series' ("meetup-…").
+        for item in sorted(_moved_here(session, feed, site), key=lambda item: item.uid):
+            ical.note_zone(earliest, item)
+            events.write(item.body)
         for start in range(0, len(ids), _WRITE_CHUNK):
             chunk = ids[start : start + _WRITE_CHUNK]
             in_chunk = series.ids_in(session, Meetup.id, chunk)
@@ -207,7 +215,9 @@ class FeedRenderer:
         self._rows = series.members(session)
         self._tags = series.tags_of(session)
         self._feeds = _feed_rows(self._rows, self._tags)
+        self._moves = _moves_by_feed(self._rows, series.moves(session))
         self._rendered: dict[int, ical.RenderedSeries | None] | None = None
+        self._moved: dict[int, list[tuple[int, ical.RenderedSeries]]] | None = None
 
     @property
     def loaded(self) -> bool:
@@ -216,15 +226,34 @@ class FeedRenderer:
 
     def feeds(self) -> list[tuple[Feed, Version]]:
         """Every feed that exists and its version: what `find` and `version` would say."""
-        return _versions(self._rows, self._feeds)
+        return _versions(self._rows, self._feeds, self._moves)
 
     def render(self, feed: Feed) -> bytes:
         rendered = self._load()
         _name, indexes = self._feeds.get((feed.kind, feed.slugs), ("", []))
         members = [rendered[self._rows[i].id] for i in indexes]
         return ical.assemble_calendar(
-            _info(feed, self.site), filter(None, members), self._vtimezone
+            _info(feed, self.site),
+            [*filter(None, members), *self._moved_here(feed)],
+            self._vtimezone,
         )
+
+    def _moved_here(self, feed: Feed) -> list[ical.RenderedSeries]:
+        """What `_moved_here` gives the live feed, from the moves loaded once."""
+        _name, pairs = self._moves.get((feed.kind, feed.slugs), ("", set()))
+        if not pairs:
+            return []
+        if self._moved is None:
+            ids = {
+                self._rows[index].id for _name, moved in self._moves.values() for index, _ in moved
+            }
+            self._moved = series.rendered_moves(self.session, self.site, ids)
+        return [
+            item
+            for index, venue_id in pairs
+            for moved_to, item in self._moved.get(self._rows[index].id, [])
+            if moved_to == venue_id
+        ]
 
     def _load(self) -> dict[int, ical.RenderedSeries | None]:
         if self._rendered is None:
@@ -270,13 +299,46 @@ def _feed_rows(
     return feeds
 
 
+MovedIn = dict[FeedKey, tuple[str, set[tuple[int, int]]]]
+
+
+def _moves_by_feed(rows: list[Any], moves: list[Any]) -> MovedIn:
+    """The dates moved into each venue's, city's and country's feed from series it does not
+    hold, as (row index, venue id): the twin of `_visiting`."""
+    index_of = {row.id: index for index, row in enumerate(rows)}
+    found: MovedIn = {}
+    for move in moves:
+        index = index_of.get(move.meetup_id)
+        if index is None:
+            continue
+        row, code = rows[index], move.country_code.lower()
+        places = (
+            (("country", (code,)), move.country_name, row.country_code == move.country_code),
+            (
+                ("city", (code, move.city_slug)),
+                move.city_name,
+                (row.country_code, row.city_slug) == (move.country_code, move.city_slug),
+            ),
+            (("venue", (move.venue_slug,)), move.venue_name, row.venue_slug == move.venue_slug),
+        )
+        for key, name, held in places:
+            if not held:
+                found.setdefault(key, (name, set()))[1].add((index, move.venue_id))
+    return found
+
+
 def _versions(
-    rows: list[Any], feeds: dict[FeedKey, tuple[str, list[int]]]
+    rows: list[Any], feeds: dict[FeedKey, tuple[str, list[int]]], moved_in: MovedIn
 ) -> list[tuple[Feed, Version]]:
-    """Each feed's version, summed over its rows as `version` sums in SQL."""
+    """Each feed's version, summed over its rows as `version` sums in SQL (the rows of
+    series with a date moved into it included)."""
     ids = [row.id for row in rows]
     updated = [row.updated_at for row in rows]
     stamps = [row.stamp for row in rows]
+    feeds = dict(feeds)
+    for key, (name, pairs) in moved_in.items():
+        held_name, indexes = feeds.get(key, (name, []))
+        feeds[key] = (held_name, indexes + sorted({index for index, _ in pairs}))
     found = []
     for (kind, slugs), (name, indexes) in feeds.items():
         if len(indexes) == 1:
@@ -340,7 +402,8 @@ def place_of(venue: Venue) -> ical.Place:
 def all_feeds(session: Session) -> list[tuple[Feed, Version]]:
     """Every feed that exists, with its version, from one load of the directory."""
     rows = series.members(session)
-    return _versions(rows, _feed_rows(rows, series.tags_of(session)))
+    moved = _moves_by_feed(rows, series.moves(session))
+    return _versions(rows, _feed_rows(rows, series.tags_of(session)), moved)
 
 
 def _version_columns() -> tuple:
@@ -369,16 +432,48 @@ def _condition(feed: Feed) -> ColumnElement[bool]:
     if feed.kind == "tag":
         tagged = select(meetup_tags.c.meetup_id).join(Tag).where(Tag.slug == feed.slugs[0])
         return Meetup.id.in_(tagged)
+    return Meetup.venue_id.in_(_venues(feed))
+
+
+def _venues(feed: Feed) -> Select:
+    """The ids of the venues a place's feed (a venue's, a city's, a country's) covers."""
     venues = select(Venue.id)
     if feed.kind == "venue":
-        venues = venues.where(Venue.slug == feed.slugs[0])
-    elif feed.kind == "city":
-        venues = venues.join(City).where(
+        return venues.where(Venue.slug == feed.slugs[0])
+    if feed.kind == "city":
+        return venues.join(City).where(
             City.country_code == feed.slugs[0].upper(), City.slug == feed.slugs[1]
         )
-    else:
-        venues = venues.join(City).where(City.country_code == feed.slugs[0].upper())
-    return Meetup.venue_id.in_(venues)
+    return venues.join(City).where(City.country_code == feed.slugs[0].upper())
+
+
+def _visiting(feed: Feed) -> ColumnElement[bool] | None:
+    """Meetups a place's feed does not hold but one of whose dates moved into it."""
+    if feed.kind not in ("venue", "city", "country"):
+        return None
+    moved_in = (
+        select(MeetupChange.meetup_id)
+        .join(Meetup, MeetupChange.meetup_id == Meetup.id)
+        .where(
+            MeetupChange.venue_id.in_(_venues(feed)),
+            MeetupChange.cancelled.is_(False),
+            MeetupChange.venue_id != Meetup.venue_id,
+        )
+    )
+    return and_(Meetup.id.in_(moved_in), not_(_condition(feed)))
+
+
+def _moved_here(session: Session, feed: Feed, site: SiteSettings) -> list[ical.RenderedSeries]:
+    """The dates moved into a place's feed from series it does not hold, each on its own."""
+    visiting = _visiting(feed)
+    if visiting is None:
+        return []
+    meetup_ids = list(session.scalars(select(Meetup.id).where(visiting)))
+    if not meetup_ids:
+        return []
+    here = set(session.scalars(_venues(feed)))
+    moved = series.rendered_moves(session, site, meetup_ids)
+    return [item for dates in moved.values() for venue_id, item in dates if venue_id in here]
 
 
 ALL = Feed("all", (), "All meetups", "/")

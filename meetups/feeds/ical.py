@@ -200,7 +200,7 @@ def build_occurrences(
     for series, occurrence in dated:
         lines += [
             "BEGIN:VEVENT",
-            *_common_properties(series, f"{occurrence.original_date:%Y%m%d}-{series.uid}"),
+            *_common_properties(series, single_date_uid(series, occurrence)),
             f"STATUS:{'CANCELLED' if occurrence.cancelled else 'CONFIRMED'}",
             *_occurrence_properties(series, occurrence),
             "END:VEVENT",
@@ -255,6 +255,41 @@ def render_series(series: SeriesRecord) -> RenderedSeries | None:
         lines.extend(_override_event(series, common, occurrence))
     earliest = min([first, *(item.start.date() for item in overrides)])
     return RenderedSeries(series.uid, _serialize(lines), schedule.timezone, earliest)
+
+
+def render_moved_dates(series: SeriesRecord) -> list[tuple[int, RenderedSeries]]:
+    """Each date moved to another venue as a stand-alone event, with that venue's id.
+
+    The feeds of the place a date moved to (another city's, another venue's) hold
+    the date without the series: an override without its master reads differently
+    in every calendar app, a stand-alone event the same in all. Its UID is the one
+    of the date's single-date download, so either replaces the other, never the
+    series; its times are the venue's local ones, in UTC where those read two ways.
+    """
+    found = []
+    for occurrence in _exceptions(series.schedule, series.changes):
+        if occurrence.cancelled or occurrence.venue_id is None:
+            continue
+        zone = getattr(occurrence.start.tzinfo, "key", series.schedule.timezone)
+        lines = [
+            "BEGIN:VEVENT",
+            *_common_properties(series, single_date_uid(series, occurrence)),
+            "STATUS:CONFIRMED",
+            *_exact_times(zone, occurrence),
+            *_place_properties(series.places.get(occurrence.venue_id, series.place)),
+            f"DESCRIPTION:{_text(_description(series, occurrence.note))}",
+            "END:VEVENT",
+        ]
+        rendered = RenderedSeries(
+            single_date_uid(series, occurrence), _serialize(lines), zone, occurrence.start.date()
+        )
+        found.append((occurrence.venue_id, rendered))
+    return found
+
+
+def single_date_uid(series: SeriesRecord, occurrence: Occurrence) -> str:
+    """The UID of one date on its own: stable, and never the series' own."""
+    return f"{occurrence.original_date:%Y%m%d}-{series.uid}"
 
 
 def _exceptions(schedule: Schedule, changes: tuple[Change, ...]) -> list[Occurrence]:

@@ -145,6 +145,51 @@ def members(session: Session, condition: ColumnElement[bool] | None = None) -> l
     return list(session.execute(query))
 
 
+# Dates moved to a venue: the feeds of that venue, its city and its country hold them
+# (see `ical.render_moved_dates`) when they do not hold their series already.
+MOVES = (
+    select(
+        MeetupChange.meetup_id,
+        MeetupChange.venue_id,
+        Venue.slug.label("venue_slug"),
+        Venue.name.label("venue_name"),
+        City.country_code,
+        Country.name.label("country_name"),
+        City.slug.label("city_slug"),
+        City.name.label("city_name"),
+    )
+    .join(Meetup, MeetupChange.meetup_id == Meetup.id)
+    .join(Venue, MeetupChange.venue_id == Venue.id)
+    .join(City, Venue.city_id == City.id)
+    .join(Country, City.country_code == Country.code)
+    .where(MeetupChange.cancelled.is_(False), MeetupChange.venue_id != Meetup.venue_id)
+    .order_by(MeetupChange.meetup_id, MeetupChange.original_date)
+)
+
+
+def moves(session: Session) -> list[Any]:
+    """Every date moved to another venue than its series', with where that venue is."""
+    return list(session.execute(MOVES))
+
+
+def rendered_moves(
+    session: Session, site: Site, meetup_ids: Iterable[int]
+) -> dict[int, list[tuple[int, ical.RenderedSeries]]]:
+    """Meetup id → its dates moved to other venues, each on its own, with the venue's id.
+
+    Rendered afresh: few series move a date to another place, and only the feeds
+    of those places need them.
+    """
+    ids = sorted(set(meetup_ids))
+    if not ids:
+        return {}
+    tags = tags_of(session, ids_in(session, Meetup.id, ids))
+    return {
+        meetup_id: ical.render_moved_dates(record) if record else []
+        for meetup_id, record in series_records(session, ids, site, tags)
+    }
+
+
 def tags_of(
     session: Session, condition: ColumnElement[bool] | None = None
 ) -> dict[int, list[tuple[str, str]]]:

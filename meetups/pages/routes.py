@@ -12,7 +12,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.agenda import DateRange, Entry, RangeError, agenda
+from meetups.agenda import DateRange, Entry, RangeError, agenda, city_agenda
 from meetups.extensions import db
 from meetups.models import City, Meetup, MeetupStatus, Venue
 from meetups.places import geo
@@ -132,25 +132,58 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         return redirect(url_for(".city", country_code=country_code.lower(), slug=slug), 301)
     found = queries.city(country_code, slug) or abort(404)
     meetups = queries.meetups_in_city(found.id)
+    visiting = queries.meetups_visiting_city(found.id)
+    here = {
+        c.venue_id for m in visiting for c in m.changes if c.venue and c.venue.city_id == found.id
+    }
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
     listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
+    entries = city_agenda(meetups, visiting, here, dates.first, dates.last) if dates else []
+    places = queries.moved_to_venues([*meetups, *visiting])
+    moved_here = _moved_here(visiting, here, now)
     page = render_template(
         "city.html",
         city=found,
         searched=request.args.get("q", "").strip()[:MAX_QUERY_LENGTH],
-        nearest=[] if listed else queries.nearest_cities_with_meetups([found])[found.id],
+        nearest=[]
+        if listed or visiting
+        else queries.nearest_cities_with_meetups([found])[found.id],
         listed=listed,
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
         next_dates={m.id: _next_happening(m, now) for m in meetups},
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
-        entries=agenda(meetups, dates.first, dates.last) if dates else [],
-        places=queries.moved_to_venues(meetups),
+        entries=entries,
+        moved_here=moved_here,
+        places=places,
+        other_zones=_other_zones(found, listed, [*entries, *moved_here]),
         range_error=error,
     )
     return (page, 400) if error else page
+
+
+def _moved_here(visiting: list[Meetup], here: set[int], now: datetime) -> list[Entry]:
+    """The coming dates other cities' series moved to these venues, soonest first."""
+    found = [
+        Entry(meetup, occurrence)
+        for meetup in visiting
+        for change in meetup.changes
+        if change.venue_id in here
+        and (occurrence := meetup.occurrence_on(change.original_date)) is not None
+        and not occurrence.cancelled
+        and occurrence.end > now
+    ]
+    return sorted(found, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
+
+
+def _other_zones(city: City, listed: list[Meetup], entries: list[Entry]) -> list[str]:
+    """The zones other than the city's that times on its page are in: a venue on an island
+    that keeps its own clock, a date moved to another zone's venue."""
+    zones = {meetup.timezone for meetup in listed}
+    zones |= {entry.occurrence.start.tzinfo.key for entry in entries}
+    return sorted(zones - {city.timezone})
 
 
 def _kept(key: Hashable, count: Callable[[], T]) -> T:

@@ -37,8 +37,11 @@ def meetup_card(
     next_date: Occurrence | None,
     unconfirmed: bool = False,
     show_city: bool = False,
+    name_zone: bool = False,
 ) -> Markup:
-    """The `meetup_card` macro of `_macros.html`, from memory when nothing it shows changed."""
+    """The `meetup_card` macro of `_macros.html`, from memory when nothing it shows changed.
+
+    `name_zone`: say so when the venue's clock is not its city's (a city's own page)."""
     venue = meetup.venue
     key = (
         meetup.id,
@@ -52,13 +55,16 @@ def meetup_card(
         datetime.now(time_zone(meetup.timezone)).date(),
         unconfirmed,
         show_city,
+        name_zone and meetup.timezone != venue.city.timezone,
         language(),
         chosen_language(),
     )
     cards: BytesLRU[str] = current_app.extensions["cards"]
     card = cards.get(key)
     if card is None:
-        card = cards.put(key, str(_macros().meetup_card(meetup, next_date, unconfirmed, show_city)))
+        card = cards.put(
+            key, str(_macros().meetup_card(meetup, next_date, unconfirmed, show_city, name_zone))
+        )
     return Markup(card)
 
 
