@@ -121,11 +121,11 @@ def meetup_form(**changes: str) -> dict[str, Any]:
         "interval": "1",
         "week_of_month": "1",
         "start_time": "08:30",
-        "duration_minutes": "90",
+        "end_time": "10:00",
         "first_date": paris_day(0),
         "end_date": "",
         "tags": ", ".join(TAGS),
-        "languages": "fr, en",
+        "languages": ["fr", "en"],
         "url": URL,
         **changes,
     }
