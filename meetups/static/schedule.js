@@ -31,7 +31,6 @@
     function refresh() {
       var asked = ++latest;
       var body = new FormData(form);
-      body.delete("action");
       fetch(builder.getAttribute("data-preview-url"), {
         method: "POST",
         body: body,
