@@ -196,7 +196,7 @@ def test_a_volunteer_adds_a_weekly_meetup_with_the_schedule_builder(
         ({"start_time": "25:00"}, "Not a valid time value"),
         ({"first_date": "2026-02-30"}, "Not a valid date value"),
         ({"first_date": "2026-03-01", "end_date": "2026-02-01"}, "end"),
-        ({"languages": ["français"]}, "not a valid choice"),
+        ({"languages": ["français"]}, "Pick the languages from the list."),
         ({"description": "http://a http://b http://c http://d"}, "at most 3 links"),
         ({"url": "not a url"}, "Invalid URL"),
     ],

@@ -179,7 +179,10 @@ def test_a_language_nobody_offered_is_refused_with_a_message(client, auth, volun
     response = auth.post(NEW, {**FORM, "languages": ["klingon"]})
 
     assert response.status_code == 400
-    assert "not a valid choice" in soup(response).select_one("#error-summary").get_text()
+    assert (
+        "Pick the languages from the list."
+        in soup(response).select_one("#error-summary").get_text()
+    )
     assert db.session.scalar(select(func.count(Meetup.id))) == 0
 
 

@@ -87,6 +87,16 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class LanguagesField(CheckboxesField):
+    """Languages as checkboxes; a code not offered (a hand-made post) is refused in words,
+    not with the typed value echoed back."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        offered = {choice.value for choice in self.choices or ()}
+        if any(code not in offered for code in self.data or ()):
+            raise ValidationError(gettext("Pick the languages from the list."))
+
+
 def few_links(form: FlaskForm, field: StringField) -> None:
     """Spam is mostly links; a real description rarely needs more than a few."""
     if len(LINK.findall(field.data or "")) > MAX_LINKS:
@@ -171,7 +181,7 @@ class MeetupForm(FlaskForm):
     )
     end_date = DateField(_l("Until (optional)"), validators=[Optional()])
     tags = StringField(_l("Topics (comma-separated)"), validators=[Length(max=200)])
-    languages = CheckboxesField(_l("Languages spoken"))
+    languages = LanguagesField(_l("Languages spoken"))
     url = StringField(_l("Website"), validators=[Optional(), URL(), Length(max=500)])
     version = HiddenField()
 
