@@ -93,6 +93,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_PASSWORD_CHANGE": "5 per minute;30 per hour",
     "RATELIMIT_EDITS": "30 per minute;300 per hour",
     "RATELIMIT_REPORTS": "10 per hour;30 per day",
+    "RATELIMIT_PREVIEWS": "60 per minute;600 per hour",
     # Password-reset and confirmation messages, per email address and per visitor address:
     # the forms must not be a way to flood someone's inbox.
     "RATELIMIT_MAIL_PER_ADDRESS": "3 per hour;10 per day",

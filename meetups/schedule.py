@@ -488,10 +488,27 @@ def english(msgid: str, /, **params: object) -> str:
     return msgid % params if params else msgid
 
 
+def wall_clock_length(start: time, end: time) -> timedelta:
+    """How long a date lasts from the start and end people state, on the wall clock.
+
+    The one rule for every form: an end not after the start is the next day's, so
+    "23:30 to 02:30" lasts three hours and "09:00 to 09:00" a whole day. Stored as a
+    length, the end stays a wall-clock time on clock-change nights (see `_end`).
+    """
+    start_at = datetime.combine(date.min, start.replace(tzinfo=None))
+    end_at = datetime.combine(date.min, end.replace(tzinfo=None))
+    minutes = (end_at - start_at) // timedelta(minutes=1) % (24 * 60)
+    return timedelta(minutes=minutes or 24 * 60)
+
+
+def wall_clock_end(start: time, length: timedelta) -> time:
+    """The end people state for a start and a length: `wall_clock_length`'s inverse."""
+    return (datetime.combine(date(2000, 1, 1), start.replace(tzinfo=None)) + length).time()
+
+
 def end_time(schedule: Schedule) -> time:
     """The wall-clock time a date of the series ends at (the next day if not after the start)."""
-    start = datetime.combine(date(2000, 1, 1), schedule.start_time.replace(tzinfo=None))
-    return (start + schedule.duration).time()
+    return wall_clock_end(schedule.start_time, schedule.duration)
 
 
 def describe(schedule: Schedule, say: Callable[..., str] = english) -> str:

@@ -125,7 +125,8 @@ def test_sign_up_sign_in_change_password_and_sign_out(client):
         "/account/check-your-email",
     )
     confirmed = AuthActions(client).confirm_from_mail("ann@example.org")
-    assert (confirmed.status_code, confirmed.headers["Location"]) == (303, "/account/")
+    # A new volunteer is led to add their first meetup: step 1, the city.
+    assert (confirmed.status_code, confirmed.headers["Location"]) == (303, "/add")
 
     account = soup(client.get("/account/"))
     details = [text_of(node) for node in account.select(".account-details dt, dd")]
@@ -202,7 +203,7 @@ def test_a_visitor_who_chose_french_keeps_it_through_signing_up_and_out(client):
     sign_out = soup(client.get(signed_up.headers["Location"])).select_one("nav.account form")
     signed_out = submit(client, sign_out)
 
-    assert signed_up.headers["Location"] == "/account/?lang=fr"
+    assert signed_up.headers["Location"] == "/add?lang=fr"
     assert signed_out.headers["Location"] == "/?lang=fr"
     assert soup(client.get(signed_out.headers["Location"])).html["lang"] == "fr"
 

@@ -209,7 +209,7 @@ def test_a_venue_created_at_the_same_moment_as_its_namesake_gets_the_next_addres
         )
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/v/le-comptoir-lille-2/"
+    assert response.headers["Location"] == "/meetups/new?venue=le-comptoir-lille-2"
     ours = db.session.scalar(sa.select(Venue).where(Venue.slug == "le-comptoir-lille-2"))
     assert ours.address == "3 place Vauban" and ours.timezone == "Europe/Paris"
     assert [revision.action for revision in revisions_of(ours)] == ["create"]

@@ -174,7 +174,7 @@ def test_a_new_meetup_does_not_take_a_deleted_ones_address(client, auth, make_us
             "interval": "1",
             "week_of_month": "1",
             "start_time": "09:00",
-            "duration_minutes": "120",
+            "end_time": "11:00",
             "first_date": "2026-01-01",
         },
     )

@@ -35,11 +35,11 @@ WEEKLY_THURSDAY = {
     "interval": "1",
     "week_of_month": "1",
     "start_time": "08:30",
-    "duration_minutes": "90",
+    "end_time": "10:00",
     "first_date": "2026-01-01",
     "end_date": "",
     "tags": "startups, Open Coffee",
-    "languages": "fr, en",
+    "languages": ["fr", "en"],
     "url": "",
 }
 
@@ -74,7 +74,9 @@ def test_a_volunteer_adds_a_venue_after_checking_for_duplicates(
 
     saved = auth.post(f"/venues/new?city={lille.id}", {**form, "action": "save"})
 
-    assert saved.status_code == 302 and saved.headers["Location"] == "/v/le-comptoir-vauban-lille/"
+    # Saved, the venue leads on to the meetup held there.
+    assert saved.status_code == 302
+    assert saved.headers["Location"] == "/meetups/new?venue=le-comptoir-vauban-lille"
     venue = db.session.scalar(select(Venue).where(Venue.slug == "le-comptoir-vauban-lille"))
     assert venue.coordinates_source == CoordinateSource.GAZETTEER
     assert (venue.latitude, venue.longitude) == (50.6292, 3.0573)
@@ -188,12 +190,13 @@ def test_a_volunteer_adds_a_weekly_meetup_with_the_schedule_builder(
     ("changes", "message"),
     [
         ({"weekdays": []}, "Pick the day(s) of the week."),
-        ({"pattern": "monthly", "weekdays": ["1", "3"]}, "one day of the week"),
-        ({"interval": "0"}, "Number must be between 1 and 12"),
+        ({"pattern": "weeks", "interval": ""}, "Say every how many weeks it meets"),
+        ({"pattern": "weeks", "interval": "13"}, "Every 2 to 12 weeks"),
+        ({"end_time": ""}, "Give the time it ends"),
         ({"start_time": "25:00"}, "Not a valid time value"),
         ({"first_date": "2026-02-30"}, "Not a valid date value"),
         ({"first_date": "2026-03-01", "end_date": "2026-02-01"}, "end"),
-        ({"languages": "français"}, "language codes"),
+        ({"languages": ["français"]}, "Pick the languages from the list."),
         ({"description": "http://a http://b http://c http://d"}, "at most 3 links"),
         ({"url": "not a url"}, "Invalid URL"),
     ],

@@ -534,16 +534,17 @@ def test_venue_form_never_fails(volunteer, directory, fields, edit):
 MEETUP = {
     "name": ("Open Coffee Lille", "Open Coffee"),
     "description": ("", "Come **early**."),
-    "pattern": ("weekly", "monthly"),
+    "pattern": ("weekly", "weeks", "monthly"),
     "weekdays": (["3"], ["0", "6"], ["1", "2", "3", "4", "5"]),
     "interval": ("1", "2", "12"),
     "week_of_month": ("1", "4", "-1"),
+    "month_weekday": ("0", "4", "6"),
     "start_time": ("08:30", "02:30", "00:00", "23:59"),
-    "duration_minutes": ("15", "90", "1440"),
+    "end_time": ("08:45", "10:00", "02:30", "00:00"),
     "first_date": ("2026-01-01", "2026-03-29", "0001-01-01", "9999-12-25"),
     "end_date": ("", "2026-12-31", "9999-12-31"),
     "tags": ("", "startups, Open Coffee"),
-    "languages": ("", "fr, en"),
+    "languages": ([], ["fr", "en"], ["xx"]),
     "url": ("", "https://example.org/"),
 }
 

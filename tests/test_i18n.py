@@ -537,10 +537,10 @@ MEETUP_FORM = {
     ("changes", "message"),
     [
         ({"weekdays": []}, "Choisissez le ou les jours de la semaine."),
-        ({"pattern": "monthly", "weekdays": ["1", "3"]}, "un seul jour de la semaine"),
+        ({"pattern": "weeks", "interval": ""}, "toutes les combien de semaines"),
         ({"first_date": "2026-03-01", "end_date": "2026-02-01"}, "La date de fin"),
         ({"first_date": "1800-01-01"}, "La première date doit être comprise entre 1900 et 2999."),
-        ({"languages": "français"}, "codes de langue"),
+        ({"end_time": ""}, "Indiquez l’heure de fin"),
         ({"name": ""}, "Donnez un nom au rendez-vous"),
         ({"start_time": "25:00"}, "horaire valide"),
     ],

@@ -126,16 +126,16 @@ def test_volunteers_list_a_meetup_cancel_a_date_undo_an_edit_and_resolve_a_repor
         "approximate: the centre of Paris"
     )
     volunteer.get_by_role("button", name="Save", exact=True).click()
-    expect(volunteer.get_by_role("heading", level=1)).to_have_text("Café Lumière")
-    expect(volunteer.get_by_text("Position approximate: the centre of Paris.")).to_be_visible()
 
-    # The meetup, every week on the day of the first date to come, listed from four weeks ago.
-    volunteer.get_by_role("link", name="Add a meetup here").click()
+    # Saved, the venue leads on to its meetup: every week on the day of the first date to
+    # come, listed from four weeks ago.
+    expect(volunteer.get_by_text("Step 3 of 3: the schedule")).to_be_visible()
+    expect(volunteer.get_by_role("heading", level=1)).to_have_text("New meetup at Café Lumière")
     volunteer.get_by_label("Name", exact=True).fill(MEETUP)
-    volunteer.get_by_label("Every week, or every few weeks").check()
+    volunteer.get_by_label("Every week", exact=True).check()
     volunteer.get_by_label(weekday, exact=True).check()
     volunteer.get_by_label("Starts at (local time)").fill("08:30")
-    volunteer.get_by_label("Lasts (minutes)").fill("90")
+    volunteer.get_by_label("Ends at (local time)").fill("10:00")
     volunteer.get_by_label("From", exact=True).fill((today - 4 * WEEK).isoformat())
     volunteer.get_by_role("button", name="Save", exact=True).click()
     expect(volunteer.get_by_role("heading", level=1)).to_have_text(MEETUP)
@@ -178,6 +178,7 @@ def test_volunteers_list_a_meetup_cancel_a_date_undo_an_edit_and_resolve_a_repor
     expect(editor).to_have_url(meetup_url)
     editor.get_by_role("link", name="Edit", exact=True).click()
     editor.get_by_label("Starts at (local time)").fill("10:00")
+    editor.get_by_label("Ends at (local time)").fill("11:30")
     editor.get_by_role("button", name="Save", exact=True).click()
     expect(editor.get_by_text(f"Every {weekday}, 10:00–11:30")).to_be_visible()
     assert feed_starts(live_server, cancelled) == [

@@ -202,7 +202,7 @@ MEETUP_FORM = {
     "interval": "1",
     "week_of_month": "1",
     "start_time": "08:30",
-    "duration_minutes": "90",
+    "end_time": "10:00",
     "first_date": "2026-01-01",
 }
 
@@ -298,22 +298,32 @@ def test_sign_up_add_a_meetup_undo_vandalism_and_moderate_at_phone_width(
     make_user("trudy@example.org", "Trudy", trusted=True, reviewed=True)
     make_user("mod@example.org", "Mo", role=Role.MODERATOR)
 
-    # A newcomer signs up and follows "Add a meetup": city, venue, then the form.
+    # A newcomer signs up and is led on to their first meetup: city, venue, then schedule.
     newcomer = new_page(browser)
     newcomer.goto(live_server + "/")
     sign_up(newcomer, "nell@example.org", "Nell")
-    newcomer.locator("details.menu summary").click()  # volunteers' links are in the menu
-    newcomer.get_by_role("link", name="Add a meetup").click()
+    expect(newcomer.get_by_text("Step 1 of 3: the city")).to_be_visible()
     newcomer.get_by_label("In which city or town does it meet?").fill("paris")
     newcomer.get_by_role("button", name="Find the city").click()
     newcomer.get_by_role("link", name="Paris").click()
+    expect(newcomer.get_by_text("Step 2 of 3: the venue")).to_be_visible()
+    newcomer.get_by_label("Where does it meet? Search the venues by name").fill("central")
+    newcomer.locator("main").get_by_role("button", name="Search").click()
     newcomer.get_by_role("link", name="Café Central").click()
+    expect(newcomer.get_by_text("Step 3 of 3: the schedule")).to_be_visible()
     newcomer.get_by_role("button", name="Save").click()
     summary = looked_at(newcomer, tmp_path, "1-form-errors")
     assert "things to fix before saving" in summary
     newcomer.get_by_label("Name", exact=True).fill("Open Coffee Walk")
-    newcomer.get_by_label("Tuesday").check()
+    newcomer.get_by_label("Tuesday", exact=True).check()
     newcomer.get_by_label("Starts at (local time)").fill("08:30")
+    newcomer.get_by_label("Ends at (local time)").fill("10:30")
+    # The next dates follow the form as it is filled in, before anything is saved.
+    preview = newcomer.get_by_role("region", name="The next dates")
+    expect(preview.get_by_role("listitem")).to_have_count(6)
+    expect(preview.get_by_role("listitem").first).to_contain_text("Tuesday")
+    expect(preview.get_by_role("listitem").first).to_contain_text("08:30–10:30")
+    looked_at(newcomer, tmp_path, "1b-preview")
     newcomer.get_by_role("button", name="Save").click()
     expect(newcomer.get_by_text("Every Tuesday, 08:30–10:30")).to_be_visible()
     meetup_url = newcomer.url
@@ -326,6 +336,7 @@ def test_sign_up_add_a_meetup_undo_vandalism_and_moderate_at_phone_width(
     bob.goto(meetup_url)
     bob.get_by_role("link", name="Edit", exact=True).click()
     bob.get_by_label("Starts at (local time)").fill("10:00")
+    bob.get_by_label("Ends at (local time)").fill("12:00")
     bob.get_by_role("button", name="Save").click()
     trudy = new_page(browser)
     trudy.goto(meetup_url)
@@ -372,7 +383,7 @@ def test_the_schedule_builder_previews_the_next_dates_without_saving(
     make_user()
     auth.sign_in()
     make_venue()
-    monthly = {**MEETUP_FORM, "pattern": "monthly", "weekdays": ["4"], "week_of_month": "-1"}
+    monthly = {**MEETUP_FORM, "pattern": "monthly", "month_weekday": "4", "week_of_month": "-1"}
 
     response = auth.post("/meetups/new?venue=cafe-central-paris", {**monthly, "action": "preview"})
 

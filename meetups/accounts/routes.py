@@ -146,7 +146,10 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
     db.session.commit()
     login_user(user)
     flash(gettext("Welcome, %(name)s! You can now add and edit meetups.", name=user.display_name))
-    return _go_on(request.args.get("next"))
+    # A new volunteer most often came to add their meetup: the guided way to it, unless
+    # they were on their way to a page of their own choosing (the home page is no choice).
+    going = request.args.get("next")
+    return _go_on(going if going not in (None, "", "/") else url_for("editing.add_meetup"))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterable
+from datetime import time, timedelta
 
-from flask_babel import gettext
+from babel import Locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -27,12 +30,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from meetups.models import MeetupChange
-from meetups.schedule import Rule, Schedule, ScheduleError
+from meetups.schedule import Rule, Schedule, ScheduleError, wall_clock_end, wall_clock_length
 from meetups.texts import N_
 
 # Labels are translated when the form is shown, in the visitor's language.
@@ -55,6 +59,25 @@ WEEKS_OF_MONTH = [
 MAX_LINKS = 3
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+# Offered as checkboxes; a meetup's other languages (from the API or older data) join them.
+COMMON_LANGUAGES = (
+    "ar",
+    "de",
+    "en",
+    "es",
+    "fr",
+    "hi",
+    "it",
+    "ja",
+    "nl",
+    "pl",
+    "pt",
+    "ru",
+    "sv",
+    "tr",
+    "uk",
+    "zh",
+)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -64,13 +87,53 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class LanguagesField(CheckboxesField):
+    """Languages as checkboxes; a code not offered (a hand-made post) is refused in words,
+    not with the typed value echoed back."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        offered = {choice.value for choice in self.choices or ()}
+        if any(code not in offered for code in self.data or ()):
+            raise ValidationError(gettext("Pick the languages from the list."))
+
+
 def few_links(form: FlaskForm, field: StringField) -> None:
     """Spam is mostly links; a real description rarely needs more than a few."""
     if len(LINK.findall(field.data or "")) > MAX_LINKS:
         raise ValidationError(gettext("Please keep to at most %(count)d links.", count=MAX_LINKS))
 
 
+def for_pattern(pattern: str) -> Callable[[FlaskForm, Field], None]:
+    """A field of one kind of schedule only: what the others' fields hold is not checked,
+    since without JavaScript they stay on the page, filled or not."""
+
+    def check(form: FlaskForm, field: Field) -> None:
+        if form.pattern.data != pattern:
+            field.errors[:] = []
+            raise StopValidation()
+
+    return check
+
+
+def language_choices(codes: Iterable[str]) -> list[SelectChoice]:
+    """The common languages and any the meetup already has, named in the visitor's
+    language ("French" or « français »), in that language's alphabetical order."""
+    names = Locale.parse(get_locale() or "en").languages
+    offered = dict.fromkeys([*COMMON_LANGUAGES, *codes])
+    choices = [SelectChoice(code, _capitalised(names.get(code, code))) for code in offered]
+    return sorted(choices, key=lambda choice: choice.label.casefold())
+
+
+def _capitalised(name: str) -> str:
+    """A language's name alone in a list starts with a capital, even where the language
+    writes it in lower case in a sentence (« français »)."""
+    return name[:1].upper() + name[1:]
+
+
 class MeetupForm(FlaskForm):
+    """A meetup and its schedule: the kind of schedule first, then only its own fields
+    matter; start and end as people say them ("23:30 to 02:30")."""
+
     name = StringField(
         _l("Name"),
         validators=[
@@ -84,41 +147,50 @@ class MeetupForm(FlaskForm):
     pattern = RadioField(
         _l("How often"),
         choices=[
-            SelectChoice("weekly", _l("Every week, or every few weeks")),
+            SelectChoice("weekly", _l("Every week")),
+            SelectChoice("weeks", _l("Every few weeks")),
             SelectChoice("monthly", _l("Once a month")),
         ],
         default="weekly",
+        validators=[InputRequired(_l("Choose how often it meets."))],
     )
     weekdays = CheckboxesField(_l("On"), choices=WEEKDAYS, coerce=int)
     interval = IntegerField(
-        _l("Every how many weeks"), default=1, validators=[NumberRange(min=1, max=12)]
+        _l("Every how many weeks"),
+        default=2,
+        validators=[
+            for_pattern("weeks"),
+            InputRequired(_l("Say every how many weeks it meets, e.g. 2.")),
+            NumberRange(
+                min=2, max=12, message=_l("Every 2 to 12 weeks; for every week, pick “Every week”.")
+            ),
+        ],
     )
     week_of_month = SelectField(_l("Which week of the month"), choices=WEEKS_OF_MONTH, coerce=int)
+    month_weekday = SelectField(_l("Which day"), choices=WEEKDAYS, coerce=int, default=0)
     start_time = TimeField(
         _l("Starts at (local time)"),
         validators=[InputRequired(_l("Give the time it starts, e.g. 08:30."))],
     )
-    duration_minutes = IntegerField(
-        _l("Lasts (minutes)"), default=120, validators=[NumberRange(min=15, max=24 * 60)]
+    end_time = TimeField(
+        _l("Ends at (local time)"),
+        validators=[InputRequired(_l("Give the time it ends, e.g. 10:30."))],
     )
     first_date = DateField(
         _l("From"), validators=[InputRequired(_l("Give the first date it meets."))]
     )
     end_date = DateField(_l("Until (optional)"), validators=[Optional()])
     tags = StringField(_l("Topics (comma-separated)"), validators=[Length(max=200)])
-    languages = StringField(_l("Languages (codes, e.g. fr, en)"), validators=[Length(max=60)])
+    languages = LanguagesField(_l("Languages spoken"))
     url = StringField(_l("Website"), validators=[Optional(), URL(), Length(max=500)])
     version = HiddenField()
 
-    def validate_languages(self, field: StringField) -> None:
-        codes = self.language_codes()
-        if any(not LANGUAGE.match(code) for code in codes):
-            raise ValidationError(
-                gettext("Use two- or three-letter language codes, e.g. “fr, en”.")
-            )
+    def offer_languages(self, codes: Iterable[str] = ()) -> None:
+        """The list to pick from: the common languages, plus those the meetup has."""
+        self.languages.choices = language_choices(codes)
 
     def language_codes(self) -> list[str]:
-        return [c.strip().lower() for c in (self.languages.data or "").split(",") if c.strip()]
+        return [code for code in self.languages.data or () if LANGUAGE.match(code)]
 
     def tag_names(self) -> list[str]:
         names = [t.strip() for t in (self.tags.data or "").split(",") if t.strip()]
@@ -126,22 +198,21 @@ class MeetupForm(FlaskForm):
 
     def rule(self) -> Rule:
         """The schedule the volunteer picked; raises ScheduleError with a readable message."""
+        if self.pattern.data == "monthly":
+            nth = self.week_of_month.data
+            return Rule("MONTHLY", (self.month_weekday.data,), week_of_month=nth)
         weekdays = tuple(self.weekdays.data or ())
         if not weekdays:
             raise ScheduleError(N_("Pick the day(s) of the week."))
-        if self.pattern.data == "monthly":
-            if len(weekdays) != 1:
-                raise ScheduleError(
-                    N_("A monthly meetup happens on one day of the week: pick one.")
-                )
-            return Rule("MONTHLY", weekdays, week_of_month=self.week_of_month.data)
-        return Rule("WEEKLY", weekdays, interval=self.interval.data or 1)
+        # A wrong number is said on its own field, once: the rule does not say it again.
+        weeks = self.pattern.data == "weeks" and not self.interval.errors
+        return Rule("WEEKLY", weekdays, interval=(self.interval.data or 1) if weeks else 1)
 
     def schedule(self, timezone: str) -> Schedule:
         return Schedule(
             rule=self.rule(),
             start_time=self.start_time.data,
-            duration=timedelta(minutes=self.duration_minutes.data),
+            duration=wall_clock_length(self.start_time.data, self.end_time.data),
             timezone=timezone,
             first_date=self.first_date.data,
             end_date=self.end_date.data,
@@ -181,8 +252,8 @@ class DateChangeForm(FlaskForm):
         self.new_date.data = change.new_date
         self.new_start_time.data = change.new_start_time
         if change.new_duration_minutes is not None:
-            start = datetime.combine(date.min, change.new_start_time or usual_start)
-            self.new_end_time.data = (start + timedelta(minutes=change.new_duration_minutes)).time()
+            length = timedelta(minutes=change.new_duration_minutes)
+            self.new_end_time.data = wall_clock_end(change.new_start_time or usual_start, length)
         self.venue.data = f"v/{change.venue.slug}" if change.venue else ""
         self.note.data = change.note
 
@@ -193,11 +264,8 @@ class DateChangeForm(FlaskForm):
         """
         if self.new_end_time.data is None:
             return None
-        start = datetime.combine(date.min, self.new_start_time.data or usual_start)
-        minutes = (datetime.combine(date.min, self.new_end_time.data) - start) // timedelta(
-            minutes=1
-        )
-        return minutes % (24 * 60) or 24 * 60
+        length = wall_clock_length(self.new_start_time.data or usual_start, self.new_end_time.data)
+        return length // timedelta(minutes=1)
 
 
 class ReportForm(FlaskForm):

@@ -27,10 +27,10 @@ from meetups.models import (
 )
 from meetups.places import locating, shifts
 from meetups.places.geocoding import Geocoder
-from meetups.schedule import Occurrence, ScheduleError, next_occurrences, time_zone
+from meetups.schedule import Occurrence, ScheduleError, end_time, next_occurrences, time_zone
 from meetups.web import page_cache, row_ids
 from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, city_name, translate
-from meetups.web.rate_limits import limit_edits
+from meetups.web.rate_limits import limit_edits, limit_previews
 
 bp = Blueprint("editing", __name__)
 
@@ -90,7 +90,7 @@ def new_venue() -> str | Response | tuple[str, int]:
         form.name.errors = [*form.name.errors, translate(conflict)]
         return render_template("edit/venue.html", form=form, city=city, venue=None), 409
     flash(gettext("Venue added. Now add the meetup held there."))
-    return redirect(url_for("pages.venue", slug=venue.slug))
+    return redirect(url_for(".new_meetup", venue=venue.slug))
 
 
 @bp.route("/v/<slug>/edit", methods=["GET", "POST"])
@@ -150,18 +150,23 @@ def edit_venue(slug: str) -> str | Response | tuple[str, int]:
 @login_required
 @limit_edits
 def new_meetup() -> str | Response | tuple[str, int]:
+    """Step 3 of adding a meetup: its schedule, with the dates it makes shown before saving."""
     venue = queries.venue(request.args.get("venue", "")) or abort(404)
     form = MeetupForm()
+    form.offer_languages()
     if request.method == "GET":
         form.first_date.data = datetime.now(time_zone(venue.timezone)).date()
         return render_template("edit/meetup.html", form=form, venue=venue, meetup=None)
     fields = _fields(form, venue.timezone)
-    if fields is None:
-        return render_template("edit/meetup.html", form=form, venue=venue, meetup=None), 400
-    if request.form.get("action") == "preview":
-        return render_template(
-            "edit/meetup.html", form=form, venue=venue, meetup=None, preview=_preview_dates(fields)
+    if fields is None or request.form.get("action") == "preview":
+        page = render_template(
+            "edit/meetup.html",
+            form=form,
+            venue=venue,
+            meetup=None,
+            preview=_preview_dates(form, venue.timezone),
         )
+        return page, 200 if fields else 400
     try:
         meetup = locking.commit_creation(
             db.session, lambda: operations.create_meetup(db.session, venue, fields, current_user)
@@ -183,21 +188,13 @@ def new_meetup() -> str | Response | tuple[str, int]:
 def edit_meetup(slug: str) -> str | Response | tuple[str, int]:
     meetup = queries.meetup(slug) or abort(404)
     form = MeetupForm(obj=None if request.method == "POST" else _FormView(meetup))
+    form.offer_languages(meetup.language_list)
     if request.method == "GET":
         return render_template("edit/meetup.html", form=form, venue=meetup.venue, meetup=meetup)
     fields = _fields(form, meetup.timezone)
-    if fields is None:
-        return _edit_page(form, meetup, 400)
-    if request.form.get("action") == "preview":
+    if fields is None or request.form.get("action") == "preview":
         db.session.rollback()
-        page = render_template(
-            "edit/meetup.html",
-            form=form,
-            venue=meetup.venue,
-            meetup=meetup,
-            preview=_preview_dates(fields),
-        )
-        return page
+        return _edit_page(form, meetup, 200 if fields else 400, with_preview=True)
     try:
         operations.update_meetup(db.session, meetup, fields, current_user, form.version.data or "")
     except operations.EditConflict as conflict:
@@ -210,6 +207,24 @@ def edit_meetup(slug: str) -> str | Response | tuple[str, int]:
     db.session.commit()
     flash(gettext("Saved."))
     return redirect(url_for("pages.meetup", slug=meetup.slug))
+
+
+@bp.post("/meetups/preview")
+@login_required
+@limit_previews
+def preview_dates() -> str:
+    """The next dates of the schedule on a meetup form, as the page would list them: what
+    the form's script shows as the volunteer types. Nothing is saved; a half-filled form
+    gets a hint, never an error page."""
+    meetup = queries.meetup(request.args.get("meetup", ""))
+    venue = meetup.venue if meetup else queries.venue(request.args.get("venue", ""))
+    if venue is None:
+        abort(404)
+    form = MeetupForm()
+    form.offer_languages(meetup.language_list if meetup else ())
+    form.validate()
+    dates = _preview_dates(form, meetup.timezone if meetup else venue.timezone)
+    return render_template("edit/_preview.html", preview=dates, venue=venue)
 
 
 @bp.route("/m/<slug>/dates/<day>", methods=["GET", "POST"])
@@ -474,6 +489,17 @@ def _preview(venue: Venue) -> dict[str, object]:
 
 _PAGES = {"m": "pages.meetup", "v": "pages.venue"}
 PREVIEW_DATES = 6
+SCHEDULE_FIELDS = (
+    "pattern",
+    "weekdays",
+    "interval",
+    "week_of_month",
+    "month_weekday",
+    "start_time",
+    "end_time",
+    "first_date",
+    "end_date",
+)
 _STATUS_NOW = {
     MeetupStatus.ACTIVE: lazy_gettext("The meetup is now active."),
     MeetupStatus.PAUSED: lazy_gettext("The meetup is now paused."),
@@ -492,15 +518,17 @@ class _FormView:
     def __init__(self, meetup: Meetup) -> None:
         rule = meetup.schedule.rule
         self.name, self.description, self.url = meetup.name, meetup.description, meetup.url
-        self.pattern = "monthly" if rule.freq == "MONTHLY" else "weekly"
-        self.weekdays = list(rule.weekdays)
-        self.interval = rule.interval
+        monthly = rule.freq == "MONTHLY"
+        self.pattern = "monthly" if monthly else "weeks" if rule.interval > 1 else "weekly"
+        self.weekdays = [] if monthly else list(rule.weekdays)
+        self.interval = rule.interval if rule.interval > 1 else 2
         self.week_of_month = rule.week_of_month or 1
+        self.month_weekday = rule.weekdays[0]
         self.start_time = meetup.start_time
-        self.duration_minutes = meetup.duration_minutes
+        self.end_time = end_time(meetup.schedule)
         self.first_date, self.end_date = meetup.first_date, meetup.end_date
         self.tags = ", ".join(tag.name for tag in meetup.tags)
-        self.languages = ", ".join(meetup.language_list)
+        self.languages = meetup.language_list
         self.version = operations.version_token(meetup)
 
 
@@ -531,16 +559,35 @@ def _fields(form: MeetupForm, timezone: str) -> operations.MeetupFields | None:
     )
 
 
-def _preview_dates(fields: operations.MeetupFields) -> list[Occurrence]:
-    """The next dates the schedule on the form makes, so a volunteer sees them before saving."""
-    return next_occurrences(fields.schedule, after=datetime.now(UTC), limit=PREVIEW_DATES)
+def _preview_dates(form: MeetupForm, timezone: str) -> list[Occurrence] | None:
+    """The next dates the schedule on the form makes, so a volunteer sees them before
+    saving, even while another field (the name, say) still needs fixing; None while the
+    schedule's own fields are incomplete or wrong."""
+    if any(form[name].errors for name in SCHEDULE_FIELDS):
+        return None
+    try:
+        schedule = form.schedule(timezone)
+    except (ScheduleError, TypeError):
+        # TypeError: a time or date still empty, as a half-typed form sends it.
+        return None
+    return next_occurrences(schedule, after=datetime.now(UTC), limit=PREVIEW_DATES)
 
 
 def _edit_page(
-    form: MeetupForm, meetup: Meetup, status: int, current: Meetup | None = None
+    form: MeetupForm,
+    meetup: Meetup,
+    status: int,
+    current: Meetup | None = None,
+    with_preview: bool = False,
 ) -> tuple[str, int]:
+    preview = _preview_dates(form, meetup.timezone) if with_preview else None
     page = render_template(
-        "edit/meetup.html", form=form, venue=meetup.venue, meetup=meetup, current=current
+        "edit/meetup.html",
+        form=form,
+        venue=meetup.venue,
+        meetup=meetup,
+        current=current,
+        preview=preview,
     )
     return page, status
 

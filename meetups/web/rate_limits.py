@@ -72,6 +72,10 @@ limit_sign_up = limiter.limit(_setting("RATELIMIT_SIGN_UP"), methods=["POST"])
 limit_edits = limiter.shared_limit(
     _setting("RATELIMIT_EDITS"), scope="edits", key_func=_account_or_address, methods=["POST"]
 )
+# Previews of a schedule's dates, asked for as a volunteer types: more than edits, not unlimited.
+limit_previews = limiter.shared_limit(
+    _setting("RATELIMIT_PREVIEWS"), scope="previews", key_func=_account_or_address, methods=["POST"]
+)
 limit_reports = limiter.shared_limit(
     _setting("RATELIMIT_REPORTS"), scope="reports", methods=["POST"]
 )
