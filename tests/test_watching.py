@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from flask import g
 from sqlalchemy import func, select
 
-from meetups.editing import operations
+from meetups.editing import history, operations
 from meetups.extensions import db
 from meetups.freshness import watching
 from meetups.mail import delivery
@@ -268,3 +268,20 @@ def test_a_merged_venues_watchers_watch_the_one_that_stays(app, people, make_ven
     assert db.session.scalar(select(Venue.slug).join(Watch, Watch.venue_id == Venue.id)) == (
         "cafe-central-paris"
     )
+
+
+def test_a_meetup_that_moves_tells_the_watchers_of_the_venue_it_left(
+    people, make_venue, make_meetup, mailbox
+):
+    ann, _ = people
+    meetup = make_meetup("Open Coffee", venue=make_venue("Café Central"))
+    ann.post("/v/cafe-central-paris/watch")
+    before = history.snapshot(meetup)
+
+    meetup.venue = make_venue("Bar Sud")  # as a merge, or the API, moves it
+    history.record(db.session, meetup, "edit", user("bea@example.org"), before)
+    db.session.commit()
+    delivery.send_due()
+
+    [message] = mailbox.to("ann@example.org")
+    assert message["Subject"].strip() == "Café Central, which you watch: Open Coffee was changed"
