@@ -14,6 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     event,
     false,
     select,
+    true,
 )
 from sqlalchemy.orm import (
     Mapped,
@@ -496,6 +498,8 @@ class User(UserMixin, Timestamps, db.Model):
         default=AlertFrequency.IMMEDIATE,
         server_default=AlertFrequency.IMMEDIATE.value,
     )
+    # Adding or editing a venue or meetup watches it, unless the volunteer turned that off.
+    watch_own_edits: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def is_moderator(self) -> bool:
@@ -601,16 +605,48 @@ class PendingAlert(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# A watch is of a meetup, a venue or a city, never of two at once.
+ONE_WATCHED_THING = (
+    " + ".join(
+        f"CASE WHEN {column} IS NULL THEN 0 ELSE 1 END"
+        for column in ("meetup_id", "venue_id", "city_id")
+    )
+    + " = 1"
+)
+
+
 class Watch(db.Model):
-    """A volunteer follows a meetup: asked whether it still happens (see `freshness`)."""
+    """A volunteer follows a meetup (told of its changes, asked whether it still happens),
+    a venue (the venue and its meetups) or a city (its meetups): exactly one of the three."""
 
     __tablename__ = "watches"
-    __table_args__ = (UniqueConstraint("user_id", "meetup_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "meetup_id"),
+        # Named in full: the naming convention would give all three "uq_watches_user_id".
+        UniqueConstraint("user_id", "venue_id", name="uq_watches_user_id_venue_id"),
+        UniqueConstraint("user_id", "city_id", name="uq_watches_user_id_city_id"),
+        CheckConstraint(
+            ONE_WATCHED_THING,
+            name="one_thing",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"), index=True)
+    meetup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetups.id", ondelete="CASCADE"), index=True
+    )
+    venue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("venues.id", ondelete="CASCADE"), index=True
+    )
+    city_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cities.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meetup: Mapped[Meetup | None] = relationship()
+    venue: Mapped[Venue | None] = relationship()
+    city: Mapped[City | None] = relationship()
 
 
 class ConfirmationRequest(db.Model):

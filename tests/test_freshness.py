@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from meetups.editing import history, operations
 from meetups.extensions import db
-from meetups.freshness import asking, questions
+from meetups.freshness import questions, watching
 from meetups.mail import delivery
 from meetups.models import Meetup, Revision, Role, User, Watch, utcnow
 from tests.mailbox import link_in
@@ -25,7 +25,7 @@ def watched(make_user, make_meetup) -> Meetup:
     val = make_user("val@example.org", display_name="Val")
     make_user("mo@example.org", display_name="Mo", role=Role.MODERATOR)
     meetup = make_meetup("Open Coffee Paris", last_confirmed=LONG_AGO)
-    asking.watch(db.session, val, meetup)
+    watching.watch(db.session, val, meetup)
     db.session.commit()
     return meetup
 

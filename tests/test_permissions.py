@@ -128,6 +128,14 @@ CASES = [
     Case("POST", "/account/sign-out", "/account/sign-out", EVERYONE),
     Case("POST", "/m/<slug>/watch", "/m/open-coffee/watch", VOLUNTEERS),
     Case("POST", "/m/<slug>/unwatch", "/m/open-coffee/unwatch", VOLUNTEERS),
+    Case("POST", "/v/<slug>/watch", "/v/cafe-central-paris/watch", VOLUNTEERS),
+    Case("POST", "/v/<slug>/unwatch", "/v/cafe-central-paris/unwatch", VOLUNTEERS),
+    Case("POST", "/<string(length=2):country_code>/<slug>/watch", "/fr/paris/watch", VOLUNTEERS),
+    Case(
+        "POST", "/<string(length=2):country_code>/<slug>/unwatch", "/fr/paris/unwatch", VOLUNTEERS
+    ),
+    # Someone else's watch, or none: not found.
+    Case("POST", "/account/watching/<int:watch_id>/stop", "/account/watching/9/stop", VOLUNTEERS),
     Case("GET", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("POST", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("GET", "/account/unsubscribe/<token>", "/account/unsubscribe/not-a-token", EVERYONE),

@@ -118,6 +118,7 @@ class MailSettingsForm(FlaskForm):
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
         validators=[InputRequired(_l("Choose a language."))],
     )
+    watch_own_edits = BooleanField(_l("Watch the venues and meetups I add or edit"))
 
 
 class SignInForm(FlaskForm):

@@ -40,7 +40,8 @@ from meetups.accounts.forms import (
     SignUpForm,
 )
 from meetups.extensions import csrf, db, login_manager
-from meetups.models import AlertFrequency, User, utcnow
+from meetups.freshness import watching
+from meetups.models import AlertFrequency, User, Watch, utcnow
 from meetups.redirects import safe_next
 from meetups.web import i18n
 from meetups.web.permissions import moderator_required
@@ -244,13 +245,24 @@ def account() -> str:
 
 
 def _account_page(form: ChangePasswordForm, mail_form: MailSettingsForm) -> str:
-    return render_template("account/account.html", form=form, mail_form=mail_form)
+    return render_template(
+        "account/account.html",
+        form=form,
+        mail_form=mail_form,
+        watches=watching.watched_by(db.session, _me()),
+    )
 
 
 def _mail_settings_form(**kwargs: Any) -> MailSettingsForm:
     me = _me()
     # Filled from the account, never from a post of the other form on the page.
-    return MailSettingsForm(formdata=None, alerts=me.alerts.value, language=me.language, **kwargs)
+    return MailSettingsForm(
+        formdata=None,
+        alerts=me.alerts.value,
+        language=me.language,
+        watch_own_edits=me.watch_own_edits,
+        **kwargs,
+    )
 
 
 @bp.post("/mail-settings")
@@ -259,10 +271,26 @@ def mail_settings() -> Response | tuple[str, int]:
     form = MailSettingsForm()
     if not form.validate_on_submit():
         return _account_page(ChangePasswordForm(_me(), formdata=None), form), 400
-    volunteers.set_mail_settings(_me(), AlertFrequency(form.alerts.data), form.language.data)
+    volunteers.set_mail_settings(
+        _me(), AlertFrequency(form.alerts.data), form.language.data, form.watch_own_edits.data
+    )
     db.session.commit()
     flash(gettext("Your mail settings are saved."))
     return redirect(url_for(".account", _anchor="mail"), 303)
+
+
+@bp.post("/watching/<int:watch_id>/stop")
+@login_required
+def stop_watching(watch_id: int) -> Response:
+    """The "Stop watching" buttons of the list on the account page."""
+    watch = db.session.get(Watch, watch_id)
+    if watch is None or watch.user_id != _me().id:
+        abort(404)
+    name = watching.watched_name(watch, i18n.city_name)
+    watching.stop(db.session, _me(), watch_id)
+    db.session.commit()
+    flash(gettext("You no longer watch %(meetup)s.", meetup=name))
+    return redirect(url_for(".account", _anchor="watching"), 303)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -275,7 +303,9 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
     if user is None:
         abort(404, gettext("This unsubscribe link is not valid."))
     if request.method == "POST":
-        volunteers.set_mail_settings(user, AlertFrequency.NEVER, user.language)
+        volunteers.set_mail_settings(
+            user, AlertFrequency.NEVER, user.language, user.watch_own_edits
+        )
         db.session.commit()
     return render_template("account/unsubscribe.html", user=user, done=request.method == "POST")
 

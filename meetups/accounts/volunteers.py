@@ -107,9 +107,12 @@ def end_sessions(user: User) -> None:
     user.session_token = new_session_token()
 
 
-def set_mail_settings(user: User, alerts: AlertFrequency, language: str) -> None:
+def set_mail_settings(
+    user: User, alerts: AlertFrequency, language: str, watch_own_edits: bool
+) -> None:
     user.alerts = alerts
     user.language = language
+    user.watch_own_edits = watch_own_edits
 
 
 def confirm_email(user: User, now: datetime) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from meetups.editing import history
 from meetups.editing.locking import lock_if_live
+from meetups.freshness import watching
 from meetups.models import Meetup, MeetupChange, User, Venue, VenueRedirect
 from meetups.places.geo import distance_km
 from meetups.queries import venues_in_boxes
@@ -98,6 +99,7 @@ def merge(session: Session, keep: Venue, duplicate: Venue, user: User | None, no
         update(VenueRedirect).where(VenueRedirect.venue_id == duplicate.id).values(venue_id=keep.id)
     )
     session.add(VenueRedirect(old_slug=duplicate.slug, venue_id=keep.id))
+    watching.move_venue_watches(session, duplicate, keep)
     into = f"Merged {duplicate.name} (/v/{duplicate.slug}/) into {keep.name} (/v/{keep.slug}/)."
     for meetup_id, meetup in touched.items():
         history.record(session, meetup, "merge", user, before[meetup_id], summary=into)

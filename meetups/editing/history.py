@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from meetups.editing import deletion
 from meetups.editing.locking import lock_row
-from meetups.freshness import asking
+from meetups.freshness import watching
 from meetups.mail import alerts
 from meetups.models import (
     WITH_DELETED,
@@ -118,10 +118,9 @@ def record(
     )
     if user is not None and revision.reviewed_at is None:
         alerts.first_edit(session, user, str(getattr(item, "name", "")))
-    if isinstance(item, Meetup):
-        alerts.listing_changed(session, item, action, user)
-        if user is not None and action != "delete":
-            asking.watch(session, user, item)  # whoever adds or edits a listing follows it
+    alerts.listing_changed(session, item, action, user, changes)
+    if user is not None and not item.is_deleted:
+        watching.follow_own_edit(session, user, item)
     session.add(revision)
     return revision
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from meetups.models import (
@@ -24,32 +24,6 @@ from meetups.models import (
     User,
     Watch,
 )
-
-
-def watch(session: Session, user: User, meetup: Meetup) -> None:
-    """Follow a meetup (creating or editing one does), once."""
-    found = session.scalar(
-        select(Watch.id).where(Watch.user_id == user.id, Watch.meetup_id == meetup.id)
-    )
-    if found is None:
-        session.add(Watch(user_id=user.id, meetup_id=meetup.id))
-
-
-def unwatch(session: Session, user: User, meetup: Meetup) -> None:
-    session.execute(
-        delete(Watch)
-        .where(Watch.user_id == user.id, Watch.meetup_id == meetup.id)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def is_watching(session: Session, user: User, meetup: Meetup) -> bool:
-    return (
-        session.scalar(
-            select(Watch.id).where(Watch.user_id == user.id, Watch.meetup_id == meetup.id)
-        )
-        is not None
-    )
 
 
 def watchers(session: Session, meetup: Meetup) -> list[User]:

@@ -1,5 +1,5 @@
-"""Watching a meetup, and the "Yes, still happening" link of the question watchers get
-(no sign-in needed).
+"""Watching a meetup, a venue or a city, and the "Yes, still happening" link of the
+question watchers get (no sign-in needed).
 
 The link opens a page whose button confirms, so mail scanners that open links
 change nothing. "Something changed" goes to the edit form instead.
@@ -19,18 +19,19 @@ from meetups.accounts import tokens
 from meetups.accounts.forms import ButtonForm
 from meetups.editing import operations
 from meetups.extensions import db
-from meetups.freshness import asking
-from meetups.models import Meetup, User
+from meetups.freshness import watching as watches
+from meetups.models import City, Meetup, User, Venue
 from meetups.schedule import time_zone
+from meetups.web.i18n import city_name
 
 bp = Blueprint("freshness", __name__)
 
 
 @bp.app_template_global()
-def watching(meetup: Meetup) -> bool:
-    """Whether the signed-in volunteer watches this meetup (for its page's button)."""
-    return current_user.is_authenticated and asking.is_watching(
-        db.session, current_user._get_current_object(), meetup
+def watching(thing: Meetup | Venue | City) -> bool:
+    """Whether the signed-in volunteer watches this meetup, venue or city (for its button)."""
+    return current_user.is_authenticated and watches.is_watching(
+        db.session, current_user._get_current_object(), thing
     )
 
 
@@ -39,26 +40,64 @@ def watching(meetup: Meetup) -> bool:
 def watch(slug: str) -> Response:
     """Follow a meetup: told when it changes, is reported or deleted, and asked whether it
     still happens."""
-    meetup = _posted_for(slug)
-    asking.watch(db.session, current_user._get_current_object(), meetup)
-    db.session.commit()
-    flash(gettext("You watch %(meetup)s now.", meetup=meetup.name))
-    return redirect(url_for("pages.meetup", slug=slug), 303)
+    meetup = queries.meetup(slug) or abort(404)
+    return _start(meetup, meetup.name, url_for("pages.meetup", slug=slug))
 
 
 @bp.post("/m/<slug>/unwatch")
 @login_required
 def unwatch(slug: str) -> Response:
-    meetup = _posted_for(slug)
-    asking.unwatch(db.session, current_user._get_current_object(), meetup)
+    meetup = queries.meetup(slug) or abort(404)
+    return _stop(meetup, meetup.name, url_for("pages.meetup", slug=slug))
+
+
+@bp.post("/v/<slug>/watch")
+@login_required
+def watch_venue(slug: str) -> Response:
+    """Follow a venue: told when it or a meetup held there changes, is reported or deleted."""
+    venue = queries.venue(slug) or abort(404)
+    return _start(venue, venue.name, url_for("pages.venue", slug=slug))
+
+
+@bp.post("/v/<slug>/unwatch")
+@login_required
+def unwatch_venue(slug: str) -> Response:
+    venue = queries.venue(slug) or abort(404)
+    return _stop(venue, venue.name, url_for("pages.venue", slug=slug))
+
+
+@bp.post("/<string(length=2):country_code>/<slug>/watch")
+@login_required
+def watch_city(country_code: str, slug: str) -> Response:
+    """Follow a city: told when a meetup there is added, changes, is reported or deleted."""
+    city = queries.city(country_code, slug) or abort(404)
+    return _start(city, city_name(city), _city_page(city))
+
+
+@bp.post("/<string(length=2):country_code>/<slug>/unwatch")
+@login_required
+def unwatch_city(country_code: str, slug: str) -> Response:
+    city = queries.city(country_code, slug) or abort(404)
+    return _stop(city, city_name(city), _city_page(city))
+
+
+def _city_page(city: City) -> str:
+    return url_for("pages.city", country_code=city.country.slug, slug=city.slug)
+
+
+def _start(thing: Meetup | Venue | City, name: str, page: str) -> Response:
+    """CSRFProtect checked the post's token before this."""
+    watches.watch(db.session, current_user._get_current_object(), thing)
     db.session.commit()
-    flash(gettext("You no longer watch %(meetup)s.", meetup=meetup.name))
-    return redirect(url_for("pages.meetup", slug=slug), 303)
+    flash(gettext("You watch %(meetup)s now.", meetup=name))
+    return redirect(page, 303)
 
 
-def _posted_for(slug: str) -> Meetup:
-    """The meetup a watch button was pressed for (CSRFProtect checked the post's token)."""
-    return queries.meetup(slug) or abort(404)
+def _stop(thing: Meetup | Venue | City, name: str, page: str) -> Response:
+    watches.unwatch(db.session, current_user._get_current_object(), thing)
+    db.session.commit()
+    flash(gettext("You no longer watch %(meetup)s.", meetup=name))
+    return redirect(page, 303)
 
 
 @bp.route("/still-happening/<token>", methods=["GET", "POST"])

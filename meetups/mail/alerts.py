@@ -8,14 +8,24 @@ that failed to render or a mail server that was down.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from meetups.freshness import asking
-from meetups.models import AlertFrequency, Meetup, PendingAlert, Revision, Role, User
+from meetups.freshness import watching
+from meetups.models import (
+    WITH_DELETED,
+    AlertFrequency,
+    Meetup,
+    PendingAlert,
+    Revision,
+    Role,
+    User,
+    Venue,
+)
 
 DIGEST_EVERY = timedelta(days=1)
 REPORT = "report"
@@ -24,6 +34,13 @@ UNCONFIRMED = "unconfirmed"
 CHANGED = "changed"
 DELETED = "deleted"
 REPORTED = "reported"
+ADDED = "added"
+DATE_CANCELLED = "date-cancelled"
+DATE_MOVED = "date-moved"
+VENUE_CHANGED = "venue-changed"
+VENUE_DELETED = "venue-deleted"
+# Revision actions on a meetup told in words of their own; any other is "changed".
+MEETUP_ACTIONS = {"create": ADDED, "cancel-date": DATE_CANCELLED, "move-date": DATE_MOVED}
 
 
 def _moderators(session: Session) -> list[User]:
@@ -78,36 +95,61 @@ def nobody_confirmed(session: Session, meetup_name: str, meetup_slug: str) -> No
     )
 
 
-def listing_changed(session: Session, meetup: Meetup, action: str, author: User | None) -> None:
-    """Watchers hear of an edit or a deletion by someone else ("still happening" aside)."""
+def listing_changed(
+    session: Session,
+    item: Meetup | Venue,
+    action: str,
+    author: User | None,
+    changes: Mapping[str, Any],
+) -> None:
+    """Watchers hear of an addition, an edit or a deletion by someone else ("still
+    happening" aside): of a meetup, those of it, its venue and its city; of a venue, its own."""
     if action == "confirm":
         return
-    deleted = action == "delete"
-    session.add_all(
-        _tell(
-            _watchers_but(session, meetup, author),
-            DELETED if deleted else CHANGED,
-            {"meetup": meetup.name},
-            f"/m/{meetup.slug}/" if deleted else f"/m/{meetup.slug}/history",
-        )
-    )
+    deleted = item.is_deleted and "deleted_at" in changes
+    if isinstance(item, Venue):
+        kind = VENUE_DELETED if deleted else VENUE_CHANGED
+        path = f"/v/{item.slug}/" if deleted else f"/v/{item.slug}/history"
+        recipients = watching.audience(session, None, [item], author)
+        session.add_all(_tell_watchers(recipients, kind, {"venue": item.name}, path))
+        return
+    kind = DELETED if deleted else MEETUP_ACTIONS.get(action, CHANGED)
+    path = f"/m/{item.slug}/history" if kind == CHANGED else f"/m/{item.slug}/"
+    recipients = watching.audience(session, item, _venues(session, item, changes), author)
+    session.add_all(_tell_watchers(recipients, kind, {"meetup": item.name}, path))
 
 
 def listing_reported(session: Session, meetup: Meetup, report_kind: str) -> None:
-    session.add_all(
-        _tell(
-            _watchers_but(session, meetup, None),
-            REPORTED,
-            {"meetup": meetup.name, "report_kind": report_kind},
-            f"/m/{meetup.slug}/",
-        )
+    """Watchers of the meetup, its venue and its city hear of a report on it."""
+    recipients = watching.audience(session, meetup, [meetup.venue], None)
+    params = {"meetup": meetup.name, "report_kind": report_kind}
+    session.add_all(_tell_watchers(recipients, REPORTED, params, f"/m/{meetup.slug}/"))
+
+
+def _venues(session: Session, meetup: Meetup, changes: Mapping[str, Any]) -> list[Venue]:
+    """The meetup's venue, and the one it left when this change moved it."""
+    ids = {meetup.venue_id, *changes.get("venue_id", ())} - {None}
+    return list(
+        session.scalars(select(Venue).where(Venue.id.in_(ids)), execution_options=WITH_DELETED)
     )
 
 
-def _watchers_but(session: Session, meetup: Meetup, author: User | None) -> list[User]:
+def _tell_watchers(
+    recipients: Iterable[watching.Recipient], kind: str, params: dict[str, Any], path: str
+) -> list[PendingAlert]:
+    """One alert for each, naming the venue or city they watch when not the listing itself."""
     return [
-        user for user in asking.watchers(session, meetup) if author is None or user.id != author.id
+        PendingAlert(
+            user_id=recipient.user.id, kind=kind, params=_why(recipient, params), path=path
+        )
+        for recipient in recipients
     ]
+
+
+def _why(recipient: watching.Recipient, params: dict[str, Any]) -> dict[str, Any]:
+    if recipient.place is None:
+        return params
+    return {**params, "place": recipient.place, "city_id": recipient.city_id}
 
 
 def due(session: Session, now: datetime) -> dict[int, list[PendingAlert]]:

@@ -13,7 +13,8 @@ from meetups.extensions import db
 from meetups.mail import alerts
 from meetups.mail.compose import page_link, queue_message
 from meetups.models import AlertFrequency, PendingAlert, User
-from meetups.web.i18n import report_kind
+from meetups.places import names
+from meetups.web.i18n import language, report_kind
 
 SENTENCES = {
     alerts.REPORT: _l("New report on %(meetup)s: %(problem)s"),
@@ -22,6 +23,21 @@ SENTENCES = {
     alerts.CHANGED: _l("%(meetup)s, which you watch, was changed"),
     alerts.DELETED: _l("%(meetup)s, which you watch, was deleted"),
     alerts.REPORTED: _l("Someone reported a problem with %(meetup)s, which you watch: %(problem)s"),
+    alerts.DATE_CANCELLED: _l("A date of %(meetup)s, which you watch, was cancelled"),
+    alerts.DATE_MOVED: _l("A date of %(meetup)s, which you watch, was moved"),
+    alerts.VENUE_CHANGED: _l("%(venue)s, which you watch, was changed"),
+    alerts.VENUE_DELETED: _l("%(venue)s, which you watch, was deleted"),
+}
+# The same news for someone who watches the meetup's venue or city, named first.
+SENTENCES_ABOUT_A_PLACE = {
+    alerts.ADDED: _l("%(place)s, which you watch: %(meetup)s was added"),
+    alerts.CHANGED: _l("%(place)s, which you watch: %(meetup)s was changed"),
+    alerts.DATE_CANCELLED: _l("%(place)s, which you watch: a date of %(meetup)s was cancelled"),
+    alerts.DATE_MOVED: _l("%(place)s, which you watch: a date of %(meetup)s was moved"),
+    alerts.DELETED: _l("%(place)s, which you watch: %(meetup)s was deleted"),
+    alerts.REPORTED: _l(
+        "%(place)s, which you watch: someone reported a problem with %(meetup)s: %(problem)s"
+    ),
 }
 
 
@@ -50,7 +66,12 @@ def sentence(alert: PendingAlert) -> LazyString:
 def _say(kind: str, params: dict[str, Any]) -> str:
     if "report_kind" in params:
         params["problem"] = report_kind(params.pop("report_kind"))
-    return str(SENTENCES[kind]) % params
+    if "place" not in params:
+        return str(SENTENCES[kind]) % params
+    city_id = params.pop("city_id", None)
+    if city_id is not None:
+        params["place"] = names.city_name(city_id, params["place"], language())
+    return str(SENTENCES_ABOUT_A_PLACE[kind]) % params
 
 
 def _digest_subject(count: int, site: str) -> str:
