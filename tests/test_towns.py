@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from meetups import queries
 from meetups.extensions import db
 from meetups.models import City, CityName, Country
 from meetups.places.towns import TownIndex
+from tests.conftest import PASSWORD
+from tests.test_volunteer_flow import open_menu, sign_in, words_in
 
 BRIGHT = 2174041
 
@@ -100,3 +103,35 @@ def test_smaller_towns_are_offered_on_request_when_cities_match(client, voluntee
 
     assert page.select("section.towns") == []
     assert any(o.startswith("Bright Australia") for o in offered_towns(client, more))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_volunteer_picks_a_small_town_in_a_browser(
+    browser, live_server, make_user, tmp_path, towns_index, language, width
+):
+    _ = words_in(language)
+    TownIndex(towns_index).ensure()  # as `index-towns` does at deploy time
+    make_user()
+    page = browser.new_context(viewport={"width": width, "height": 900}, locale=language).new_page()
+    page.goto(live_server + "/")
+    sign_in(page, "volunteer@example.org", PASSWORD, _)
+    open_menu(page, _)
+    page.get_by_role("link", name=_("Add a meetup")).click()
+    page.get_by_label(_("In which city or town does it meet?")).fill("Bright")
+    page.get_by_role("button", name=_("Find the city")).click()
+    towns = page.get_by_role("region", name=_("Towns not yet in the directory"))
+    australian = towns.get_by_role("listitem").filter(has_text=PEOPLE[language])
+    page.screenshot(path=tmp_path / f"towns-{language}-{width}.png", full_page=True)
+
+    australian.get_by_role("button", name="Bright").click()
+
+    expect(page.get_by_text(CITY_STEP[language])).to_be_visible()
+    page.screenshot(path=tmp_path / f"town-added-{language}-{width}.png", full_page=True)
+    assert db.session.get(City, BRIGHT).timezone == "Australia/Melbourne"
+    page.context.close()
+
+
+PEOPLE = {"en": "about 2,620 people", "fr": "environ 2\u202f620 habitants"}
+CITY_STEP = {"en": "City: Bright, Australia.", "fr": "Ville : Bright, Australie."}
