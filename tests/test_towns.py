@@ -135,3 +135,31 @@ def test_a_volunteer_picks_a_small_town_in_a_browser(
 
 PEOPLE = {"en": "about 2,620 people", "fr": "environ 2\u202f620 habitants"}
 CITY_STEP = {"en": "City: Bright, Australia.", "fr": "Ville : Bright, Australie."}
+
+
+# --- Visitors ---------------------------------------------------------------------------------
+
+
+def test_a_visitor_searching_a_small_town_is_pointed_to_the_nearest_meetups(
+    client, towns_index, make_city, make_venue, make_meetup
+):
+    TownIndex(towns_index).ensure()
+    melbourne = make_city("Melbourne", "AU", "Australia", "Australia/Melbourne", -37.81, 144.96)
+    make_meetup("Open Coffee Melbourne", venue=make_venue("Café Degraves", city=melbourne))
+
+    page = soup(client.get("/search?q=bright"))
+
+    towns = page.select_one("section[aria-labelledby=town-results]")
+    bright = next(li for li in towns.select("li") if "Australia" in li.get_text())
+    assert " ".join(bright.get_text(" ").split()).startswith("Bright, Australia no meetups yet")
+    assert bright.find("a", string=lambda text: text.startswith("Melbourne, 2")) is not None
+    assert db.session.get(City, BRIGHT) is None  # a visitor adds nothing
+
+
+def test_a_visitor_never_waits_for_the_towns_file_to_be_built(app, client, tmp_path):
+    app.config["TOWNS_INDEX"] = str(tmp_path / "towns.sqlite3")
+
+    response = client.get("/search?q=bright")
+
+    assert response.status_code == 200 and "town-results" not in response.text
+    assert not (tmp_path / "towns.sqlite3").exists()

@@ -68,16 +68,18 @@ class TownIndex:
 
     def search(self, text: str, limit: int = 10) -> list[Town]:
         """Towns one of whose names starts with the search: those called that (by their own
-        name, then by another), then the biggest."""
+        name, then by another), then those whose own name starts so, then the biggest."""
         key = name_key(text)
         if not key:
             return []
         with self._reading() as connection:
             rows = connection.execute(
-                "SELECT towns.*, MAX((names.key = ?) * (1 + names.own)) AS exact FROM names"
+                "SELECT towns.*, MAX((names.key = ?) * (1 + names.own)) AS exact,"
+                " MAX(names.own) AS own FROM names"
                 " JOIN towns ON towns.id = names.town_id"
                 " WHERE names.key >= ? AND names.key < ?"
-                " GROUP BY towns.id ORDER BY exact DESC, population DESC, towns.id LIMIT ?",
+                " GROUP BY towns.id"
+                " ORDER BY exact DESC, own DESC, population DESC, towns.id LIMIT ?",
                 (key, key, key + "\U0010ffff", limit),
             ).fetchall()
         return [_town(row) for row in rows]
@@ -89,12 +91,12 @@ class TownIndex:
 
     def ensure(self) -> None:
         """Build the file if it is missing or stale; once, whichever process gets there first."""
-        if self._current():
+        if self.ready():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(f"{self.path}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not self._current():
+            if not self.ready():
                 build(self.path)
 
     @contextmanager
@@ -104,7 +106,8 @@ class TownIndex:
             connection.row_factory = sqlite3.Row
             yield connection
 
-    def _current(self) -> bool:
+    def ready(self) -> bool:
+        """Whether the file is built, from the data installed: searching it costs nothing."""
         if not self.path.is_file():
             return False
         try:
