@@ -18,11 +18,12 @@ from meetups.feeds import catalogue, export, series, zone_updates
 from meetups.freshness.commands import ask_confirmations_command
 from meetups.mail.commands import send_mail_command
 from meetups.models import City, Meetup, Role, Venue, utcnow
-from meetups.places import cities, gazetteer, locating
+from meetups.places import cities, gazetteer, locating, towns
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(load_cities_command)
+    app.cli.add_command(index_towns_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remove_demo_command)
     app.cli.add_command(export_feeds_command)
@@ -69,6 +70,15 @@ def load_cities_command(min_population: int, countries: tuple[str, ...], if_empt
         f"Countries added: {report.countries_added}. Cities added: {report.cities_added}, "
         f"updated: {report.cities_updated}. Names added: {report.names_added}."
     )
+
+
+@click.command("index-towns")
+def index_towns_command() -> None:
+    """Build the file of towns of 500+ people that volunteers can add (TOWNS_INDEX)."""
+    path = Path(current_app.config["TOWNS_INDEX"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = towns.build(path)
+    click.echo(f"Towns indexed: {count}, in {path}.")
 
 
 @click.command("seed-demo")

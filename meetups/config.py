@@ -57,6 +57,10 @@ DEFAULTS: dict[str, Any] = {
     "SERIES_CACHE_BYTES": 16 * 1024 * 1024,
     # Memory for JSON API answers per worker, kept until the data changes.
     "API_CACHE_BYTES": 8 * 1024 * 1024,
+    # The searchable file of GeoNames towns of 500+ people, from which volunteers add a
+    # town the directory has not loaded (`index-towns` builds it; else the first search
+    # does). Empty means: towns.sqlite3 in the instance folder.
+    "TOWNS_INDEX": "",
     # Extra SQLAlchemy engine options, over those `engine_options` picks for the database.
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     # Map tiles, loaded only when a visitor presses "Show map"; empty hides maps.
@@ -126,6 +130,7 @@ def load(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, An
     if test_config:
         config.update(test_config)
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config["DATABASE_URL"], instance_path)
+    config["TOWNS_INDEX"] = config["TOWNS_INDEX"] or str(Path(instance_path) / "towns.sqlite3")
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **engine_options(config["SQLALCHEMY_DATABASE_URI"]),
         **config["SQLALCHEMY_ENGINE_OPTIONS"],

@@ -33,6 +33,7 @@ from meetups.models import (
 from meetups.places import city_search
 from meetups.places.geo import bounding_boxes, distance_km
 from meetups.places.names import other_names
+from meetups.places.towns import Town
 from meetups.schedule import Change, Schedule
 from meetups.slugs import name_key
 
@@ -435,10 +436,10 @@ def _ranked_cities(names: Any, key: str, limit: int) -> CityFinding:
 
 
 def nearest_cities_with_meetups(
-    cities: Iterable[City], limit: int = 5
+    cities: Iterable[City | Town], limit: int = 5
 ) -> dict[int, list[tuple[City, int, float]]]:
-    """By city id: (city, meetups, km) for the cities with meetups closest to it, itself
-    left out, so that a town without any points to where there are some."""
+    """By city (or town) id: (city, meetups, km) for the cities with meetups closest to it,
+    itself left out, so that a town without any points to where there are some."""
     with_meetups = cities_with_meetups()
     nearest: dict[int, list[tuple[City, int, float]]] = {}
     for city in cities:

@@ -13,6 +13,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date, time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,14 +124,21 @@ def database_url(
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def towns_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the towns file goes: built once a session, by the first test that searches it."""
+    return tmp_path_factory.mktemp("towns") / "towns.sqlite3"
+
+
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app(database_url: str, towns_index: Path) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": database_url,
             "SITE_DOMAIN": "meetups.test",
+            "TOWNS_INDEX": str(towns_index),
         }
     )
     with app.app_context():

@@ -57,6 +57,7 @@ DOMAIN = [
     "meetups.places.directions",
     "meetups.accounts.roles",
     "meetups.places.shifts",
+    "meetups.places.towns",
 ]
 
 

@@ -10,14 +10,18 @@ moderator account and the city exist beforehand.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urljoin
 from urllib.request import urlopen
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.support import Translations
 from playwright.sync_api import Browser, Page, expect
 
+import meetups
 from meetups.models import Role
 from meetups.schedule import WEEKDAY_NAMES
 from meetups.web.display import day_in_year, long_date
@@ -31,11 +35,31 @@ WEEK = timedelta(days=7)
 NEW_PASSWORD = "a long passphrase for the tests"
 MEETUP = "Open Coffee Lumière"
 FEED = "/feeds/city/fr/paris.ics"
+TRANSLATIONS = Path(meetups.__file__).parent / "translations"
 
 
-def new_page(browser: Browser) -> Page:
-    """A fresh browser context: no cookie, nobody signed in."""
-    return browser.new_context(viewport=PHONE).new_page()
+def english(text: str, **params: object) -> str:
+    """The interface's words as English pages show them (other languages: `words_in`)."""
+    return text % params if params else text
+
+
+def words_in(language: str) -> Callable[..., str]:
+    """The interface's words in `language`, from its catalogue: what a person there reads."""
+    if language == "en":
+        return english
+    catalogue = Translations.load(str(TRANSLATIONS), [language], domain="messages")
+
+    def say(text: str, **params: object) -> str:
+        translated = catalogue.gettext(text)
+        return translated % params if params else translated
+
+    return say
+
+
+def new_page(browser: Browser, language: str = "en", viewport: dict | None = None) -> Page:
+    """A fresh browser context: no cookie, nobody signed in, set to `language`."""
+    context = browser.new_context(viewport=viewport or PHONE, locale=language)
+    return context.new_page()
 
 
 def as_listed(day: date) -> str:
@@ -46,37 +70,37 @@ def as_listed(day: date) -> str:
     return day_in_year(day) if day.year == today.year else long_date(day)
 
 
-def open_menu(page: Page) -> None:
+def open_menu(page: Page, _: Callable[..., str] = english) -> None:
     """The header's menu, where languages and signing in are."""
-    page.locator("summary", has_text="Menu").click()
+    page.locator("summary", has_text=_("Menu")).click()
 
 
-def sign_up(page: Page, email: str, name: str) -> None:
+def sign_up(page: Page, email: str, name: str, _: Callable[..., str] = english) -> None:
     """From any page: the menu's sign-in link, then "Become a volunteer", then the link in
     the confirmation message; back where we were."""
-    open_menu(page)
-    page.get_by_role("link", name="Volunteer sign in").click()
-    page.get_by_role("link", name="Become a volunteer").click()
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Your name, as other volunteers will see it").fill(name)
-    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_label("Password again").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    open_menu(page, _)
+    page.get_by_role("link", name=_("Volunteer sign in")).click()
+    page.get_by_role("link", name=_("Become a volunteer")).click()
+    page.get_by_label(_("Email"), exact=True).fill(email)
+    page.get_by_label(_("Your name, as other volunteers will see it")).fill(name)
+    page.get_by_label(_("Password"), exact=True).fill(NEW_PASSWORD)
+    page.get_by_label(_("Password again")).fill(NEW_PASSWORD)
+    page.get_by_role("button", name=_("Create my account")).click()
+    expect(page.get_by_role("heading", name=_("Check your email"))).to_be_visible()
     confirm = link_in(queued_to(email)[-1].body_text, "/account/confirm/")
     page.goto(urljoin(page.url, confirm))
-    page.get_by_role("button", name="Confirm and sign in").click()
+    page.get_by_role("button", name=_("Confirm and sign in")).click()
     expect(page.get_by_role("status")).to_have_text(
-        f"Welcome, {name}! You can now add and edit meetups."
+        _("Welcome, %(name)s! You can now add and edit meetups.", name=name)
     )
 
 
-def sign_in(page: Page, email: str, password: str) -> None:
-    open_menu(page)
-    page.get_by_role("link", name="Volunteer sign in").click()
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+def sign_in(page: Page, email: str, password: str, _: Callable[..., str] = english) -> None:
+    open_menu(page, _)
+    page.get_by_role("link", name=_("Volunteer sign in")).click()
+    page.get_by_label(_("Email"), exact=True).fill(email)
+    page.get_by_label(_("Password"), exact=True).fill(password)
+    page.get_by_role("button", name=_("Sign in"), exact=True).click()
 
 
 def feed_starts(live_server: str, around: date) -> list[str]:
@@ -87,16 +111,19 @@ def feed_starts(live_server: str, around: date) -> list[str]:
     return [instance.local_start for instance in parsed.instances]
 
 
-def report_problem(page: Page, meetup_url: str, kind: str, details: str) -> None:
+def report_problem(
+    page: Page, meetup_url: str, kind: str, details: str, _: Callable[..., str] = english
+) -> None:
     """As a visitor: the meetup page's report link, what is wrong, a few words."""
     page.goto(meetup_url)
-    expect(page.get_by_role("link", name="Volunteer sign in", include_hidden=True)).to_be_attached()
-    page.get_by_role("link", name="Report a problem with this listing").click()
-    page.get_by_label(kind).check()
-    page.get_by_label("Details (optional)").fill(details)
-    page.get_by_role("button", name="Send report").click()
+    sign_in_link = page.get_by_role("link", name=_("Volunteer sign in"), include_hidden=True)
+    expect(sign_in_link).to_be_attached()
+    page.get_by_role("link", name=_("Report a problem with this listing")).click()
+    page.get_by_label(_(kind)).check()
+    page.get_by_label(_("Details (optional)")).fill(details)
+    page.get_by_role("button", name=_("Send report")).click()
     expect(page.get_by_role("status")).to_have_text(
-        "Thank you: a volunteer will check this listing."
+        _("Thank you: a volunteer will check this listing.")
     )
     assert page.context.cookies() == []
 

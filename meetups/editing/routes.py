@@ -25,8 +25,9 @@ from meetups.models import (
     Venue,
     utcnow,
 )
-from meetups.places import locating, shifts
+from meetups.places import cities, locating, shifts
 from meetups.places.geocoding import Geocoder
+from meetups.places.towns import TownIndex
 from meetups.schedule import Occurrence, ScheduleError, end_time, next_occurrences, time_zone
 from meetups.web import page_cache, row_ids
 from meetups.web.i18n import DEFAULT_LANGUAGE, chosen_language, city_name, translate
@@ -43,10 +44,48 @@ def add_meetup() -> str:
     city = db.session.get(City, request.args.get("city", type=row_ids.row_id) or 0)
     text = request.args.get("q", "").strip()[:100]
     if city is None:
-        return render_template("edit/add.html", q=text, cities=queries.search_cities(text))
+        return _city_choice(text, more_towns=request.args.get("towns") == "1")
     return render_template(
         "edit/add.html", city=city, q=text, venues=queries.venues_in_city(city.id, text)
     )
+
+
+@bp.post("/add/town")
+@login_required
+@limit_edits
+def add_town() -> Response | tuple[str, int]:
+    """A town the directory had not loaded joins it on its first use, then its venues."""
+    town_id = request.form.get("town", type=row_ids.row_id)
+    try:
+        city = locking.commit_creation(
+            db.session, lambda: cities.add_town(db.session, _towns(), town_id or 0)
+        )
+    except cities.UnknownTown:
+        text = request.form.get("q", "").strip()[:100]
+        problem = gettext("That town is not in the offline list of towns. Search for it again.")
+        return _city_choice(text, problem=problem), 404
+    return redirect(url_for("editing.add_meetup", city=city.id))
+
+
+def _city_choice(text: str, more_towns: bool = False, problem: str = "") -> str:
+    """The directory's cities a search names; towns it has not loaded when none (or asked)."""
+    found = queries.search_cities(text)
+    towns = (
+        cities.towns_to_add(db.session, _towns(), text)
+        if text and (more_towns or not found)
+        else []
+    )
+    return render_template(
+        "edit/add.html",
+        q=text,
+        cities=found,
+        towns=[(town, queries.nearest_city(town.latitude, town.longitude)) for town in towns],
+        problem=problem,
+    )
+
+
+def _towns() -> TownIndex:
+    return TownIndex(current_app.config["TOWNS_INDEX"])
 
 
 @bp.route("/venues/new", methods=["GET", "POST"])

@@ -15,8 +15,9 @@ from meetups import queries
 from meetups.agenda import DateRange, Entry, RangeError, agenda, city_agenda
 from meetups.extensions import db
 from meetups.models import City, Meetup, MeetupStatus, Venue
-from meetups.places import geo
+from meetups.places import cities, geo
 from meetups.places.geo import check_point
+from meetups.places.towns import Town, TownIndex
 from meetups.schedule import Occurrence, time_zone
 from meetups.web import page_cache
 from meetups.web.i18n import by_city_name, by_country_name, city_name, country_name, translate
@@ -74,15 +75,24 @@ def search() -> tuple[str, int] | str | Response:
         if len(found.cities) == 1 and not (found.respelt or others):
             return _to_city(found.cities[0][0], None)
     empty = [city for city, count in found.cities if not count]
+    towns = _small_towns(text) if found.respelt or not found.cities else []
     return render_template(
         "search.html",
         query=text,
         cities=found.cities,
         respelt=found.respelt,
-        nearest=queries.nearest_cities_with_meetups(empty, limit=1),
+        nearest=queries.nearest_cities_with_meetups([*empty, *towns], limit=1),
+        towns=towns,
         venues=venues,
         meetups=meetups,
     )
+
+
+def _small_towns(text: str) -> list[Town]:
+    """Towns the directory has not loaded, to point a traveller to the nearest meetups;
+    only once the file is built (by a volunteer's search or at deploy), never for a visitor."""
+    index = TownIndex(current_app.config["TOWNS_INDEX"])
+    return cities.towns_to_add(db.session, index, text, limit=3) if index.ready() else []
 
 
 def _to_city(city: City, text: str | None) -> Response:

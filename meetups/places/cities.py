@@ -1,16 +1,19 @@
-"""Loading gazetteer records into the database, idempotently."""
+"""Loading gazetteer records into the database, idempotently; adding one town on first use."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from meetups.models import City, CityName, Country
+from meetups.places import gazetteer
 from meetups.places.gazetteer import CityRecord
+from meetups.places.geocoding import timezone_at
+from meetups.places.towns import Town, TownIndex
 
 _BATCH = 5000
 
@@ -103,3 +106,50 @@ def _load_names(session: Session, records: list[CityRecord]) -> int:
 def _insert_batches(session: Session, model: type, rows: list[dict]) -> None:
     for start in range(0, len(rows), _BATCH):
         session.execute(insert(model), rows[start : start + _BATCH])
+
+
+class UnknownTown(LookupError):
+    """No place of the offline data has that id."""
+
+
+def add_town(session: Session, index: TownIndex, town_id: int) -> City:
+    """The directory's city for a town of the offline data, added on its first use.
+
+    Its slug follows the loaded cities' rules and is free in its country; its names are
+    searchable at once. Flushed, not committed: the caller's transaction decides.
+    """
+    existing = session.get(City, town_id)
+    if existing is not None:
+        return existing
+    town = index.town(town_id)
+    if town is None:
+        raise UnknownTown(town_id)
+    if not town.timezone:
+        # GeoNames names every town's zone today; should a release not, its coordinates do.
+        town = replace(town, timezone=timezone_at(town.latitude, town.longitude, "UTC"))
+    taken = set(session.scalars(select(City.slug).where(City.country_code == town.country_code)))
+    record = town.record(taken)
+    _load_countries(session, gazetteer.countries(), {record.country_code})
+    session.add(
+        City(
+            id=record.id,
+            name=record.name,
+            country_code=record.country_code,
+            slug=record.slug,
+            latitude=record.latitude,
+            longitude=record.longitude,
+            timezone=record.timezone,
+            population=record.population,
+        )
+    )
+    session.flush()
+    session.add_all(CityName(city_id=record.id, key=key) for key in sorted(record.name_keys))
+    session.flush()
+    return session.get(City, town_id)
+
+
+def towns_to_add(session: Session, index: TownIndex, text: str, limit: int = 10) -> list[Town]:
+    """Towns of the offline data a search names that the directory does not hold yet."""
+    found = index.search(text, limit=limit * 4)
+    loaded = set(session.scalars(select(City.id).where(City.id.in_([t.id for t in found]))))
+    return [town for town in found if town.id not in loaded][:limit]

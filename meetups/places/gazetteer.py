@@ -59,19 +59,24 @@ def _country_records(entries: list[dict]) -> Iterator[CityRecord]:
     """The most populous city keeps the plain slug; namesakes get their region, then id."""
     taken: set[str] = set()
     for entry in sorted(entries, key=lambda e: (-e["population"], e["geonameid"])):
-        slug = _free_slug(entry, taken)
-        taken.add(slug)
-        yield CityRecord(
-            id=entry["geonameid"],
-            name=entry["name"],
-            country_code=entry["countrycode"],
-            slug=slug,
-            latitude=entry["latitude"],
-            longitude=entry["longitude"],
-            timezone=entry["timezone"],
-            population=entry["population"],
-            name_keys=_name_keys(entry),
-        )
+        record = city_record(entry, taken)
+        taken.add(record.slug)
+        yield record
+
+
+def city_record(entry: dict, taken_slugs: set[str]) -> CityRecord:
+    """A GeoNames entry as a city, with a slug none of `taken_slugs` (its country's) has."""
+    return CityRecord(
+        id=entry["geonameid"],
+        name=entry["name"],
+        country_code=entry["countrycode"],
+        slug=_free_slug(entry, taken_slugs),
+        latitude=entry["latitude"],
+        longitude=entry["longitude"],
+        timezone=entry["timezone"],
+        population=entry["population"],
+        name_keys=_name_keys(entry),
+    )
 
 
 def _name_keys(entry: dict) -> frozenset[str]:

@@ -39,6 +39,11 @@ def country_name(code: str, english: str, language: str) -> str:
     return _country_names(language).get(code.upper(), english)
 
 
+def country_named(code: str, language: str) -> str:
+    """A country by its code alone (one not in the directory yet), as CLDR names it."""
+    return _country_names(language).get(code.upper(), code)
+
+
 def city_name(city_id: int, english: str, language: str) -> str:
     """The city in `language` where its curated file names it ("Londres"), else as stored."""
     if language == ENGLISH:

@@ -340,6 +340,11 @@ def country_name(country: Country) -> str:
     return names.country_name(country.code, country.name, language())
 
 
+def country_named(code: str) -> str:
+    """A country the directory may not hold yet, from its code, in the visitor's language."""
+    return names.country_named(code, language())
+
+
 def city_name(city: City) -> str:
     """ "Londres" on French pages, "Londra" on Italian ones, where the curated files know it."""
     return names.city_name(city.id, city.name, language())

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         distance=i18n.distance,
         # Countries and cities as the visitor's language names them ("Allemagne", "Londres").
         country_name=i18n.country_name,
+        country_named=i18n.country_named,
         city_name=i18n.city_name,
         tile_host=lambda url: urlsplit(url).netloc,
         markdown=lambda text: Markup(render_markdown(text)),
