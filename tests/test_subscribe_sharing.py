@@ -85,7 +85,8 @@ def test_the_qr_route_serves_a_cacheable_svg_of_our_feed(client, directory):
     assert "public" in response.headers["Cache-Control"]
     assert drawn_modules(response.data) == expected_modules(url)
     again = client.get(
-        "/feeds/qr.svg?" + urlencode({"url": url}), headers={"If-None-Match": response.headers["ETag"]}
+        "/feeds/qr.svg?" + urlencode({"url": url}),
+        headers={"If-None-Match": response.headers["ETag"]},
     )
     assert again.status_code == 304
     assert again.data == b""
@@ -122,7 +123,9 @@ def test_the_qr_route_draws_nothing_but_our_feeds(client, directory, url, status
         ("/t/startups/", "tag/startups.ics"),
     ],
 )
-def test_subscribe_blocks_offer_a_qr_code_behind_a_disclosure(client, directory, page_url, feed_path):
+def test_subscribe_blocks_offer_a_qr_code_behind_a_disclosure(
+    client, directory, page_url, feed_path
+):
     soup = BeautifulSoup(client.get(page_url).text, "html5lib")
 
     block = soup.select_one("section.subscribe")
@@ -142,7 +145,10 @@ def test_a_topic_page_lists_its_meetups_and_subscribes_to_its_feed(client, direc
     assert "startups" in soup.h1.text
     names = [a.text for a in soup.select("ul.cards h3 a")]
     assert names == ["Demo Lunch", "Open Coffee Paris"]
-    assert soup.select_one("section.subscribe input.feed-url")["value"] == f"{BASE}/feeds/tag/startups.ics"
+    assert (
+        soup.select_one("section.subscribe input.feed-url")["value"]
+        == f"{BASE}/feeds/tag/startups.ics"
+    )
     feed = client.get("/feeds/tag/startups.ics").text
     assert "SUMMARY:Open Coffee Paris" in feed and "Knitting" not in feed
     assert f"URL:{BASE}/t/startups/" in feed.replace("\r\n ", "")
@@ -185,7 +191,11 @@ def test_demo_listings_are_marked_in_feeds_and_real_ones_are_not(client, directo
 
 def test_one_demo_date_downloaded_alone_is_marked_too(client, directory):
     page = BeautifulSoup(client.get("/m/demo-lunch/").text, "html5lib")
-    single = next(a["href"] for a in page.select("a[href$='.ics']") if "/feeds/meetup/demo-lunch/" in a["href"])
+    single = next(
+        a["href"]
+        for a in page.select("a[href$='.ics']")
+        if "/feeds/meetup/demo-lunch/" in a["href"]
+    )
 
     event = icalendar.Calendar.from_ical(client.get(single).data).walk("VEVENT")[0]
 

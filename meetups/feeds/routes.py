@@ -156,7 +156,9 @@ def _feed_of(url: str) -> tuple[str, dict[str, str]] | None:
         return None
     path, _, query = url[len(base) :].partition("?")
     try:
-        endpoint, args = current_app.url_map.bind(urlsplit(base).netloc).match(path, "GET", query_args=query)
+        endpoint, args = current_app.url_map.bind(urlsplit(base).netloc).match(
+            path, "GET", query_args=query
+        )
     except HTTPException:
         return None
     # Only a trip's feed has a query: its legs.
