@@ -169,7 +169,7 @@ def test_an_unknown_topic_is_a_404(client, directory):
 def test_a_topic_page_in_french(client, directory):
     soup = BeautifulSoup(client.get("/t/startups/?lang=fr").text, "html5lib")
 
-    assert soup.h1.text == "Rencontres sur le thème startups"
+    assert soup.h1.text == "Meetups sur le thème startups"
     assert soup.select_one("details.qr summary").text == "Afficher le code QR"
 
 
