@@ -14,8 +14,10 @@ import icalendar
 import pytest
 import segno
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 
 from meetups.feeds import qr
+from tests.conftest import DESKTOP, PHONE
 
 BASE = "http://127.0.0.1:5000"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -200,3 +202,56 @@ def test_one_demo_date_downloaded_alone_is_marked_too(client, directory):
     event = icalendar.Calendar.from_ical(client.get(single).data).walk("VEVENT")[0]
 
     assert str(event["SUMMARY"]) == "[Demo] Demo Lunch"
+
+
+# The Web Share API exists on phones and some desktops, not in a headless Chromium on
+# Linux: a page script stands in for it, recording what the site hands over.
+FAKE_SHARE = """
+window.__shared = [];
+navigator.share = (data) => { window.__shared.push(data); return Promise.resolve(); };
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("viewport", "language", "show", "share"),
+    [(PHONE, "en", "Show QR code", "Share"), (DESKTOP, "fr", "Afficher le code QR", "Partager")],
+    ids=["phone-en", "desktop-fr"],
+)
+def test_the_qr_code_opens_on_request_and_stays_small(
+    browser, live_server, directory, viewport, language, show, share
+):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{live_server}/fr/paris/?lang={language}")
+    block = page.locator("section.subscribe")
+
+    expect(block.get_by_role("button", name=share)).to_be_hidden()
+    image = block.locator("details.qr img")
+    expect(image).to_be_hidden()
+    block.get_by_text(show).click()
+
+    expect(image).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    box = image.bounding_box()
+    assert 120 <= box["width"] <= 200 and box["x"] + box["width"] <= viewport["width"]
+    assert context.cookies() == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_where_the_browser_can_share_the_feed_address_goes_in_one_tap(
+    browser, live_server, directory
+):
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(FAKE_SHARE)
+    page = context.new_page()
+    page.goto(f"{live_server}/t/startups/")
+
+    page.locator("section.subscribe").get_by_role("button", name="Share").click()
+
+    shared = page.evaluate("window.__shared")
+    assert shared == [{"title": "Meetups about startups", "url": f"{BASE}/feeds/tag/startups.ics"}]
+    context.close()
