@@ -233,7 +233,8 @@ def test_the_qr_code_opens_on_request_and_stays_small(
     block.get_by_text(show).click()
 
     expect(image).to_be_visible()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=image.element_handle())
     box = image.bounding_box()
     assert 120 <= box["width"] <= 200 and box["x"] + box["width"] <= viewport["width"]
     assert context.cookies() == []
