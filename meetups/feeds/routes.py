@@ -139,10 +139,11 @@ def qr_code() -> Response:
     endpoint, args = wanted
     if endpoint != "travel.trip_feed" and _find_feed(endpoint, args) is None:
         return _text("No feed at this address.", 404)
+    etag = qr.qr_etag(url)
     response = Response(content_type="image/svg+xml")
-    response.set_etag(qr.qr_etag(url))
+    response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=86400"
-    if request.if_none_match.contains(qr.qr_etag(url)):
+    if request.if_none_match.contains(etag):
         response.status_code = 304
         return response
     response.set_data(qr.qr_svg(url))
