@@ -34,7 +34,7 @@ tzdata: $(VENV)/.installed-run
 	$(FLASK) time-zones
 
 ## Set up everything the tests need, then lint and run the whole suite
-test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium libical
+test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium libical java
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -99,6 +99,15 @@ chromium:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium is missing (apt-get install chromium): browser tests will be skipped."; fi
+
+# The Nu HTML Checker (vnu.jar, in the dev extras) runs on Java; as root we install a
+# headless one, otherwise tests/test_valid_html.py skips.
+.PHONY: java
+java:
+	@if command -v java >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
+	else echo "Java is missing (apt-get install default-jre-headless): HTML validation will be skipped."; fi
 
 # A fourth calendar parser for the tests: libical (Evolution's), from Debian's libical-dev,
 # through a small C program; as root we install the library, otherwise its tests skip.

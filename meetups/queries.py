@@ -24,8 +24,10 @@ from meetups.models import (
     Report,
     ReportKind,
     Revision,
+    Tag,
     Venue,
     VenueRedirect,
+    meetup_tags,
     schedule_columns,
     stored_last_date,
     stored_schedule,
@@ -196,6 +198,30 @@ def meetups_visiting_city(city_id: int) -> list[Meetup]:
             .order_by(Meetup.name)
         ).unique()
     )
+
+
+def tag(slug: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.slug == slug))
+
+
+def meetups_with_tag(tag_id: int, limit: int) -> tuple[list[Meetup], int]:
+    """Up to `limit` listed meetups on a topic, by country, city and name, and how many
+    there are: a broad topic can span the world, and its feed holds them all."""
+    listed = (
+        select(Meetup.id)
+        .join(meetup_tags, meetup_tags.c.meetup_id == Meetup.id)
+        .where(meetup_tags.c.tag_id == tag_id, Meetup.status.in_(LISTED))
+    )
+    total = db.session.scalar(select(func.count()).select_from(listed.subquery())) or 0
+    shown = db.session.scalars(
+        _meetups_with_details()
+        .join(Meetup.venue)
+        .join(Venue.city)
+        .where(Meetup.id.in_(listed))
+        .order_by(City.country_code, City.name, Meetup.name)
+        .limit(limit)
+    ).unique()
+    return list(shown), total
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ DOMAIN = [
     "meetups.redirects",
     "meetups.feeds.ical",
     "meetups.feeds.subscribe",
+    "meetups.feeds.qr",
     "meetups.places.geo",
     "meetups.places.geocoding",
     "meetups.places.gazetteer",

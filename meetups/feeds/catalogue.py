@@ -27,7 +27,7 @@ from meetups.models import City, Country, Meetup, MeetupChange, Tag, Venue, meet
 from meetups.stamps import stamp_sum
 
 # Part of every ETag: bump when the bytes of unchanged data would change.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 KINDS = ("all", "country", "city", "venue", "meetup", "tag")
 # Series per chunk when a feed is written piece by piece.
 _WRITE_CHUNK = 1000
@@ -392,6 +392,7 @@ def series_record(meetup: Meetup, site: SiteSettings) -> ical.SeriesRecord:
         places={c.venue_id: place_of(c.venue) for c in meetup.changes if c.venue is not None},
         created=meetup.created_at,
         last_modified=meetup.updated_at,
+        is_demo=meetup.is_demo,
     )
 
 
@@ -526,4 +527,4 @@ def _meetup(slug: str, name: str) -> Feed:
 
 
 def _tag(slug: str, name: str) -> Feed:
-    return Feed("tag", (slug,), f"Meetups about {name}", "/")
+    return Feed("tag", (slug,), f"Meetups about {name}", f"/t/{slug}/")

@@ -110,6 +110,15 @@ class SeriesRecord:
     places: Mapping[int, Place]
     created: datetime
     last_modified: datetime
+    # A made-up listing (the demo data): marked in its title and description.
+    is_demo: bool = False
+
+
+# Feeds are one set of bytes for every subscriber whatever their language (one URL,
+# shared caches, the static export), and their calendar names are in English: so is
+# the demo marker. The title carries it because that is all most calendar views show.
+DEMO_PREFIX = "[Demo] "
+DEMO_NOTE = "Demo listing, made up to show how the site works: nobody meets here."
 
 
 class RenderedSeries(NamedTuple):
@@ -412,7 +421,7 @@ def _common_properties(series: SeriesRecord, uid: str) -> list[str]:
         f"CREATED:{_utc(series.created)}",
         f"LAST-MODIFIED:{modified}",
         f"SEQUENCE:{series.sequence}",
-        f"SUMMARY:{_text(series.summary)}",
+        f"SUMMARY:{_text(_summary(series))}",
         f"URL:{series.url}",
         "TRANSP:TRANSPARENT",
     ]
@@ -454,9 +463,14 @@ def _place_properties(place: Place) -> list[str]:
     return lines
 
 
+def _summary(series: SeriesRecord) -> str:
+    return DEMO_PREFIX + series.summary if series.is_demo else series.summary
+
+
 def _description(series: SeriesRecord, note: str = "") -> str:
     """Plain text ending with the meetup page, which is where people check."""
-    parts = (note.strip(), series.description.strip(), series.url)
+    demo = DEMO_NOTE if series.is_demo else ""
+    parts = (demo, note.strip(), series.description.strip(), series.url)
     return "\n\n".join(part for part in parts if part)
 
 

@@ -8,15 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 from werkzeug.wsgi import wrap_file
 
 from meetups import queries
 from meetups.data_version import DataVersion
 from meetups.extensions import db
-from meetups.feeds import catalogue, files, ical, series
+from meetups.feeds import catalogue, files, ical, qr, series
 from meetups.lru import BytesLRU
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -27,6 +29,9 @@ GZIP_SUFFIX = "-gzip"
 # About what a series costs in the feed cache (its bytes and their gzip): a feed whose
 # meetups would fill more than half of it is kept as a file instead (see feed_files).
 SERIES_BYTES = 900
+# A trip of many legs makes a long address; beyond this a QR code is too dense to read.
+MAX_QR_URL = 1500
+FEED_ENDPOINTS = {"feeds.feed", "feeds.city_feed", "travel.trip_feed"}
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,58 @@ def occurrence(slug: str, day: str) -> Response:
         f'attachment; filename="{meetup.slug}-{original_date.isoformat()}.ics"'
     )
     return response
+
+
+@bp.get("/qr.svg")
+def qr_code() -> Response:
+    """The QR code of one of this site's feed addresses, for a phone's camera.
+
+    Only our own feeds: the route must not draw codes that point anywhere else
+    with our name on the page that shows them.
+    """
+    url = request.args.get("url", "")
+    if not url or len(url) > MAX_QR_URL:
+        return _text("Give the feed address to draw, in ?url=.", 400)
+    wanted = _feed_of(url)
+    if wanted is None:
+        return _text("QR codes are drawn only for this site's feed addresses.", 400)
+    endpoint, args = wanted
+    if endpoint != "travel.trip_feed" and _find_feed(endpoint, args) is None:
+        return _text("No feed at this address.", 404)
+    etag = qr.qr_etag(url)
+    response = Response(content_type="image/svg+xml")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    if request.if_none_match.contains(etag):
+        response.status_code = 304
+        return response
+    response.set_data(qr.qr_svg(url))
+    return response
+
+
+def _feed_of(url: str) -> tuple[str, dict[str, str]] | None:
+    """The feed route an address of this site leads to, or None for anything else."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if not url.startswith(base + "/"):
+        return None
+    path, _, query = url[len(base) :].partition("?")
+    try:
+        endpoint, args = current_app.url_map.bind(urlsplit(base).netloc).match(
+            path, "GET", query_args=query
+        )
+    except HTTPException:
+        return None
+    # Only a trip's feed has a query: its legs.
+    if endpoint not in FEED_ENDPOINTS or bool(query) != (endpoint == "travel.trip_feed"):
+        return None
+    return endpoint, args
+
+
+def _find_feed(endpoint: str, args: dict[str, str]) -> catalogue.Feed | None:
+    if endpoint == "feeds.city_feed":
+        return catalogue.find(db.session, "city", (args["country_code"], args["slug"]))
+    slug = args["slug"]
+    return catalogue.find(db.session, args["kind"], (slug,) if slug else ())
 
 
 def _serve(kind: str, slugs: tuple[str, ...]) -> Response:

@@ -124,6 +124,7 @@ MEMBERS = (
         # As the database rounds it (SQLite to the nearest millisecond), for feed versions.
         epoch_milliseconds(Meetup.updated_at).label("stamp"),
         Meetup.sequence,
+        Meetup.is_demo,
         Venue.slug.label("venue_slug"),
         Venue.name.label("venue_name"),
         Venue.updated_at.label("venue_updated_at"),
@@ -213,6 +214,7 @@ def series_key(row: Any, tags: list[tuple[str, str]], format_version: str) -> st
         format_version,
         row.updated_at.isoformat(),
         row.sequence,
+        row.is_demo,
         row.venue_updated_at.isoformat(),
         row.city_name,
         *sorted(name for _, name in tags),
@@ -302,6 +304,7 @@ def _record(
         },
         created=row.created_at,
         last_modified=row.updated_at,
+        is_demo=row.is_demo,
     )
 
 
@@ -326,6 +329,7 @@ _SERIES: Select = (
         Meetup.sequence,
         Meetup.created_at,
         Meetup.updated_at,
+        Meetup.is_demo,
         Venue.name.label("venue_name"),
         Venue.address,
         Venue.latitude,

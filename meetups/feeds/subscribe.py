@@ -12,6 +12,8 @@ GOOGLE_DATE = "%Y%m%dT%H%M%S"
 @dataclass(frozen=True)
 class SubscriptionLinks:
     url: str
+    # What the feed holds, in the visitor's language: what a shared link is titled.
+    name: str
     webcal: str
     google: str
     outlook: str
@@ -23,6 +25,7 @@ def subscription_links(feed_url: str, name: str) -> SubscriptionLinks:
     webcal = urlunsplit(("webcal", *parts[1:]))
     return SubscriptionLinks(
         url=feed_url,
+        name=name,
         webcal=webcal,
         google="https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
         outlook=(

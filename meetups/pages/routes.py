@@ -33,6 +33,8 @@ HOME_CITIES = 24
 COUNTRY_DATES = 300
 WEEK = timedelta(days=7)
 MAX_QUERY_LENGTH = 100
+# A topic page lists this many meetups; its feed holds them all.
+TOPIC_MEETUPS = 200
 
 
 def _now() -> datetime:
@@ -243,6 +245,23 @@ def venue(slug: str) -> str | Response | tuple[str, int]:
         next_dates={m.id: _next_happening(m, now) for m in found.meetups},
         unconfirmed={m.id for m in found.meetups if not _confirmed_recently(m)},
         markers=_markers([found]),
+    )
+
+
+@bp.get("/t/<slug>/")
+@page_cache.for_visitors
+def topic(slug: str) -> str:
+    """A topic's meetups and its feed: the way in for people who follow a theme."""
+    found = queries.tag(slug) or abort(404)
+    meetups, total = queries.meetups_with_tag(found.id, TOPIC_MEETUPS)
+    now = _now()
+    return render_template(
+        "topic.html",
+        topic=found,
+        meetups=meetups,
+        total=total,
+        next_dates={m.id: _next_happening(m, now) for m in meetups},
+        unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
     )
 
 

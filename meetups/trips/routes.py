@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -187,7 +187,17 @@ def _query(legs: list[itinerary.Leg]) -> str:
 
 
 def _padded(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    return rows + _blank_rows(len(rows))
+    """The rows as typed, for the form again; a date field can hold only a date, so a
+    malformed one comes back blank (the error above it quotes what was typed)."""
+    kept = [(city, _date_or_blank(arrive), _date_or_blank(leave)) for city, arrive, leave in rows]
+    return kept + _blank_rows(len(rows))
+
+
+def _date_or_blank(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return ""
 
 
 def _blank_rows(filled: int) -> list[tuple[str, str, str]]:
