@@ -102,11 +102,18 @@ _SIMPLE = {
     ("meetup", "ended"): _l("%(who)s marked the meetup as ended."),
     ("meetup", "merge"): _l("%(who)s merged two duplicate venues; the meetup follows."),
     ("venue", "merge"): _l("%(who)s merged two duplicate venues."),
+    ("meetup", "sync"): _l("%(who)s took these changes from the meetup's own calendar:"),
+    ("meetup", "unconfirm"): _l(
+        "The meetup's own calendar no longer lists it or cannot be read: "
+        "its volunteers are asked whether it still happens."
+    ),
 }
 
 
 def _sentence(revision: Revision, item: Item | None, names: _Names) -> str:
     who = _who(revision.user)
+    if revision.action == "sync" and revision.user is None:
+        who = gettext("The calendar sync")
     simple = _SIMPLE.get((revision.entity, revision.action))
     if simple is not None:
         return str(simple) % {"who": who}
