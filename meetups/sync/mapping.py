@@ -97,7 +97,7 @@ def _from_rule(
     duration = end - start
     until = _last_day(master, zone, start)
     schedule = Schedule(rule, at, duration, zone, day, until)
-    changes = _changes(schedule, coming, zone, now)
+    changes = _changes(schedule, coming, zone, now, now + HORIZON)
     return Proposal(_state(schedule, changes), schedule)
 
 
@@ -136,14 +136,14 @@ def _last_day(master: Any, zone: str, start: datetime) -> date | None:
 
 
 def _changes(
-    schedule: Schedule, coming: list[Dated], zone: str, now: datetime
+    schedule: Schedule, coming: list[Dated], zone: str, now: datetime, until: datetime
 ) -> dict[date, dict[str, Any]]:
-    """Each of the rule's dates to come that the source cancels or moves, by original date.
+    """Each of the rule's dates before `until` that the source cancels or moves.
 
     A date missing from the source is cancelled (an EXDATE); a date it has off the rule
     is the move of the nearest missing rule date (a RECURRENCE-ID override).
     """
-    ruled = occurrences(schedule, start=now, end=now + HORIZON)
+    ruled = occurrences(schedule, start=now, end=until)
     theirs = {item.start: item for item in coming}
     missing = [o for o in ruled if o.start not in theirs]
     ruled_starts = {o.start for o in ruled}
@@ -180,7 +180,9 @@ def _from_singles(
         for first in (min(first_date, days[0]), days[0]):  # ours, unless its weeks differ
             schedule = Schedule(rule, at, duration, zone, first)
             if _fits(schedule, days):
-                changes = _changes(schedule, coming, zone, now)
+                # Such feeds list a few weeks ahead: dates after the last are not cancelled.
+                until = held[-1].start + timedelta(minutes=1)
+                changes = _changes(schedule, coming, zone, now, until)
                 return Proposal(_state(schedule, changes), schedule)
     return Mismatch(
         N_("The calendar's dates follow no weekly or monthly pattern."), {}, _starts(coming)
