@@ -387,3 +387,10 @@ def _city_ids(pairs: list[tuple[Revision, Item | None]]) -> set[int]:
         for value in revision.changes.get("city_id", ())
         if value is not None
     }
+
+
+def field_in_words(field: str, value: Any, item: Item | None) -> tuple[str, str]:
+    """A snapshot field's label and value as people read them, e.g. for a sync conflict."""
+    venue_ids = {value["venue_id"]} if isinstance(value, dict) and value.get("venue_id") else set()
+    names = _Names(venues=queries.venues_by_id(venue_ids), cities={})
+    return _label(field), _value(field, value, item, names)
