@@ -19,6 +19,7 @@ from meetups.freshness.commands import ask_confirmations_command
 from meetups.mail.commands import send_mail_command
 from meetups.models import City, Meetup, Role, Venue, utcnow
 from meetups.places import cities, gazetteer, locating, towns
+from meetups.sync.commands import sync_calendars_command
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(merge_venues_command)
     app.cli.add_command(geocode_venues_command)
     app.cli.add_command(create_moderator_command)
+    app.cli.add_command(sync_calendars_command)
     app.cli.add_command(set_password_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(ask_confirmations_command)

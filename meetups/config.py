@@ -72,6 +72,15 @@ DEFAULTS: dict[str, Any] = {
     # (`ask-confirmations`); moderators are asked when nobody answered for ESCALATE_AFTER_DAYS.
     "CONFIRM_AFTER_DAYS": 90,
     "ESCALATE_AFTER_DAYS": 30,
+    # Following meetups' own calendars (`sync-calendars`): a calendar that fails this many
+    # days running, or stops listing the series, has its listing's watchers asked again.
+    "SYNC_FAILURE_DAYS": 3,
+    # Host names whose private addresses may be fetched (tests, an intranet), comma-separated;
+    # any other host must resolve to public addresses only.
+    "SYNC_ALLOW_HOSTS": "",
+    "SYNC_MAX_BYTES": 2_000_000,
+    "SYNC_TIMEOUT_SECONDS": 20.0,
+    "SYNC_MAX_REDIRECTS": 3,
     # Geocoding venue addresses (off: venues get their city's centre, marked approximate).
     "GEOCODER_ENABLED": False,
     "GEOCODER_PROVIDER": "nominatim",

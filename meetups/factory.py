@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.pages import routes as pages
     from meetups.pages import upcoming
     from meetups.seo import routes as search_engines
+    from meetups.sync import routes as sync_routes
     from meetups.trips import routes as travel
     from meetups.web import (
         assets,
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(editing.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(freshness.bp)
+    app.register_blueprint(sync_routes.bp)
     app.register_blueprint(health.bp)
     api.init_app(app)
     feed_routes.init_app(app)

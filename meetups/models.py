@@ -695,3 +695,38 @@ def _hide_deleted(state: ORMExecuteState) -> None:
 Index("ix_venues_coordinates", Venue.latitude, Venue.longitude)
 # text_pattern_ops lets PostgreSQL use the index for prefix LIKE under any collation.
 Index("ix_city_names_key", CityName.key, postgresql_ops={"key": "text_pattern_ops"})
+
+
+class CalendarLink(db.Model):
+    """A meetup that follows its own public calendar (see `meetups.sync`).
+
+    `base` is what the calendar said at the last sync, in a revision snapshot's terms:
+    the sync compares it with the listing now and the calendar now, so a volunteer's
+    edit since is kept, and one that clashes with the calendar waits in `conflicts`.
+    """
+
+    __tablename__ = "calendar_links"
+
+    meetup_id: Mapped[int] = mapped_column(
+        ForeignKey("meetups.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(500))
+    # Which series of the calendar: "uid:<UID>" or "summary:<SUMMARY>"; "" until picked.
+    series_key: Mapped[str] = mapped_column(String(500), default="")
+    series_name: Mapped[str] = mapped_column(String(200), default="")
+    etag: Mapped[str] = mapped_column(String(300), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    base: Mapped[dict] = mapped_column(JSON, default=dict)
+    # {field: [ours, theirs]} that a volunteer is to choose between.
+    conflicts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Why the calendar cannot become our schedule: {"msgid", "params", "dates"}; {} if it can.
+    mismatch: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The last failure, {"msgid", "params"}, and since when it has failed without a break.
+    last_error: Mapped[dict] = mapped_column(JSON, default=dict)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the sync last asked for the listing to be confirmed, so it asks once per outage.
+    confirmation_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meetup: Mapped[Meetup] = relationship()

@@ -148,7 +148,7 @@ def revert(session: Session, revision: Revision, user: User | None) -> Revision 
         _check_deletion_undone(session, item, restoring=revision.changes["deleted_at"][0] is None)
     before = current
     for field, (old, _) in revision.changes.items():
-        _apply(session, item, field, old)
+        apply_value(session, item, field, old)
     if isinstance(item, Meetup) and not item.is_deleted:
         _check_venues_live(session, item)
     return record(session, item, "revert", user, before, reverts=revision)
@@ -175,7 +175,7 @@ def restore_version(session: Session, revision: Revision, user: User | None) -> 
         target.update({field: old for field, (old, _) in later.changes.items()})
     for field in diff(before, target):
         if field != "deleted_at":
-            _apply(session, item, field, target.get(field))
+            apply_value(session, item, field, target.get(field))
     if isinstance(item, Meetup):
         _check_venues_live(session, item)
     return record(session, item, "restore-version", user, before, reverts=revision)
@@ -214,7 +214,8 @@ def _load(session: Session, revision: Revision) -> Venue | Meetup | None:
     return session.get(model, revision.entity_id, execution_options=WITH_DELETED)
 
 
-def _apply(session: Session, item: Venue | Meetup, field: str, value: Any) -> None:
+def apply_value(session: Session, item: Venue | Meetup, field: str, value: Any) -> None:
+    """Set one snapshot field (a column, the tags or one date's change) to a JSON value."""
     if field == "tags":
         item.tags = tags_named(session, value or [])
     elif field.startswith(DATE_FIELD_PREFIX):

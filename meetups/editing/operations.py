@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from meetups.editing import deletion, history
 from meetups.editing.locking import lock_if_live, lock_row
+from meetups.freshness import asking
 from meetups.models import (
     WITH_DELETED,
     City,
@@ -229,6 +230,30 @@ def confirm(session: Session, meetup: Meetup, user: User, today: date) -> Revisi
     before = history.snapshot(meetup)
     meetup.last_confirmed = today
     return history.record(session, meetup, "confirm", user, before)
+
+
+def follow_calendar(
+    session: Session, meetup: Meetup, take: dict[str, Any], source: str, user: User | None = None
+) -> Revision | None:
+    """Set what the meetup's own calendar changed (snapshot fields to JSON values), as one
+    revision naming the calendar: by the sync (no user), or by the volunteer who chose the
+    calendar's side of a conflict. The caller checked the values (`sync.mapping`)."""
+    lock_row(session, Meetup, meetup.id)
+    before = history.snapshot(meetup)
+    for field, value in take.items():
+        history.apply_value(session, meetup, field, value)
+    return history.record(session, meetup, "sync", user, before, summary=source[:300])
+
+
+def ask_confirmation(session: Session, meetup: Meetup, source: str) -> Revision | None:
+    """The meetup's own calendar stopped listing it or went silent: ask its watchers again
+    whether it still happens (the freshness loop), and show it unconfirmed until then.
+    Nothing is deleted: only a person decides that."""
+    lock_row(session, Meetup, meetup.id)
+    before = history.snapshot(meetup)
+    meetup.last_confirmed = None
+    asking.ask_again(session, meetup)
+    return history.record(session, meetup, "unconfirm", None, before, summary=source[:300])
 
 
 def set_status(

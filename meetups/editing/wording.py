@@ -102,11 +102,18 @@ _SIMPLE = {
     ("meetup", "ended"): _l("%(who)s marked the meetup as ended."),
     ("meetup", "merge"): _l("%(who)s merged two duplicate venues; the meetup follows."),
     ("venue", "merge"): _l("%(who)s merged two duplicate venues."),
+    ("meetup", "sync"): _l("%(who)s took these changes from the meetup's own calendar:"),
+    ("meetup", "unconfirm"): _l(
+        "The meetup's own calendar no longer lists it or cannot be read: "
+        "its volunteers are asked whether it still happens."
+    ),
 }
 
 
 def _sentence(revision: Revision, item: Item | None, names: _Names) -> str:
     who = _who(revision.user)
+    if revision.action == "sync" and revision.user is None:
+        who = gettext("The calendar sync")
     simple = _SIMPLE.get((revision.entity, revision.action))
     if simple is not None:
         return str(simple) % {"who": who}
@@ -380,3 +387,10 @@ def _city_ids(pairs: list[tuple[Revision, Item | None]]) -> set[int]:
         for value in revision.changes.get("city_id", ())
         if value is not None
     }
+
+
+def field_in_words(field: str, value: Any, item: Item | None) -> tuple[str, str]:
+    """A snapshot field's label and value as people read them, e.g. for a sync conflict."""
+    venue_ids = {value["venue_id"]} if isinstance(value, dict) and value.get("venue_id") else set()
+    names = _Names(venues=queries.venues_by_id(venue_ids), cities={})
+    return _label(field), _value(field, value, item, names)

@@ -84,6 +84,15 @@ def asked(session: Session, meetup: Meetup, now: datetime) -> ConfirmationReques
     return request
 
 
+def ask_again(session: Session, meetup: Meetup) -> None:
+    """Forget that watchers were asked, so the next round asks them afresh."""
+    session.execute(
+        delete(ConfirmationRequest)
+        .where(ConfirmationRequest.meetup_id == meetup.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def escalated(session: Session, meetup: Meetup, now: datetime) -> None:
     request = session.get(ConfirmationRequest, meetup.id) or asked(session, meetup, now)
     request.escalated_at = now
