@@ -1,7 +1,7 @@
 """Calendar links: a meetup that follows its own public calendar
 
 Revision ID: b5d1c8e3a9f7
-Revises: e7f3a9c1d2b4
+Revises: b4d2e8f1a6c3
 Create Date: 2026-12-05 10:40:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5d1c8e3a9f7'
-down_revision = 'e7f3a9c1d2b4'
+down_revision = 'b4d2e8f1a6c3'
 branch_labels = None
 depends_on = None
 
