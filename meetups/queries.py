@@ -27,6 +27,7 @@ from meetups.models import (
     Venue,
     VenueRedirect,
     schedule_columns,
+    stored_change,
     stored_last_date,
     stored_schedule,
 )
@@ -187,6 +188,7 @@ class Series:
     """
 
     id: int
+    slug: str
     name: str
     status: MeetupStatus
     schedule: Schedule
@@ -208,28 +210,46 @@ def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
         .where(City.country_code == country_code.upper(), Meetup.status.in_(LISTED))
         .where(Meetup.first_date <= dates.last + margin)
     )
-    near = and_(
-        MeetupChange.original_date >= dates.first - margin,
-        MeetupChange.original_date <= dates.last + margin,
-    )
-    moved_in = and_(
-        MeetupChange.new_date >= dates.first - margin, MeetupChange.new_date <= dates.last + margin
-    )
+    return series_between(in_country.order_by(Meetup.name), dates.first, dates.last)
+
+
+def series_between(meetup_ids: Select[tuple[int]], first: date, last: date) -> list[Series]:
+    """The series `meetup_ids` selects (in its order), as plain rows, with every change that
+    can move a date into or out of `first` to `last`: two queries, however many series."""
+    margin = timedelta(days=2)
+    near = MeetupChange.original_date.between(first - margin, last + margin)
+    moved_in = MeetupChange.new_date.between(first - margin, last + margin)
     changes: dict[int, list[Change]] = defaultdict(list)
-    for change in db.session.scalars(
-        select(MeetupChange).where(
-            MeetupChange.meetup_id.in_(in_country.scalar_subquery()), or_(near, moved_in)
+    change_rows = db.session.execute(
+        select(
+            MeetupChange.meetup_id,
+            MeetupChange.original_date,
+            MeetupChange.cancelled,
+            MeetupChange.new_date,
+            MeetupChange.new_start_time,
+            MeetupChange.new_duration_minutes,
+            MeetupChange.venue_id,
+            MeetupChange.note,
+            Venue.timezone.label("venue_timezone"),
         )
-    ):
-        changes[change.meetup_id].append(change.as_change())
+        .outerjoin(Venue, MeetupChange.venue_id == Venue.id)
+        .where(
+            MeetupChange.meetup_id.in_(meetup_ids.order_by(None).scalar_subquery()),
+            or_(near, moved_in),
+        )
+        .order_by(MeetupChange.meetup_id, MeetupChange.original_date)
+    )
+    for row in change_rows:
+        changes[row.meetup_id].append(stored_change(row))
     rows = db.session.execute(
-        in_country.add_columns(
-            Meetup.name, Meetup.status, Meetup.status_since, *schedule_columns()
-        ).order_by(Meetup.name)
+        meetup_ids.add_columns(
+            Meetup.slug, Meetup.name, Meetup.status, Meetup.status_since, *schedule_columns()
+        )
     )
     return [
         Series(
             row.id,
+            row.slug,
             row.name,
             row.status,
             stored_schedule(row),

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from meetups import queries
 from meetups.models import City, CityName, Meetup, MeetupChange, Tag, Venue, meetup_tags
-from meetups.queries import LISTED, _starts_with
+from meetups.queries import LISTED, Series, _starts_with
 from meetups.slugs import name_key
 
 
@@ -143,13 +144,15 @@ def meetups(
     return list(found), total or 0
 
 
-def meetups_between(
+def series_between(
     session: Session, filters: MeetupFilters, first: date, last: date
-) -> list[Meetup]:
-    """Meetups that may have a date from `first` to `last` (local days), with their changes.
+) -> list[Series]:
+    """Series that may have a date from `first` to `last` (local days), as plain rows.
 
     The series' own bounds prefilter; a date moved into the window from outside
-    them keeps its meetup in. The schedule decides the rest.
+    them keeps its meetup in. The schedule decides the rest. A month of a whole
+    directory is thousands of series of which a page shows fifty: only those
+    are loaded in full (`meetups_with_places`).
     """
     margin = timedelta(days=2)
     moved_in = select(MeetupChange.meetup_id).where(
@@ -158,13 +161,23 @@ def meetups_between(
     in_bounds = (Meetup.first_date <= last + margin) & or_(
         Meetup.end_date.is_(None), Meetup.end_date >= first - margin
     )
-    return list(
-        session.scalars(
-            _meetups_at_venues(select(Meetup))
-            .where(*_meetup_conditions(filters), or_(in_bounds, Meetup.id.in_(moved_in)))
-            .options(
-                selectinload(Meetup.changes).joinedload(MeetupChange.venue).joinedload(Venue.city)
-            )
-            .order_by(Meetup.id)
-        )
+    chosen = (
+        select(Meetup.id)
+        .join(Meetup.venue)
+        .join(Venue.city)
+        .where(*_meetup_conditions(filters), or_(in_bounds, Meetup.id.in_(moved_in)))
+        .order_by(Meetup.id)
     )
+    return queries.series_between(chosen, first, last)
+
+
+def meetups_with_places(session: Session, ids: set[int]) -> dict[int, Meetup]:
+    """Meetups by id with everything an occurrence record shows, moved-to venues included."""
+    if not ids:
+        return {}
+    found = session.scalars(
+        _meetups_at_venues(select(Meetup))
+        .where(Meetup.id.in_(ids))
+        .options(selectinload(Meetup.changes).joinedload(MeetupChange.venue).joinedload(Venue.city))
+    ).unique()
+    return {meetup.id: meetup for meetup in found}

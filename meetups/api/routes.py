@@ -261,14 +261,20 @@ def occurrences() -> Response:
 
     def build() -> Response:
         found = [
-            (meetup, occurrence)
-            for meetup in api_queries.meetups_between(db.session, filters, first, last)
-            for occurrence in local_dates(meetup, first, last, include_cancelled)
+            (series, occurrence)
+            for series in api_queries.series_between(db.session, filters, first, last)
+            for occurrence in local_dates(series, first, last, include_cancelled)
         ]
-        found.sort(key=lambda pair: (pair[1].start, pair[0].slug, pair[1].original_date))
+        # The instant as a number: aware datetimes of many zones compare slowly.
+        found.sort(
+            key=lambda pair: (pair[1].start.timestamp(), pair[0].slug, pair[1].original_date)
+        )
+        shown = paginate(found, paging)
+        meetups = api_queries.meetups_with_places(db.session, {s.id for s, _ in shown})
         links = _links()
         items = []
-        for meetup, occurrence in paginate(found, paging):
+        for series, occurrence in shown:
+            meetup = meetups[series.id]
             moved_to = {c.venue_id: c.venue for c in meetup.changes if c.venue is not None}
             place = moved_to.get(occurrence.venue_id, meetup.venue)
             items.append(occurrence_record(meetup, occurrence, place, links))
