@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from meetups import queries
@@ -19,7 +20,15 @@ from meetups.places import geo
 from meetups.places.geo import check_point
 from meetups.schedule import Occurrence, time_zone
 from meetups.web import page_cache
-from meetups.web.i18n import by_city_name, by_country_name, city_name, country_name, translate
+from meetups.web.i18n import (
+    by_city_name,
+    by_country_name,
+    chosen_language,
+    city_name,
+    country_name,
+    language,
+    translate,
+)
 
 bp = Blueprint("pages", __name__)
 T = TypeVar("T")
@@ -98,31 +107,60 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
         return redirect(url_for(".country", country_code=country_code.lower()), 301)
     found = queries.country(country_code) or abort(404)
     dates, error = _date_range(_now().date())
-    entries, total = _country_dates(found.code, dates) if dates else ([], 0)
+    cities = _kept(("cities", found.code), lambda: queries.listed_cities(found.code))
+    shown_in = (found.code, language(), chosen_language())
+    # The list of cities only changes with an edit: written once per data version and language.
+    city_list = _kept(
+        ("city list", *shown_in),
+        lambda: Markup(_macros().city_columns(found, by_city_name(cities))),
+    )
+    dated, more_dates = _country_agenda(found.code, dates, shown_in) if dates else ("", 0)
     page = render_template(
         "country.html",
         country=found,
-        cities=by_city_name(
-            _kept(("cities", found.code), lambda: queries.listed_cities(found.code))
-        ),
+        cities=cities,
+        city_list=city_list,
         dates=dates,
-        entries=entries,
-        more_dates=total - len(entries),
-        places=queries.moved_to_venues(entry.meetup for entry in entries),
+        dated=dated,
+        more_dates=more_dates,
         range_error=error,
     )
     return (page, 400) if error else page
 
 
-def _country_dates(country_code: str, dates: DateRange) -> tuple[list[Entry], int]:
-    """The first dates of a country's agenda, with their meetups loaded; how many in all.
+def _country_agenda(
+    country_code: str, dates: DateRange, shown_in: tuple[str, str, str | None]
+) -> tuple[Markup, int]:
+    """The first dates of a country's agenda, written out; how many more there are.
 
     Series are expanded from plain rows, and only the meetups shown are loaded.
+    The default week (no `from` or `to`) is written once per data version and
+    language: a country has thousands of series, and its page is rendered again
+    in every time bucket. Other ranges are worked out for each request.
     """
+    if request.args.get("from") or request.args.get("to"):
+        return _written_dates(country_code, dates)
+    key = ("country dates", *shown_in, dates.first, dates.last)
+    return _kept(key, lambda: _written_dates(country_code, dates))
+
+
+def _written_dates(country_code: str, dates: DateRange) -> tuple[Markup, int]:
+    shown, total = _first_dates(country_code, dates)
+    meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown})
+    entries = [Entry(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown]
+    places = queries.moved_to_venues(entry.meetup for entry in entries)
+    return Markup(_macros().agenda_list(entries, places, show_city=True)), total - len(shown)
+
+
+def _macros() -> Any:
+    return current_app.jinja_env.get_template("_macros.html").module
+
+
+def _first_dates(country_code: str, dates: DateRange) -> tuple[list[tuple[int, Occurrence]], int]:
+    """The first COUNTRY_DATES dates of a country's series (by meetup id), and how many in all."""
     found = agenda(queries.series_in_country(country_code, dates), dates.first, dates.last)
-    shown = found[:COUNTRY_DATES]
-    meetups = queries.meetups_by_id({entry.meetup.id for entry in shown})
-    return [Entry(meetups[entry.meetup.id], entry.occurrence) for entry in shown], len(found)
+    shown = [(entry.meetup.id, entry.occurrence) for entry in found[:COUNTRY_DATES]]
+    return shown, len(found)
 
 
 @bp.get("/<string(length=2):country_code>/<slug>/")
