@@ -146,10 +146,24 @@ def _country_agenda(
 
 def _written_dates(country_code: str, dates: DateRange) -> tuple[Markup, int]:
     shown, total = _first_dates(country_code, dates)
-    meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown})
+    meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown}, tags=False)
     entries = [Entry(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown]
     places = queries.moved_to_venues(entry.meetup for entry in entries)
     return Markup(_macros().agenda_list(entries, places, show_city=True)), total - len(shown)
+
+
+def _city_agenda(city: City, meetups: list[Meetup], dates: DateRange) -> Markup:
+    """A city's dates, written out: the default week once per data version and language
+    (the page is rendered again in every time bucket), other ranges for each request."""
+
+    def written() -> Markup:
+        entries = agenda(meetups, dates.first, dates.last)
+        return Markup(_macros().agenda_list(entries, queries.moved_to_venues(meetups)))
+
+    if request.args.get("from") or request.args.get("to"):
+        return written()
+    key = ("city dates", city.id, language(), chosen_language(), dates.first, dates.last)
+    return _kept(key, written)
 
 
 def _macros() -> Any:
@@ -169,7 +183,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     if country_code != country_code.lower():
         return redirect(url_for(".city", country_code=country_code.lower(), slug=slug), 301)
     found = queries.city(country_code, slug) or abort(404)
-    meetups = queries.meetups_in_city(found.id)
+    meetups = queries.meetups_in_city(found.id, tags=False)
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
     listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
@@ -184,8 +198,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
-        entries=agenda(meetups, dates.first, dates.last) if dates else [],
-        places=queries.moved_to_venues(meetups),
+        dated=_city_agenda(found, meetups, dates) if dates else "",
         range_error=error,
     )
     return (page, 400) if error else page
