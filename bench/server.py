@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .load import fetch
-from .wsgi import FLOOR_PATH
+from .wsgi import READY_PATH
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
@@ -58,9 +58,14 @@ class Server:
         return sum(_cpu_ticks(pid) for pid in _children(self.process.pid))
 
 
+SITE_APP = "bench.wsgi:create_bench_app()"
+FLOOR_APP = "bench.floor:create_floor_app()"
+
+
 @contextmanager
-def gunicorn(log: Path) -> Iterator[Server]:
-    """Serve `bench.wsgi`, configured by our MEETUPS_* variables; stop it on the way out."""
+def gunicorn(log: Path, app: str = SITE_APP, probe: str = READY_PATH) -> Iterator[Server]:
+    """Serve `app` (by default the site, configured by our MEETUPS_* variables) until the
+    block ends; `probe` answers 200 once it is up. The floor app runs with the same settings."""
     port = free_port()
     command = [
         sys.executable,
@@ -74,13 +79,13 @@ def gunicorn(log: Path) -> Iterator[Server]:
         f"--timeout={WORKER_TIMEOUT_SECONDS}",
         f"--chdir={PROJECT_ROOT}",
         f"--error-logfile={log}",
-        "bench.wsgi:create_bench_app()",
+        app,
     ]
     with log.open("ab") as stream:
         process = subprocess.Popen(command, stdout=stream, stderr=stream)
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        _wait_until_ready(server, log)
+        _wait_until_ready(server, log, probe)
         yield server
     finally:
         stop(process)
@@ -103,13 +108,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_ready(server: Server, log: Path) -> None:
+def _wait_until_ready(server: Server, log: Path, probe: str) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise ServerError(f"gunicorn exited ({server.process.returncode}):\n{_tail(log)}")
         try:
-            if fetch(server.base_url + FLOOR_PATH)[0] == 200:
+            if fetch(server.base_url + probe)[0] == 200:
                 return
         except OSError:
             pass

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .floor import FLOOR_PATH
 from .inprocess import Sample
-from .wsgi import FLOOR_PATH
+from .mix import MixRequest
 
 # The two targets the size comparison reads (bench.sizes).
 CITY_PAGE = "city page"
@@ -22,7 +23,8 @@ class Target:
     """One request, repeated under load.
 
     `min_ratio` is the goal: at least this share of the floor's requests per second.
-    `server` says who answers: the app under gunicorn, or nginx from the exported files.
+    `server` says who answers: the app under gunicorn, the floor app, nginx from the
+    exported files, or nginx as a cache in front of gunicorn ("nginx-cache").
     """
 
     name: str
@@ -31,6 +33,8 @@ class Target:
     status: int = 200
     min_ratio: float | None = None
     server: str = "gunicorn"
+    # A realistic mix: these requests in turn, instead of `path` over and over.
+    mix: tuple[MixRequest, ...] = ()
 
 
 def feed_paths(sample: Sample) -> tuple[str, str]:
@@ -42,7 +46,7 @@ def targets(sample: Sample, city_feed_etag: str, all_feed_etag: str) -> list[Tar
     """Every route to drive, the floor first. Requests are plain: no gzip, no cookies."""
     city_feed, all_feed = feed_paths(sample)
     return [
-        Target("floor (bare Flask route)", FLOOR_PATH),
+        Target("floor (bare Flask app)", FLOOR_PATH, server="floor"),
         Target("home page", "/"),
         Target(CITY_PAGE, f"/{sample.country}/{sample.city}/", min_ratio=0.5),
         # A cookie skips the visitors' page cache: what a volunteer (or a cache miss) costs.
@@ -76,6 +80,20 @@ def nginx_targets(city_feed: str, etag: str) -> list[Target]:
         Target("nginx: city feed file, full", city_feed, server="nginx"),
         Target("nginx: city feed file, 304", city_feed, _if_none_match(etag), 304, server="nginx"),
     ]
+
+
+MIX_AT_ORIGIN = "realistic mix, origin"
+MIX_THROUGH_NGINX = "realistic mix, nginx proxy_cache"
+
+
+def mix_target(requests: list[MixRequest], through_nginx: bool) -> Target:
+    """The realistic mix at gunicorn (≥ 0.5× floor) or through nginx's cache (≥ 5× floor)."""
+    path = f"({len(requests):,} addresses in turn)"
+    if through_nginx:
+        return Target(
+            MIX_THROUGH_NGINX, path, min_ratio=5.0, server="nginx-cache", mix=(*requests,)
+        )
+    return Target(MIX_AT_ORIGIN, path, min_ratio=0.5, mix=(*requests,))
 
 
 _RENDER = {"Cookie": "bench=1"}

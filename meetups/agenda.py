@@ -69,7 +69,9 @@ def local_dates(
     series_end = meetup.last_date
     if not meetup.ever_happens or (str(meetup.status) != "active" and series_end is None):
         return []
-    schedule = replace(meetup.schedule, end_date=series_end)
+    schedule = meetup.schedule
+    if schedule.end_date != series_end:
+        schedule = replace(schedule, end_date=series_end)
     start = local_datetime(first, time(0), schedule.zone)
     end = local_datetime(last + timedelta(days=1), time(0), schedule.zone)
     found = occurrences(
@@ -85,7 +87,11 @@ def agenda(meetups: Iterable[Any], first: date, last: date) -> list[Entry]:
         for meetup in meetups
         for occurrence in local_dates(meetup, first, last)
     ]
-    return sorted(entries, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
+    # The instant as a number: comparing aware datetimes of different zones asks each
+    # for its UTC offset, and that was most of a country page's sort.
+    return sorted(
+        entries, key=lambda entry: (entry.occurrence.start.timestamp(), entry.meetup.name)
+    )
 
 
 def city_agenda(

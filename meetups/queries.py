@@ -29,6 +29,7 @@ from meetups.models import (
     VenueRedirect,
     meetup_tags,
     schedule_columns,
+    stored_change,
     stored_last_date,
     stored_schedule,
 )
@@ -42,12 +43,16 @@ from meetups.slugs import name_key
 LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
 
 
-def _meetups_with_details() -> Select[tuple[Meetup]]:
-    return select(Meetup).options(
+def _meetups_with_details(tags: bool = True) -> Select[tuple[Meetup]]:
+    """Meetups with their venue, city and changes; with their tags unless the page shows none
+    (a city's page and its dates do not: loading sixty meetups' tags was a tenth of it)."""
+    details = [
         joinedload(Meetup.venue, innerjoin=True).joinedload(Venue.city, innerjoin=True),
-        selectinload(Meetup.tags),
         selectinload(Meetup.changes).joinedload(MeetupChange.venue),
-    )
+    ]
+    if tags:
+        details.append(selectinload(Meetup.tags))
+    return select(Meetup).options(*details)
 
 
 def demo_data_present() -> bool:
@@ -170,10 +175,10 @@ def nearest_city_in_zone(zone: str, latitude: float, longitude: float) -> City |
     )
 
 
-def meetups_in_city(city_id: int) -> list[Meetup]:
+def meetups_in_city(city_id: int, tags: bool = True) -> list[Meetup]:
     return list(
         db.session.scalars(
-            _meetups_with_details()
+            _meetups_with_details(tags)
             .join(Meetup.venue)
             .where(Venue.city_id == city_id)
             .order_by(Meetup.name)
@@ -233,11 +238,13 @@ class Series:
     """
 
     id: int
+    slug: str
     name: str
     status: MeetupStatus
     schedule: Schedule
     last_date: date | None
     schedule_changes: tuple[Change, ...]
+    venue_id: int
 
     @property
     def ever_happens(self) -> bool:
@@ -254,43 +261,67 @@ def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
         .where(City.country_code == country_code.upper(), Meetup.status.in_(LISTED))
         .where(Meetup.first_date <= dates.last + margin)
     )
-    near = and_(
-        MeetupChange.original_date >= dates.first - margin,
-        MeetupChange.original_date <= dates.last + margin,
-    )
-    moved_in = and_(
-        MeetupChange.new_date >= dates.first - margin, MeetupChange.new_date <= dates.last + margin
-    )
+    return series_between(in_country.order_by(Meetup.name), dates.first, dates.last)
+
+
+def series_between(meetup_ids: Select[tuple[int]], first: date, last: date) -> list[Series]:
+    """The series `meetup_ids` selects (in its order), as plain rows, with every change that
+    can move a date into or out of `first` to `last`: two queries, however many series."""
+    margin = timedelta(days=2)
+    near = MeetupChange.original_date.between(first - margin, last + margin)
+    moved_in = MeetupChange.new_date.between(first - margin, last + margin)
     changes: dict[int, list[Change]] = defaultdict(list)
-    for change in db.session.scalars(
-        select(MeetupChange).where(
-            MeetupChange.meetup_id.in_(in_country.scalar_subquery()), or_(near, moved_in)
+    change_rows = db.session.execute(
+        select(
+            MeetupChange.meetup_id,
+            MeetupChange.original_date,
+            MeetupChange.cancelled,
+            MeetupChange.new_date,
+            MeetupChange.new_start_time,
+            MeetupChange.new_duration_minutes,
+            MeetupChange.venue_id,
+            MeetupChange.note,
+            Venue.timezone.label("venue_timezone"),
         )
-    ):
-        changes[change.meetup_id].append(change.as_change())
+        .outerjoin(Venue, MeetupChange.venue_id == Venue.id)
+        .where(
+            MeetupChange.meetup_id.in_(meetup_ids.order_by(None).scalar_subquery()),
+            or_(near, moved_in),
+        )
+        .order_by(MeetupChange.meetup_id, MeetupChange.original_date)
+    )
+    for row in change_rows:
+        changes[row.meetup_id].append(stored_change(row))
     rows = db.session.execute(
-        in_country.add_columns(
-            Meetup.name, Meetup.status, Meetup.status_since, *schedule_columns()
-        ).order_by(Meetup.name)
+        meetup_ids.add_columns(
+            Meetup.slug,
+            Meetup.name,
+            Meetup.status,
+            Meetup.status_since,
+            Meetup.venue_id,
+            *schedule_columns(),
+        )
     )
     return [
         Series(
             row.id,
+            row.slug,
             row.name,
             row.status,
             stored_schedule(row),
             stored_last_date(row),
             tuple(changes[row.id]),
+            row.venue_id,
         )
         for row in rows
     ]
 
 
-def meetups_by_id(ids: set[int]) -> dict[int, Meetup]:
+def meetups_by_id(ids: set[int], tags: bool = True) -> dict[int, Meetup]:
     """Meetups with what their listing shows, for a known handful of ids."""
     if not ids:
         return {}
-    found = db.session.scalars(_meetups_with_details().where(Meetup.id.in_(ids))).unique()
+    found = db.session.scalars(_meetups_with_details(tags).where(Meetup.id.in_(ids))).unique()
     return {meetup.id: meetup for meetup in found}
 
 

@@ -357,9 +357,18 @@ def local_datetime(day: date, at: time, zone: str | ZoneInfo) -> datetime:
     The result is always normalised: its wall-clock time and offset are real.
     """
     tz = zone if isinstance(zone, ZoneInfo) else _load_zone(zone)
+    if at.tzinfo is not None or at.fold:
+        at = at.replace(tzinfo=None, fold=0)
+    return _resolved(day, at, tz)
+
+
+@lru_cache(maxsize=16384)
+def _resolved(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """`local_datetime` for a naive `at`, kept: a country's agenda asks for the same few
+    days, times and zones thousands of times, and each answer is two zone conversions."""
     # fold=0 means "offset before the transition" in both gaps and folds (PEP 495).
-    wall = datetime.combine(day, at.replace(tzinfo=None, fold=0), tzinfo=tz)
-    return wall.astimezone(UTC).astimezone(tz)
+    wall = datetime.combine(day, at, tzinfo=zone)
+    return wall.astimezone(UTC).astimezone(zone)
 
 
 def first_occurrence_date(schedule: Schedule) -> date | None:
@@ -570,8 +579,15 @@ def _changes_by_date(schedule: Schedule, changes: Iterable[Change]) -> dict[date
 
 
 def _base_occurrence(schedule: Schedule, day: date) -> Occurrence:
-    start = local_datetime(day, schedule.start_time, schedule.zone)
-    return Occurrence(day, start, _end(day, schedule.start_time, schedule.duration, start))
+    return _ruled(day, schedule.start_time, schedule.duration, schedule.zone)
+
+
+@lru_cache(maxsize=32768)
+def _ruled(day: date, at: time, length: timedelta, zone: ZoneInfo) -> Occurrence:
+    """A rule's date, shared by every series at that time and zone (an Occurrence is
+    immutable): a month of a directory is thousands of dates of a few dozen kinds a day."""
+    start = local_datetime(day, at, zone)
+    return Occurrence(day, start, _end(day, at, length, start))
 
 
 def _changed_occurrences(

@@ -8,14 +8,17 @@ nginx serves an exported feed as the README's production config does.
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from bench import inprocess, nginx
+from bench import inprocess, mix, nginx, targets
 from bench.generate import SAMPLE_CITY_MEETUPS, generate_directory
 from bench.load import LoadResult
+from bench.report import RouteResult, run_json, table
 from bench.rounds import summarize
 from bench.sizes import MAX_CITY_PAGE_GROWTH, SizePoint, growth
 from meetups.extensions import db
@@ -134,3 +137,99 @@ def test_nginx_config_mirrors_the_production_feed_location(tmp_path: Path) -> No
         assert directive in text
     assert "user " not in text
     assert str(tmp_path / "nginx" / "nginx.pid") in text
+
+
+def _drawn_directory(app: Flask, make_city, meetups: int = 300) -> mix.Addresses:
+    make_city("Lyon", population=500_000)
+    make_city("Paris", population=2_000_000)
+    make_city("Lille", population=230_000)
+    generate_directory(db.session, meetups=meetups, cities=3)
+    db.session.commit()
+    return mix.addresses(app)
+
+
+def test_the_mix_asks_each_kind_in_its_share_and_the_popular_addresses_most(
+    app: Flask, make_city
+) -> None:
+    found = _drawn_directory(app, make_city)
+
+    drawn = mix.draw(found, count=5_000, today=date(2026, 12, 5))
+
+    assert drawn == mix.draw(found, count=5_000, today=date(2026, 12, 5))
+    for share, kind in mix.SHARES:
+        assert mix.shares(drawn)[kind] == pytest.approx(share, abs=0.02)
+    city_pages = Counter(item.path for item in drawn if item.kind == "city page")
+    assert city_pages["/fr/paris/"] > city_pages["/fr/lyon/"] > city_pages["/fr/lille/"]
+    meetup_pages = Counter(item.path for item in drawn if item.kind == "meetup page")
+    # Spread over the whole directory, not one hot address: most meetups are asked for.
+    assert len(meetup_pages) > len(found.meetups) / 2
+    assert meetup_pages[f"/m/{found.meetups[0]}/"] == max(meetup_pages.values())
+
+
+def test_every_address_of_the_mix_answers_and_a_feed_poll_with_its_etag_is_a_304(
+    app: Flask, make_city
+) -> None:
+    found = _drawn_directory(app, make_city, meetups=60)
+    drawn = mix.draw(found, count=400, today=date(2026, 12, 5))
+    client = app.test_client(use_cookies=False)
+
+    for path in sorted({item.path for item in drawn}):
+        first = client.get(path)
+        assert first.status_code in (200, 302), path
+        if path.startswith("/feeds/"):
+            again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+            assert again.status_code == 304, path
+
+
+def test_the_mix_script_sends_each_request_with_its_headers_in_turn() -> None:
+    requests = [
+        mix.MixRequest(mix.FEED_POLL, "/feeds/city/fr/paris.ics", (("If-None-Match", '"a1"'),)),
+        mix.MixRequest("search", "/search?q=saint+%C3%A9tienne"),
+    ]
+
+    script = mix.lua_script(requests)
+
+    assert '{"/feeds/city/fr/paris.ics", {["If-None-Match"] = "\\"a1\\""}},' in script
+    assert '{"/search?q=saint+%C3%A9tienne", {}},' in script
+    assert "next_index = next_index % #requests + 1" in script
+
+
+def test_nginx_cache_config_is_the_readme_proxy_cache(tmp_path: Path) -> None:
+    text = nginx.cache_config(tmp_path / "public", tmp_path, 8080, 2, None, upstream=9000)
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("proxy_cache_path ", 1)[1].split("```", 1)[0]
+    directives = [
+        line.split("#", 1)[0].strip()
+        for line in block.splitlines()[1:]
+        if line.strip().startswith("proxy_")
+    ]
+
+    assert len(directives) >= 7
+    for directive in directives:
+        assert directive in text
+    assert "server 127.0.0.1:9000;" in text
+    assert "try_files $uri @app;" in text
+
+
+def test_the_mix_rows_show_their_ratio_to_the_floor_app_in_the_table_and_json() -> None:
+    floor = RouteResult(targets.Target("floor (bare Flask app)", "/", server="floor"))
+    floor.rounds = [_load(2000)]
+    requests = [mix.MixRequest("meetup page", "/m/a/")]
+    origin = RouteResult(targets.mix_target(requests, through_nginx=False))
+    origin.rounds = [_load(1200)]
+    cached = RouteResult(targets.mix_target(requests, through_nginx=True))
+    cached.rounds = [_load(12_000, errors=2)]
+
+    lines = table([floor, origin, cached], []).splitlines()
+    data = run_json({}, [floor, origin, cached], [])
+
+    origin_line = next(line for line in lines if line.startswith(targets.MIX_AT_ORIGIN))
+    assert "0.60" in origin_line and "≥ 0.5× floor" in origin_line
+    assert origin_line.rstrip().endswith("yes")
+    cached_line = next(line for line in lines if line.startswith(targets.MIX_THROUGH_NGINX))
+    assert "6.00" in cached_line and "2 errors" in cached_line
+    assert cached_line.rstrip().endswith("NO")
+    rows = {row["name"]: row for row in data["routes"]}
+    assert rows[targets.MIX_AT_ORIGIN]["floor_ratio"] == pytest.approx(0.6)
+    assert rows[targets.MIX_THROUGH_NGINX]["server"] == "nginx-cache"
+    assert rows[targets.MIX_THROUGH_NGINX]["met"] is False

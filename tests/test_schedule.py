@@ -937,6 +937,9 @@ def _lines_run_in_schedule_module(compute) -> int:
             count += 1
         return tracer
 
+    # The computation itself, not the answers kept from earlier tests.
+    schedule_module._ruled.cache_clear()
+    schedule_module._resolved.cache_clear()
     previous = sys.gettrace()
     sys.settrace(tracer)
     try:

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
+from meetups import queries
 from meetups.models import City, CityName, Meetup, MeetupChange, Tag, Venue, meetup_tags
-from meetups.queries import LISTED, _starts_with
+from meetups.queries import LISTED, Series, _starts_with
 from meetups.slugs import name_key
 
 
@@ -112,15 +113,6 @@ def _place_conditions(
     return conditions
 
 
-def is_at(venue: Any, filters: MeetupFilters) -> bool:
-    """Whether a venue is where the filters ask, as `_place_conditions` says in SQL."""
-    return (
-        filters.country in (None, venue.city.country_code)
-        and filters.city in (None, venue.city.slug)
-        and filters.venue in (None, venue.slug)
-    )
-
-
 def _meetup_conditions(filters: MeetupFilters) -> list[ColumnElement[bool]]:
     return [*_place_conditions(filters), *_series_conditions(filters)]
 
@@ -165,15 +157,16 @@ def meetups(
     return list(found), total or 0
 
 
-def meetups_between(
+def series_between(
     session: Session, filters: MeetupFilters, first: date, last: date
-) -> list[Meetup]:
-    """Meetups that may have a date from `first` to `last` (local days), with their changes.
+) -> list[Series]:
+    """Series that may have a date from `first` to `last` (local days), as plain rows.
 
     The series' own bounds prefilter; a date moved into the window from outside
     them keeps its meetup in. The schedule decides the rest. Asked for a place, a
-    series elsewhere with a date moved there is in too: `is_at` then keeps its
-    dates that happen there.
+    series elsewhere with a date moved there is in too (`venues_at` then keeps its
+    dates that happen there). A month of a whole directory is thousands of series of
+    which a page shows fifty: only those are loaded in full (`meetups_with_places`).
     """
     margin = timedelta(days=2)
     moved_in = select(MeetupChange.meetup_id).where(
@@ -193,13 +186,33 @@ def meetups_between(
             .where(MeetupChange.cancelled.is_(False), *_place_conditions(filters, venue, city))
         )
         conditions.append(or_(and_(*places), Meetup.id.in_(moved_here)))
-    return list(
-        session.scalars(
-            _meetups_at_venues(select(Meetup))
-            .where(*conditions, or_(in_bounds, Meetup.id.in_(moved_in)))
-            .options(
-                selectinload(Meetup.changes).joinedload(MeetupChange.venue).joinedload(Venue.city)
-            )
-            .order_by(Meetup.id)
-        )
+    chosen = (
+        select(Meetup.id)
+        .join(Meetup.venue)
+        .join(Venue.city)
+        .where(*conditions, or_(in_bounds, Meetup.id.in_(moved_in)))
+        .order_by(Meetup.id)
     )
+    return queries.series_between(chosen, first, last)
+
+
+def venues_at(session: Session, filters: MeetupFilters, venue_ids: set[int]) -> set[int]:
+    """Which of these venues are where the filters ask: all of them when none is asked."""
+    places = _place_conditions(filters)
+    if not places or not venue_ids:
+        return set(venue_ids)
+    return set(
+        session.scalars(select(Venue.id).join(Venue.city).where(Venue.id.in_(venue_ids), *places))
+    )
+
+
+def meetups_with_places(session: Session, ids: set[int]) -> dict[int, Meetup]:
+    """Meetups by id with everything an occurrence record shows, moved-to venues included."""
+    if not ids:
+        return {}
+    found = session.scalars(
+        _meetups_at_venues(select(Meetup))
+        .where(Meetup.id.in_(ids))
+        .options(selectinload(Meetup.changes).joinedload(MeetupChange.venue).joinedload(Venue.city))
+    ).unique()
+    return {meetup.id: meetup for meetup in found}

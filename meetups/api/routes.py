@@ -263,14 +263,28 @@ def occurrences() -> Response:
 
     def build() -> Response:
         found = [
-            (meetup, occurrence, place)
-            for meetup in api_queries.meetups_between(db.session, filters, first, last)
-            for occurrence in local_dates(meetup, first, last, include_cancelled)
-            if _held(filters, meetup, place := _place(meetup, occurrence))
+            (series, occurrence)
+            for series in api_queries.series_between(db.session, filters, first, last)
+            for occurrence in local_dates(series, first, last, include_cancelled)
         ]
-        found.sort(key=lambda item: (item[1].start, item[0].slug, item[1].original_date))
+        # Asked for a place: the dates of its series, and the dates moved there from others.
+        there = api_queries.venues_at(
+            db.session,
+            filters,
+            {s.venue_id for s, _ in found} | {o.venue_id for _, o in found if o.venue_id},
+        )
+        found = [(s, o) for s, o in found if s.venue_id in there or o.venue_id in there]
+        # The instant as a number: aware datetimes of many zones compare slowly.
+        found.sort(
+            key=lambda pair: (pair[1].start.timestamp(), pair[0].slug, pair[1].original_date)
+        )
+        shown = paginate(found, paging)
+        meetups = api_queries.meetups_with_places(db.session, {s.id for s, _ in shown})
         links = _links()
-        items = [occurrence_record(*item, links) for item in paginate(found, paging)]
+        items = []
+        for series, occurrence in shown:
+            meetup = meetups[series.id]
+            items.append(occurrence_record(meetup, occurrence, _place(meetup, occurrence), links))
         return _paged(items, paging, len(found))
 
     return _cached(build)
@@ -280,11 +294,6 @@ def _place(meetup: Meetup, occurrence: Occurrence) -> Venue:
     """Where a date happens: the venue it moved to, or its series'."""
     moved_to = {c.venue_id: c.venue for c in meetup.changes if c.venue is not None}
     return moved_to.get(occurrence.venue_id, meetup.venue)
-
-
-def _held(filters: api_queries.MeetupFilters, meetup: Meetup, place: Venue) -> bool:
-    """Asked for a place: the dates of its series, and the dates moved there from others."""
-    return api_queries.is_at(meetup.venue, filters) or api_queries.is_at(place, filters)
 
 
 @bp.get("/near")

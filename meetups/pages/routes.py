@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from meetups import queries
@@ -20,7 +21,15 @@ from meetups.places.geo import check_point
 from meetups.places.towns import Town, TownIndex
 from meetups.schedule import Occurrence, time_zone
 from meetups.web import page_cache
-from meetups.web.i18n import by_city_name, by_country_name, city_name, country_name, translate
+from meetups.web.i18n import (
+    by_city_name,
+    by_country_name,
+    chosen_language,
+    city_name,
+    country_name,
+    language,
+    translate,
+)
 
 bp = Blueprint("pages", __name__)
 T = TypeVar("T")
@@ -110,31 +119,81 @@ def country(country_code: str) -> str | Response | tuple[str, int]:
         return redirect(url_for(".country", country_code=country_code.lower()), 301)
     found = queries.country(country_code) or abort(404)
     dates, error = _date_range(_now().date())
-    entries, total = _country_dates(found.code, dates) if dates else ([], 0)
+    cities = _kept(("cities", found.code), lambda: queries.listed_cities(found.code))
+    shown_in = (found.code, language(), chosen_language())
+    # The list of cities only changes with an edit: written once per data version and language.
+    city_list = _kept(
+        ("city list", *shown_in),
+        lambda: Markup(_macros().city_columns(found, by_city_name(cities))),
+    )
+    dated, more_dates = _country_agenda(found.code, dates, shown_in) if dates else ("", 0)
     page = render_template(
         "country.html",
         country=found,
-        cities=by_city_name(
-            _kept(("cities", found.code), lambda: queries.listed_cities(found.code))
-        ),
+        cities=cities,
+        city_list=city_list,
         dates=dates,
-        entries=entries,
-        more_dates=total - len(entries),
-        places=queries.moved_to_venues(entry.meetup for entry in entries),
+        dated=dated,
+        more_dates=more_dates,
         range_error=error,
     )
     return (page, 400) if error else page
 
 
-def _country_dates(country_code: str, dates: DateRange) -> tuple[list[Entry], int]:
-    """The first dates of a country's agenda, with their meetups loaded; how many in all.
+def _country_agenda(
+    country_code: str, dates: DateRange, shown_in: tuple[str, str, str | None]
+) -> tuple[Markup, int]:
+    """The first dates of a country's agenda, written out; how many more there are.
 
     Series are expanded from plain rows, and only the meetups shown are loaded.
+    The default week (no `from` or `to`) is written once per data version and
+    language: a country has thousands of series, and its page is rendered again
+    in every time bucket. Other ranges are worked out for each request.
     """
+    if request.args.get("from") or request.args.get("to"):
+        return _written_dates(country_code, dates)
+    key = ("country dates", *shown_in, dates.first, dates.last)
+    return _kept(key, lambda: _written_dates(country_code, dates))
+
+
+def _written_dates(country_code: str, dates: DateRange) -> tuple[Markup, int]:
+    shown, total = _first_dates(country_code, dates)
+    meetups = queries.meetups_by_id({meetup_id for meetup_id, _ in shown}, tags=False)
+    entries = [Entry(meetups[meetup_id], occurrence) for meetup_id, occurrence in shown]
+    places = queries.moved_to_venues(entry.meetup for entry in entries)
+    return Markup(_macros().agenda_list(entries, places, show_city=True)), total - len(shown)
+
+
+NO_DATES: tuple[Markup, frozenset[str]] = (Markup(""), frozenset())
+
+
+def _city_agenda(
+    city: City, meetups: list[Meetup], visiting: list[Meetup], here: set[int], dates: DateRange
+) -> tuple[Markup, frozenset[str]]:
+    """A city's dates, its own and those moved to its venues, written out, with the zones
+    their times are in: the default week once per data version and language (the page is
+    rendered again in every time bucket), other ranges for each request."""
+
+    def written() -> tuple[Markup, frozenset[str]]:
+        entries = city_agenda(meetups, visiting, here, dates.first, dates.last)
+        places = queries.moved_to_venues([*meetups, *visiting])
+        return Markup(_macros().agenda_list(entries, places)), _zones(entries)
+
+    if request.args.get("from") or request.args.get("to"):
+        return written()
+    key = ("city dates", city.id, language(), chosen_language(), dates.first, dates.last)
+    return _kept(key, written)
+
+
+def _macros() -> Any:
+    return current_app.jinja_env.get_template("_macros.html").module
+
+
+def _first_dates(country_code: str, dates: DateRange) -> tuple[list[tuple[int, Occurrence]], int]:
+    """The first COUNTRY_DATES dates of a country's series (by meetup id), and how many in all."""
     found = agenda(queries.series_in_country(country_code, dates), dates.first, dates.last)
-    shown = found[:COUNTRY_DATES]
-    meetups = queries.meetups_by_id({entry.meetup.id for entry in shown})
-    return [Entry(meetups[entry.meetup.id], entry.occurrence) for entry in shown], len(found)
+    shown = [(entry.meetup.id, entry.occurrence) for entry in found[:COUNTRY_DATES]]
+    return shown, len(found)
 
 
 @bp.get("/<string(length=2):country_code>/<slug>/")
@@ -143,7 +202,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     if country_code != country_code.lower():
         return redirect(url_for(".city", country_code=country_code.lower(), slug=slug), 301)
     found = queries.city(country_code, slug) or abort(404)
-    meetups = queries.meetups_in_city(found.id)
+    meetups = queries.meetups_in_city(found.id, tags=False)
     visiting = queries.meetups_visiting_city(found.id)
     here = {
         c.venue_id for m in visiting for c in m.changes if c.venue and c.venue.city_id == found.id
@@ -151,8 +210,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
     listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
-    entries = city_agenda(meetups, visiting, here, dates.first, dates.last) if dates else []
-    places = queries.moved_to_venues([*meetups, *visiting])
+    dated, zones = _city_agenda(found, meetups, visiting, here, dates) if dates else NO_DATES
     moved_here = _moved_here(visiting, here, now)
     page = render_template(
         "city.html",
@@ -167,10 +225,10 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
-        entries=entries,
+        dated=dated,
         moved_here=moved_here,
-        places=places,
-        other_zones=_other_zones(found, listed, [*entries, *moved_here]),
+        places=queries.moved_to_venues(visiting),
+        other_zones=_other_zones(found, listed, zones | _zones(moved_here)),
         range_error=error,
     )
     return (page, 400) if error else page
@@ -190,12 +248,15 @@ def _moved_here(visiting: list[Meetup], here: set[int], now: datetime) -> list[E
     return sorted(found, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
 
 
-def _other_zones(city: City, listed: list[Meetup], entries: list[Entry]) -> list[str]:
+def _other_zones(city: City, listed: list[Meetup], dated: frozenset[str]) -> list[str]:
     """The zones other than the city's that times on its page are in: a venue on an island
     that keeps its own clock, a date moved to another zone's venue."""
-    zones = {meetup.timezone for meetup in listed}
-    zones |= {entry.occurrence.start.tzinfo.key for entry in entries}
+    zones = {meetup.timezone for meetup in listed} | dated
     return sorted(zones - {city.timezone})
+
+
+def _zones(entries: list[Entry]) -> frozenset[str]:
+    return frozenset(entry.occurrence.start.tzinfo.key for entry in entries)
 
 
 def _kept(key: Hashable, count: Callable[[], T]) -> T:
