@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext
@@ -22,7 +22,7 @@ from meetups import queries
 from meetups.editing.history import DATE_FIELD_PREFIX
 from meetups.markup import markdown_to_text
 from meetups.models import City, Meetup, Revision, User, Venue, parse_rule
-from meetups.schedule import ScheduleError
+from meetups.schedule import ScheduleError, wall_clock_end
 from meetups.web import i18n
 
 Item = Venue | Meetup
@@ -174,6 +174,14 @@ def _edit_sentence(who: str, revision: Revision, item: Item | None, names: _Name
         return gettext(
             "%(who)s changed the time from %(before)s to %(after)s.", **values("start_time")
         )
+    if fields == {"start_time", "duration_minutes"}:
+        # Start and end typed together on the form: one change of time, "08:30–10:30".
+        return gettext(
+            "%(who)s changed the time from %(before)s to %(after)s.",
+            who=who,
+            before=_span(*(changes[field][0] for field in ("start_time", "duration_minutes"))),
+            after=_span(*(changes[field][1] for field in ("start_time", "duration_minutes"))),
+        )
     if "venue_id" in fields and fields <= {"venue_id", "timezone"}:
         return gettext(
             "%(who)s moved the meetup from %(before)s to %(after)s.", **values("venue_id")
@@ -284,6 +292,12 @@ def _short(text: str) -> str:
 
 def _clock(value: str) -> str:
     return f"{time.fromisoformat(value):%H:%M}"
+
+
+def _span(start: str, minutes: int) -> str:
+    """ "23:30–02:30": a start and a length as the form and the page state them."""
+    at = time.fromisoformat(start)
+    return f"{at:%H:%M}–{wall_clock_end(at, timedelta(minutes=int(minutes))):%H:%M}"
 
 
 def _length(minutes: int) -> str:
