@@ -36,6 +36,7 @@ VISITOR_PAGES = [
     "/fr/paris/",
     "/m/open-coffee-paris/",
     "/v/cafe-central-paris/",
+    "/t/startups/",
     "/search?q=par",
     "/near?q=paris",
     TRIP,

@@ -17,13 +17,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from meetups.data_version import DataVersion
 from meetups.extensions import db
 from meetups.markup import markdown_to_text
-from meetups.models import City, Meetup, Venue
+from meetups.models import City, Meetup, Tag, Venue, meetup_tags
 from meetups.queries import LISTED
 from meetups.seo import sitemap, structured_data
 from meetups.seo.structured_data import EventRecord, PlaceRecord
@@ -232,10 +232,22 @@ def _document(base: str, parts: list[Sequence[sitemap.Url]], number: int) -> Doc
     return Document(body, hashlib.sha256(body).hexdigest()[:32], newest)
 
 
-def directory_urls(session: Session, base: str) -> list[sitemap.Url]:
-    """Every public page worth indexing, with when it last changed, in three queries.
+def _topic_urls(session: Session, base: str) -> list[sitemap.Url]:
+    """Each topic page, changed when the newest of its meetups did."""
+    topics = session.execute(
+        select(Tag.slug, func.max(Meetup.updated_at))
+        .join(meetup_tags, meetup_tags.c.tag_id == Tag.id)
+        .join(Meetup, Meetup.id == meetup_tags.c.meetup_id)
+        .group_by(Tag.slug)
+    ).all()
+    return [sitemap.Url(f"{base}/t/{slug}/", changed) for slug, changed in topics]
 
-    Countries and cities are those with listed meetups (as the home page links them);
+
+def directory_urls(session: Session, base: str) -> list[sitemap.Url]:
+    """Every public page worth indexing, with when it last changed, in four queries.
+
+    Countries and cities are those with listed meetups (as the home page links them),
+    topics those of any meetup;
     every venue and meetup is there, ended ones too: their page says they ended. A page
     changes when what it shows does, so a city's date is its newest venue's or meetup's.
     """
@@ -274,6 +286,6 @@ def directory_urls(session: Session, base: str) -> list[sitemap.Url]:
         sitemap.Url(f"{base}/{code}/", country_changed[code]) for code in country_changed
     ]
     venue_urls = [sitemap.Url(f"{base}/v/{v.slug}/", venue_changed[v.id]) for v in venues]
-    everything = [*country_urls, *city_urls, *venue_urls, *meetup_urls]
+    everything = [*country_urls, *city_urls, *venue_urls, *meetup_urls, *_topic_urls(session, base)]
     home = sitemap.Url(f"{base}/", sitemap.newest(everything))
     return [home, *sorted(everything, key=lambda url: url.loc)]
