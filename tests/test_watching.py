@@ -126,6 +126,7 @@ def test_a_venue_watcher_hears_of_the_venue_and_of_its_meetups(
 
     [message] = mailbox.to("ann@example.org")
     assert message["Subject"] == "2 new things to look at on Meetups"
+    assert not page(ann.client, "/account/").select(".watch-list li")  # nothing left to stop
     assert "Café Central, which you watch: Open Coffee was deleted" in body(message)
     assert "Café Central, which you watch, was deleted" in body(message)
     assert "Other Coffee" not in body(message)

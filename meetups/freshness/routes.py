@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from meetups import queries
@@ -88,7 +89,10 @@ def _city_page(city: City) -> str:
 def _start(thing: Meetup | Venue | City, name: str, page: str) -> Response:
     """CSRFProtect checked the post's token before this."""
     watches.watch(db.session, current_user._get_current_object(), thing)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # pressed twice at once: the other press saved the watch
     flash(gettext("You watch %(meetup)s now.", meetup=name))
     return redirect(page, 303)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from meetups.models import AlertFrequency, City, Meetup, User, Venue, Watch
+from meetups.models import WITH_DELETED, AlertFrequency, City, Meetup, User, Venue, Watch
 
 Watchable = Meetup | Venue | City
 
@@ -54,7 +54,10 @@ def follow_own_edit(session: Session, user: User, item: Meetup | Venue) -> None:
 def watched_by(session: Session, user: User) -> list[Watch]:
     """What a volunteer watches, for their settings page: cities, venues, then meetups, each
     by name; a deleted venue or meetup is left out (its watchers were told)."""
-    found = session.scalars(select(Watch).where(Watch.user_id == user.id))
+    # Loaded with deleted listings, so that each watch finds its own and can tell.
+    found = session.scalars(
+        select(Watch).where(Watch.user_id == user.id).execution_options(**WITH_DELETED)
+    )
     live = [w for w in found if not getattr(w.meetup or w.venue, "is_deleted", False)]
     return sorted(live, key=lambda w: (w.meetup_id is not None, w.venue_id is not None, _name(w)))
 
