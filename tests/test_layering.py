@@ -57,6 +57,10 @@ DOMAIN = [
     "meetups.places.directions",
     "meetups.accounts.roles",
     "meetups.places.shifts",
+    "meetups.sync.fetch",
+    "meetups.sync.sources",
+    "meetups.sync.mapping",
+    "meetups.sync.merging",
 ]
 
 
