@@ -59,6 +59,10 @@ DOMAIN = [
     "meetups.accounts.roles",
     "meetups.places.shifts",
     "meetups.places.towns",
+    "meetups.sync.fetch",
+    "meetups.sync.sources",
+    "meetups.sync.mapping",
+    "meetups.sync.merging",
 ]
 
 

@@ -231,3 +231,13 @@ def test_an_outlook_calendar_with_windows_zone_names_cancels_a_date(app, server,
     meetup = db.session.get(Meetup, synced.id)
     assert (meetup.rrule, meetup.start_time) == ("FREQ=MONTHLY;BYDAY=-1TH", time(18, 0))
     assert [(c.original_date, c.cancelled) for c in meetup.changes] == [(days[1], True)]
+
+
+def test_a_malformed_calendar_is_a_failure_shown_and_changes_nothing(app, server, synced):
+    server.feeds["/google.ics"] = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:tomorrow\r\n"
+
+    assert "failed" in sync(app)
+
+    link = link_of(synced)
+    assert link.last_error["msgid"] == "The address does not hold an iCalendar file."
+    assert link.failing_since is not None and db.session.get(Meetup, synced.id).changes == []

@@ -64,7 +64,7 @@ def test_private_and_special_addresses_are_not_public(address):
     assert not is_public(address)
 
 
-def test_public_addresses_are(feeds):
+def test_public_addresses_are():
     assert is_public("93.184.216.34") and is_public("2606:2800:220:1:248:1893:25c8:1946")
 
 
