@@ -210,3 +210,52 @@ def test_a_city_page_names_the_zones_its_venues_keep(client, make_city, make_ven
     assert cards["Island Coffee"].get_text(" ", strip=True) == (
         "Local time of the Australia/Lord_Howe time zone, not Port Macquarie's."
     )
+
+
+@pytest.mark.parametrize(
+    ("original", "start", "minutes"),
+    [
+        (date(2027, 3, 14), time(2, 30), 60),  # starts in New York's spring gap
+        (date(2027, 11, 7), time(1, 30), 60),  # starts in the repeated hour
+        (date(2027, 11, 7), time(0, 30), 60),  # ends in it
+        (date(2027, 11, 6), time(23, 30), 180),  # spans the change
+    ],
+    ids=["start in gap", "start in fold", "end in fold", "spanning"],
+)
+def test_a_date_moved_into_a_clock_change_elsewhere_reads_one_way_everywhere(
+    client, make_city, make_venue, make_meetup, original, start, minutes
+):
+    """A Paris series' date moved to a New York venue on its clock-change nights: that
+    city's feed, its page and the API give the schedule module's instants."""
+    new_york = make_city("New York", "US", "United States", "America/New_York", 40.71, -74.01)
+    venue = make_venue("Brooklyn Roasters", city=new_york)
+    weekday = {5: "SA", 6: "SU"}[original.weekday()]
+    meetup = make_meetup(
+        "Coffee",
+        rrule=f"FREQ=WEEKLY;BYDAY={weekday}",
+        first_date=date(2027, 1, 1),
+        changes=[
+            {
+                "original_date": original,
+                "new_start_time": start,
+                "new_duration_minutes": minutes,
+                "venue_id": venue.id,
+            }
+        ],
+    )
+    expected = db.session.get(Meetup, meetup.id).occurrence_on(original)
+    assert expected.start.tzinfo.key == "America/New_York"
+
+    feed = client.get("/feeds/city/us/new-york.ics").data
+    window = Window(original - timedelta(days=2), original + timedelta(days=3))
+    for name, read in READERS.items():
+        instances = read(feed, window).instances
+        assert [(i.start, i.end) for i in instances] == [
+            (expected.start.astimezone(UTC), expected.end.astimezone(UTC))
+        ], name
+    span = f"from={original - timedelta(days=1)}&to={original + timedelta(days=1)}"
+    api = client.get(f"/api/v1/occurrences?city=new-york&{span}").get_json()["items"]
+    utc = expected.start.astimezone(UTC)
+    assert [datetime.fromisoformat(item["start"]).astimezone(UTC) for item in api] == [utc]
+    page = soup(client.get(f"/us/new-york/?{span}")).select("section.coming time.clock")
+    assert [datetime.fromisoformat(item["datetime"]).astimezone(UTC) for item in page] == [utc]
