@@ -141,7 +141,12 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
     entries = city_agenda(meetups, visiting, here, dates.first, dates.last) if dates else []
     places = queries.moved_to_venues([*meetups, *visiting])
-    moved_here = _moved_here(visiting, here, now)
+    shown = {(entry.meetup.id, entry.occurrence.original_date) for entry in entries}
+    moved_here = [
+        entry
+        for entry in _moved_here(visiting, here, now)
+        if (entry.meetup.id, entry.occurrence.original_date) not in shown
+    ]
     page = render_template(
         "city.html",
         city=found,
@@ -157,6 +162,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         dates=dates,
         entries=entries,
         moved_here=moved_here,
+        visited=bool(visiting),
         places=places,
         other_zones=_other_zones(found, listed, [*entries, *moved_here]),
         range_error=error,
