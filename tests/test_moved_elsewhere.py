@@ -213,6 +213,8 @@ def test_a_city_page_names_the_zones_its_venues_keep(client, make_city, make_ven
     assert cards["Island Coffee"].get_text(" ", strip=True) == (
         "Local time of the Australia/Lord_Howe time zone, not Port Macquarie's."
     )
+    embed = soup(client.get("/embed/city/au/port-macquarie"))
+    assert "Australia/Lord_Howe at some venues listed here." in embed.get_text(" ", strip=True)
 
 
 @pytest.mark.parametrize(
