@@ -227,6 +227,40 @@ def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
         .where(City.country_code == country_code.upper(), Meetup.status.in_(LISTED))
         .where(Meetup.first_date <= dates.last + margin)
     )
+    return _series(in_country, dates)
+
+
+def series_visiting_country(country_code: str, dates: DateRange) -> tuple[list[Series], set[int]]:
+    """Listed series of other countries with a date moved near `dates` to a venue of this
+    one, and those venues: the country's page lists the dates that happen there."""
+    margin = timedelta(days=2)
+    moved_here = (
+        select(MeetupChange.meetup_id, MeetupChange.venue_id)
+        .join(Venue, MeetupChange.venue_id == Venue.id)
+        .join(City, Venue.city_id == City.id)
+        .where(City.country_code == country_code.upper(), MeetupChange.cancelled.is_(False))
+        .where(
+            func.coalesce(MeetupChange.new_date, MeetupChange.original_date).between(
+                dates.first - margin, dates.last + margin
+            )
+        )
+    )
+    found = db.session.execute(moved_here).all()
+    if not found:
+        return [], set()
+    visiting = (
+        select(Meetup.id)
+        .join(Meetup.venue)
+        .join(Venue.city)
+        .where(Meetup.id.in_({meetup_id for meetup_id, _ in found}))
+        .where(City.country_code != country_code.upper(), Meetup.status.in_(LISTED))
+    )
+    return _series(visiting, dates), {venue_id for _, venue_id in found}
+
+
+def _series(chosen: Select[tuple[int]], dates: DateRange) -> list[Series]:
+    """The chosen series as `agenda` reads them, with their changes near `dates`."""
+    margin = timedelta(days=2)
     near = and_(
         MeetupChange.original_date >= dates.first - margin,
         MeetupChange.original_date <= dates.last + margin,
@@ -237,12 +271,12 @@ def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
     changes: dict[int, list[Change]] = defaultdict(list)
     for change in db.session.scalars(
         select(MeetupChange).where(
-            MeetupChange.meetup_id.in_(in_country.scalar_subquery()), or_(near, moved_in)
+            MeetupChange.meetup_id.in_(chosen.scalar_subquery()), or_(near, moved_in)
         )
     ):
         changes[change.meetup_id].append(change.as_change())
     rows = db.session.execute(
-        in_country.add_columns(
+        chosen.add_columns(
             Meetup.name, Meetup.status, Meetup.status_since, *schedule_columns()
         ).order_by(Meetup.name)
     )

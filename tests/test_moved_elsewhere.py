@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from meetups.extensions import db
 from meetups.feeds import catalogue
-from meetups.models import Meetup, Revision
+from meetups.models import Meetup, Revision, Venue
 from tests.calendar_parsers import READERS, Window
 from tests.test_editing import next_thursday, soup
 
@@ -264,3 +264,25 @@ def test_a_date_moved_into_a_clock_change_elsewhere_reads_one_way_everywhere(
     assert [datetime.fromisoformat(item["start"]).astimezone(UTC) for item in api] == [utc]
     page = soup(client.get(f"/us/new-york/?{span}")).select("section.coming time.clock")
     assert [datetime.fromisoformat(item["datetime"]).astimezone(UTC) for item in page] == [utc]
+
+
+def test_the_moved_date_is_on_the_page_of_the_country_it_moved_to(client, london, make_meetup):
+    day = next_thursday()
+    press = db.session.scalar(select(Venue).where(Venue.slug == "fleet-street-press-london"))
+    make_meetup(
+        "Coffee",
+        first_date=date(2024, 1, 4),
+        changes=[{"original_date": day, "venue_id": press.id}],
+    )
+    week = f"?from={day}&to={day + timedelta(days=6)}"
+
+    britain = soup(client.get(f"/gb/{week}"))
+    france = soup(client.get(f"/fr/{week}"))
+
+    dates = [item.get_text(" ", strip=True) for item in britain.select("ol.dates li")]
+    assert len(dates) == 1 and dates[0].startswith("09:00–11:00 GMT Coffee at Fleet Street Press")
+    # The series' own country keeps it too.
+    assert [item.get_text(" ", strip=True) for item in france.select("ol.dates li")] == dates
+    assert britain.select_one(".zone-note").get_text(strip=True) == (
+        "Each time is local to its venue and names its zone."
+    )

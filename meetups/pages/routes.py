@@ -12,7 +12,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.agenda import DateRange, Entry, RangeError, agenda, city_agenda
+from meetups.agenda import DateRange, Entry, RangeError, place_agenda
 from meetups.extensions import db
 from meetups.models import City, Meetup, MeetupStatus, Venue
 from meetups.places import geo
@@ -119,7 +119,10 @@ def _country_dates(country_code: str, dates: DateRange) -> tuple[list[Entry], in
 
     Series are expanded from plain rows, and only the meetups shown are loaded.
     """
-    found = agenda(queries.series_in_country(country_code, dates), dates.first, dates.last)
+    visiting, here = queries.series_visiting_country(country_code, dates)
+    found = place_agenda(
+        queries.series_in_country(country_code, dates), visiting, here, dates.first, dates.last
+    )
     shown = found[:COUNTRY_DATES]
     meetups = queries.meetups_by_id({entry.meetup.id for entry in shown})
     return [Entry(meetups[entry.meetup.id], entry.occurrence) for entry in shown], len(found)
@@ -139,7 +142,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
     listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
-    entries = city_agenda(meetups, visiting, here, dates.first, dates.last) if dates else []
+    entries = place_agenda(meetups, visiting, here, dates.first, dates.last) if dates else []
     places = queries.moved_to_venues([*meetups, *visiting])
     shown = {(entry.meetup.id, entry.occurrence.original_date) for entry in entries}
     moved_here = [
