@@ -94,10 +94,10 @@ def agenda(meetups: Iterable[Any], first: date, last: date) -> list[Entry]:
     )
 
 
-def city_agenda(
+def place_agenda(
     own: Iterable[Any], visiting: Iterable[Any], venue_ids: set[int], first: date, last: date
 ) -> list[Entry]:
-    """A city's dates: its own series', and those other series moved to its venues."""
+    """A place's dates: its own series', and those other series moved to its venues."""
     entries = agenda(own, first, last) + moved_to(agenda(visiting, first, last), venue_ids)
     return sorted(entries, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
 

@@ -264,6 +264,35 @@ def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
     return series_between(in_country.order_by(Meetup.name), dates.first, dates.last)
 
 
+def series_visiting_country(country_code: str, dates: DateRange) -> tuple[list[Series], set[int]]:
+    """Listed series of other countries with a date moved near `dates` to a venue of this
+    one, and those venues: the country's page lists the dates that happen there."""
+    margin = timedelta(days=2)
+    moved_here = (
+        select(MeetupChange.meetup_id, MeetupChange.venue_id)
+        .join(Venue, MeetupChange.venue_id == Venue.id)
+        .join(City, Venue.city_id == City.id)
+        .where(City.country_code == country_code.upper(), MeetupChange.cancelled.is_(False))
+        .where(
+            func.coalesce(MeetupChange.new_date, MeetupChange.original_date).between(
+                dates.first - margin, dates.last + margin
+            )
+        )
+    )
+    found = db.session.execute(moved_here).all()
+    if not found:
+        return [], set()
+    visiting = (
+        select(Meetup.id)
+        .join(Meetup.venue)
+        .join(Venue.city)
+        .where(Meetup.id.in_({meetup_id for meetup_id, _ in found}))
+        .where(City.country_code != country_code.upper(), Meetup.status.in_(LISTED))
+        .order_by(Meetup.name)
+    )
+    return series_between(visiting, dates.first, dates.last), {venue_id for _, venue_id in found}
+
+
 def series_between(meetup_ids: Select[tuple[int]], first: date, last: date) -> list[Series]:
     """The series `meetup_ids` selects (in its order), as plain rows, with every change that
     can move a date into or out of `first` to `last`: two queries, however many series."""

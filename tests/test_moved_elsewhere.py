@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from meetups.extensions import db
 from meetups.feeds import catalogue
-from meetups.models import Meetup, Revision
+from meetups.models import Meetup, Revision, Venue
 from tests.calendar_parsers import READERS, Window
 from tests.test_editing import next_thursday, soup
 
@@ -62,7 +62,9 @@ def test_a_paris_date_moved_to_london_is_on_londons_page_until_undone(
 
     assert len(listed_dates(page)) == 1
     assert listed_dates(page)[0].startswith("09:00–11:00 GMT Coffee at Fleet Street Press")
-    moved_here = page.select_one("section.moved-here")
+    assert page.select_one("section.moved-here") is None  # listed once, in its week
+    later = soup(visitor.get(f"/gb/london/?from={day + timedelta(days=7)}"))
+    moved_here = later.select_one("section.moved-here")
     assert "Dates moved to London" in moved_here.get_text(" ", strip=True)
     assert (
         moved_here.select_one("time.clock")["datetime"]
@@ -77,9 +79,10 @@ def test_a_paris_date_moved_to_london_is_on_londons_page_until_undone(
     revision = db.session.scalar(select(Revision).order_by(Revision.id.desc()))
     assert auth.post(f"/revisions/{revision.id}/revert").status_code == 302
     undone = soup(visitor.get(f"/gb/london/{week}"))
+    undone_later = soup(visitor.get(f"/gb/london/?from={day + timedelta(days=7)}"))
 
     assert listed_dates(undone) == []
-    assert undone.select_one("section.moved-here") is None
+    assert undone_later.select_one("section.moved-here") is None
 
 
 def test_londons_feed_carries_the_moved_date_alone_and_every_parser_agrees(
@@ -209,4 +212,77 @@ def test_a_city_page_names_the_zones_its_venues_keep(client, make_city, make_ven
     assert cards["Town Coffee"] is None
     assert cards["Island Coffee"].get_text(" ", strip=True) == (
         "Local time of the Australia/Lord_Howe time zone, not Port Macquarie's."
+    )
+    embed = soup(client.get("/embed/city/au/port-macquarie"))
+    assert "Australia/Lord_Howe at some venues listed here." in embed.get_text(" ", strip=True)
+
+
+@pytest.mark.parametrize(
+    ("original", "start", "minutes"),
+    [
+        (date(2027, 3, 14), time(2, 30), 60),  # starts in New York's spring gap
+        (date(2027, 11, 7), time(1, 30), 60),  # starts in the repeated hour
+        (date(2027, 11, 7), time(0, 30), 60),  # ends in it
+        (date(2027, 11, 6), time(23, 30), 180),  # spans the change
+    ],
+    ids=["start in gap", "start in fold", "end in fold", "spanning"],
+)
+def test_a_date_moved_into_a_clock_change_elsewhere_reads_one_way_everywhere(
+    client, make_city, make_venue, make_meetup, original, start, minutes
+):
+    """A Paris series' date moved to a New York venue on its clock-change nights: that
+    city's feed, its page and the API give the schedule module's instants."""
+    new_york = make_city("New York", "US", "United States", "America/New_York", 40.71, -74.01)
+    venue = make_venue("Brooklyn Roasters", city=new_york)
+    weekday = {5: "SA", 6: "SU"}[original.weekday()]
+    meetup = make_meetup(
+        "Coffee",
+        rrule=f"FREQ=WEEKLY;BYDAY={weekday}",
+        first_date=date(2027, 1, 1),
+        changes=[
+            {
+                "original_date": original,
+                "new_start_time": start,
+                "new_duration_minutes": minutes,
+                "venue_id": venue.id,
+            }
+        ],
+    )
+    expected = db.session.get(Meetup, meetup.id).occurrence_on(original)
+    assert expected.start.tzinfo.key == "America/New_York"
+
+    feed = client.get("/feeds/city/us/new-york.ics").data
+    window = Window(original - timedelta(days=2), original + timedelta(days=3))
+    for name, read in READERS.items():
+        instances = read(feed, window).instances
+        assert [(i.start, i.end) for i in instances] == [
+            (expected.start.astimezone(UTC), expected.end.astimezone(UTC))
+        ], name
+    span = f"from={original - timedelta(days=1)}&to={original + timedelta(days=1)}"
+    api = client.get(f"/api/v1/occurrences?city=new-york&{span}").get_json()["items"]
+    utc = expected.start.astimezone(UTC)
+    assert [datetime.fromisoformat(item["start"]).astimezone(UTC) for item in api] == [utc]
+    page = soup(client.get(f"/us/new-york/?{span}")).select("section.coming time.clock")
+    assert [datetime.fromisoformat(item["datetime"]).astimezone(UTC) for item in page] == [utc]
+
+
+def test_the_moved_date_is_on_the_page_of_the_country_it_moved_to(client, london, make_meetup):
+    day = next_thursday()
+    press = db.session.scalar(select(Venue).where(Venue.slug == "fleet-street-press-london"))
+    make_meetup(
+        "Coffee",
+        first_date=date(2024, 1, 4),
+        changes=[{"original_date": day, "venue_id": press.id}],
+    )
+    week = f"?from={day}&to={day + timedelta(days=6)}"
+
+    britain = soup(client.get(f"/gb/{week}"))
+    france = soup(client.get(f"/fr/{week}"))
+
+    dates = [item.get_text(" ", strip=True) for item in britain.select("ol.dates li")]
+    assert len(dates) == 1 and dates[0].startswith("09:00–11:00 GMT Coffee at Fleet Street Press")
+    # The series' own country keeps it too.
+    assert [item.get_text(" ", strip=True) for item in france.select("ol.dates li")] == dates
+    assert britain.select_one(".zone-note").get_text(strip=True) == (
+        "Each time is local to its venue and names its zone."
     )

@@ -7,6 +7,7 @@ framed by any site and sets no cookie (see `security_headers.framable`); the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from meetups import queries
+from meetups.agenda import Entry
 from meetups.embeds.listing import MAX_DATES, OptionError, Options, coming_dates
 from meetups.models import Meetup, MeetupStatus
 from meetups.web import display, page_cache
@@ -63,9 +65,23 @@ def city(country_code: str, slug: str) -> Page:
         queries.meetups_in_city(found.id),
         page=url_for("pages.city", country_code=found.country.slug, slug=found.slug),
         feed=("city", found.country.slug, found.slug),
-        zone_note=gettext(
-            "Times are local to %(city)s (%(zone)s).", city=city_name(found), zone=found.timezone
-        ),
+        zone_note=lambda entries: _city_zone_note(found, entries),
+    )
+
+
+def _city_zone_note(city: Any, entries: list[Entry]) -> str:
+    """True of every time listed: a venue may keep another clock than its city's."""
+    others = sorted({entry.occurrence.start.tzinfo.key for entry in entries} - {city.timezone})
+    if not others:
+        return gettext(
+            "Times are local to %(city)s (%(zone)s).", city=city_name(city), zone=city.timezone
+        )
+    return gettext(
+        "Times are local to each venue and name their zone: %(zone)s in %(city)s, "
+        "%(others)s at some venues listed here.",
+        city=city_name(city),
+        zone=city.timezone,
+        others=", ".join(others),
     )
 
 
@@ -130,11 +146,14 @@ def _dates_page(
     *,
     page: str,
     feed: tuple[str, ...],
-    zone_note: str,
+    zone_note: str | Callable[[list[Entry]], str],
     home_venue: int | None = None,
     status_note: str = "",
 ) -> str:
+    """`zone_note` may depend on the dates listed."""
     entries = coming_dates(meetups, datetime.now(UTC), options.dates)
+    if callable(zone_note):
+        zone_note = zone_note(entries)
     return render_template(
         "embed/dates.html",
         options=options,

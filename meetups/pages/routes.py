@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -13,7 +13,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.agenda import DateRange, Entry, RangeError, agenda, city_agenda
+from meetups.agenda import DateRange, Entry, RangeError, place_agenda
 from meetups.extensions import db
 from meetups.models import City, Meetup, MeetupStatus, Venue
 from meetups.places import cities, geo
@@ -164,20 +164,32 @@ def _written_dates(country_code: str, dates: DateRange) -> tuple[Markup, int]:
     return Markup(_macros().agenda_list(entries, places, show_city=True)), total - len(shown)
 
 
-NO_DATES: tuple[Markup, frozenset[str]] = (Markup(""), frozenset())
+class CityDates(NamedTuple):
+    """A city's dates written out, the zones their times are in, and which dates they are."""
+
+    written: Markup
+    zones: frozenset[str]
+    shown: frozenset[tuple[int, date]]
+
+
+NO_DATES = CityDates(Markup(""), frozenset(), frozenset())
 
 
 def _city_agenda(
     city: City, meetups: list[Meetup], visiting: list[Meetup], here: set[int], dates: DateRange
-) -> tuple[Markup, frozenset[str]]:
-    """A city's dates, its own and those moved to its venues, written out, with the zones
-    their times are in: the default week once per data version and language (the page is
-    rendered again in every time bucket), other ranges for each request."""
+) -> CityDates:
+    """A city's dates, its own and those moved to its venues: the default week once per
+    data version and language (the page is rendered again in every time bucket), other
+    ranges for each request."""
 
-    def written() -> tuple[Markup, frozenset[str]]:
-        entries = city_agenda(meetups, visiting, here, dates.first, dates.last)
+    def written() -> CityDates:
+        entries = place_agenda(meetups, visiting, here, dates.first, dates.last)
         places = queries.moved_to_venues([*meetups, *visiting])
-        return Markup(_macros().agenda_list(entries, places)), _zones(entries)
+        return CityDates(
+            Markup(_macros().agenda_list(entries, places, city=city)),
+            _zones(entries),
+            frozenset(_date_key(entry) for entry in entries),
+        )
 
     if request.args.get("from") or request.args.get("to"):
         return written()
@@ -190,8 +202,12 @@ def _macros() -> Any:
 
 
 def _first_dates(country_code: str, dates: DateRange) -> tuple[list[tuple[int, Occurrence]], int]:
-    """The first COUNTRY_DATES dates of a country's series (by meetup id), and how many in all."""
-    found = agenda(queries.series_in_country(country_code, dates), dates.first, dates.last)
+    """The first COUNTRY_DATES dates of a country's series (by meetup id), those of other
+    countries' series moved to its venues included, and how many in all."""
+    visiting, here = queries.series_visiting_country(country_code, dates)
+    found = place_agenda(
+        queries.series_in_country(country_code, dates), visiting, here, dates.first, dates.last
+    )
     shown = [(entry.meetup.id, entry.occurrence) for entry in found[:COUNTRY_DATES]]
     return shown, len(found)
 
@@ -210,8 +226,10 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
     listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
-    dated, zones = _city_agenda(found, meetups, visiting, here, dates) if dates else NO_DATES
-    moved_here = _moved_here(visiting, here, now)
+    dated = _city_agenda(found, meetups, visiting, here, dates) if dates else NO_DATES
+    moved_here = [
+        entry for entry in _moved_here(visiting, here, now) if _date_key(entry) not in dated.shown
+    ]
     page = render_template(
         "city.html",
         city=found,
@@ -225,10 +243,11 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
-        dated=dated,
+        dated=dated.written,
         moved_here=moved_here,
+        visited=bool(visiting),
         places=queries.moved_to_venues(visiting),
-        other_zones=_other_zones(found, listed, zones | _zones(moved_here)),
+        other_zones=_other_zones(found, listed, dated.zones | _zones(moved_here)),
         range_error=error,
     )
     return (page, 400) if error else page
@@ -257,6 +276,10 @@ def _other_zones(city: City, listed: list[Meetup], dated: frozenset[str]) -> lis
 
 def _zones(entries: list[Entry]) -> frozenset[str]:
     return frozenset(entry.occurrence.start.tzinfo.key for entry in entries)
+
+
+def _date_key(entry: Entry) -> tuple[int, date]:
+    return entry.meetup.id, entry.occurrence.original_date
 
 
 def _kept(key: Hashable, count: Callable[[], T]) -> T:
