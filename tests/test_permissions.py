@@ -128,6 +128,16 @@ CASES = [
     Case("POST", "/account/sign-out", "/account/sign-out", EVERYONE),
     Case("POST", "/m/<slug>/watch", "/m/open-coffee/watch", VOLUNTEERS),
     Case("POST", "/m/<slug>/unwatch", "/m/open-coffee/unwatch", VOLUNTEERS),
+    Case("GET", "/m/<slug>/calendar", "/m/open-coffee/calendar", VOLUNTEERS),
+    # An address that is refused before anything is fetched.
+    Case("POST", "/m/<slug>/calendar", "/m/open-coffee/calendar", VOLUNTEERS, {"url": "ftp://x"}),
+    Case(
+        "POST",
+        "/m/<slug>/calendar/conflicts",
+        "/m/open-coffee/calendar/conflicts",
+        VOLUNTEERS,
+        {"field": "rrule", "take": "here"},
+    ),
     Case("GET", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("POST", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("GET", "/account/unsubscribe/<token>", "/account/unsubscribe/not-a-token", EVERYONE),
