@@ -136,6 +136,16 @@ CASES = [
     ),
     # Someone else's watch, or none: not found.
     Case("POST", "/account/watching/<int:watch_id>/stop", "/account/watching/9/stop", VOLUNTEERS),
+    Case("GET", "/m/<slug>/calendar", "/m/open-coffee/calendar", VOLUNTEERS),
+    # An address that is refused before anything is fetched.
+    Case("POST", "/m/<slug>/calendar", "/m/open-coffee/calendar", VOLUNTEERS, {"url": "ftp://x"}),
+    Case(
+        "POST",
+        "/m/<slug>/calendar/conflicts",
+        "/m/open-coffee/calendar/conflicts",
+        VOLUNTEERS,
+        {"field": "rrule", "take": "here"},
+    ),
     Case("GET", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("POST", "/still-happening/<token>", "/still-happening/not-a-token", EVERYONE),
     Case("GET", "/account/unsubscribe/<token>", "/account/unsubscribe/not-a-token", EVERYONE),
