@@ -74,6 +74,7 @@ VOLUNTEER_PAGES = {
     "editing.edit_meetup": ["/m/open-coffee-paris/edit"],
     "editing.edit_venue": ["/v/cafe-central-paris/edit"],
     "editing.change_date": [f"/m/open-coffee-paris/dates/{TODAY + timedelta(days=3)}"],
+    "sync.calendar": ["/m/open-coffee-paris/calendar"],
     "moderation.dashboard": ["/moderation/"],
     "pages.meetup": ["/m/open-coffee-paris/"],
     "pages.venue": ["/v/cafe-central-paris/"],

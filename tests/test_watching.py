@@ -27,7 +27,7 @@ MEETUP_FORM = {
     "interval": "1",
     "week_of_month": "1",
     "start_time": "08:30",
-    "duration_minutes": "90",
+    "end_time": "10:00",
     "first_date": "2026-01-01",
 }
 VENUE_FORM = {"name": "Bar Neuf", "address": "3 Rue Neuve", "action": "save"}
