@@ -102,6 +102,20 @@ def place_agenda(
     return sorted(entries, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
 
 
+def moved_here(visiting: Iterable[Any], venue_ids: set[int], after: datetime) -> list[Entry]:
+    """The coming dates other places' series moved to these venues, soonest first."""
+    found = [
+        Entry(meetup, occurrence)
+        for meetup in visiting
+        for change in meetup.changes
+        if change.venue_id in venue_ids
+        and (occurrence := meetup.occurrence_on(change.original_date)) is not None
+        and not occurrence.cancelled
+        and occurrence.end > after
+    ]
+    return sorted(found, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
+
+
 def moved_to(entries: Iterable[Entry], venue_ids: set[int]) -> list[Entry]:
     """The entries that moved to one of these venues: what another city's series holds
     in this one."""

@@ -229,6 +229,16 @@ def meetups_with_tag(tag_id: int, limit: int) -> tuple[list[Meetup], int]:
     return list(shown), total
 
 
+def venues_moved_to(visiting: Iterable[Meetup], city_id: int) -> set[int]:
+    """The venues of this city that other cities' series moved dates to."""
+    return {
+        change.venue_id
+        for meetup in visiting
+        for change in meetup.changes
+        if change.venue is not None and change.venue.city_id == city_id
+    }
+
+
 @dataclass(frozen=True)
 class Series:
     """A meetup's dates as `agenda` reads them, from plain rows rather than a loaded meetup.

@@ -286,3 +286,18 @@ def test_the_moved_date_is_on_the_page_of_the_country_it_moved_to(client, london
     assert britain.select_one(".zone-note").get_text(strip=True) == (
         "Each time is local to its venue and names its zone."
     )
+
+
+def test_londons_embed_lists_the_date_moved_there(auth, volunteer, visitor, london, make_meetup):
+    make_meetup("Coffee", first_date=date(2024, 1, 4))
+    day = next_thursday()
+    assert "Coffee" not in soup(visitor.get("/embed/city/gb/london")).get_text()
+
+    move_to_london(auth, day)
+    embed = soup(visitor.get("/embed/city/gb/london"))
+
+    dates = [item.get_text(" ", strip=True) for item in embed.select("li")]
+    assert any("Coffee" in text and "09:00" in text and "GMT" in text for text in dates), dates
+    clocks = [clock["datetime"] for clock in embed.select("time[datetime]")]
+    expected = datetime.combine(day, time(9), ZoneInfo("Europe/London")).isoformat()
+    assert any(clock.startswith(expected) for clock in clocks), clocks

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from meetups.agenda import Entry
+from meetups.agenda import Entry, moved_here
 from meetups.texts import N_
 
 DEFAULT_DATES = 5
@@ -90,8 +90,15 @@ def _shown(text: str) -> str:
     return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "…"
 
 
-def coming_dates(meetups: Iterable[Any], after: datetime, count: int) -> list[Entry]:
-    """The next `count` dates of these meetups, soonest first, across all of them.
+def coming_dates(
+    meetups: Iterable[Any],
+    after: datetime,
+    count: int,
+    visiting: Iterable[Any] = (),
+    venue_ids: frozenset[int] | set[int] = frozenset(),
+) -> list[Entry]:
+    """The next `count` dates of these meetups, soonest first, across all of them, and the
+    dates of `visiting` series moved to one of `venue_ids`: they happen here too.
 
     Cancelled dates stay in, marked: a visitor of the café's site learns not to come.
     """
@@ -100,5 +107,6 @@ def coming_dates(meetups: Iterable[Any], after: datetime, count: int) -> list[En
         for meetup in meetups
         for occurrence in meetup.next_dates(after, count)
     ]
+    entries += moved_here(visiting, set(venue_ids), after)
     entries.sort(key=lambda entry: (entry.occurrence.start, entry.meetup.name))
     return entries[:count]

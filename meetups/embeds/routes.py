@@ -59,6 +59,7 @@ def city(country_code: str, slug: str) -> Page:
     if found is None:
         return _problem(gettext("No city at this address."), 404)
     title = gettext("Meetups in %(city)s", city=city_name(found))
+    visiting = queries.meetups_visiting_city(found.id)
     return _dates_page(
         options,
         title,
@@ -66,6 +67,8 @@ def city(country_code: str, slug: str) -> Page:
         page=url_for("pages.city", country_code=found.country.slug, slug=found.slug),
         feed=("city", found.country.slug, found.slug),
         zone_note=lambda entries: _city_zone_note(found, entries),
+        visiting=visiting,
+        venue_ids=queries.venues_moved_to(visiting, found.id),
     )
 
 
@@ -149,9 +152,14 @@ def _dates_page(
     zone_note: str | Callable[[list[Entry]], str],
     home_venue: int | None = None,
     status_note: str = "",
+    visiting: list[Meetup] | None = None,
+    venue_ids: set[int] | None = None,
 ) -> str:
-    """`zone_note` may depend on the dates listed."""
-    entries = coming_dates(meetups, datetime.now(UTC), options.dates)
+    """`zone_note` may depend on the dates listed; `visiting` series hold dates moved to
+    `venue_ids`, which are listed too."""
+    entries = coming_dates(
+        meetups, datetime.now(UTC), options.dates, visiting or (), venue_ids or set()
+    )
     if callable(zone_note):
         zone_note = zone_note(entries)
     return render_template(

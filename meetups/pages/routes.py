@@ -13,7 +13,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from meetups import queries
-from meetups.agenda import DateRange, Entry, RangeError, place_agenda
+from meetups.agenda import DateRange, Entry, RangeError, moved_here, place_agenda
 from meetups.extensions import db
 from meetups.models import City, Meetup, MeetupStatus, Venue
 from meetups.places import cities, geo
@@ -220,15 +220,13 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     found = queries.city(country_code, slug) or abort(404)
     meetups = queries.meetups_in_city(found.id, tags=False)
     visiting = queries.meetups_visiting_city(found.id)
-    here = {
-        c.venue_id for m in visiting for c in m.changes if c.venue and c.venue.city_id == found.id
-    }
+    here = queries.venues_moved_to(visiting, found.id)
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
     listed = [m for m in meetups if m.status != MeetupStatus.ENDED]
     dated = _city_agenda(found, meetups, visiting, here, dates) if dates else NO_DATES
-    moved_here = [
-        entry for entry in _moved_here(visiting, here, now) if _date_key(entry) not in dated.shown
+    later_here = [
+        entry for entry in moved_here(visiting, here, now) if _date_key(entry) not in dated.shown
     ]
     page = render_template(
         "city.html",
@@ -244,27 +242,13 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
         dated=dated.written,
-        moved_here=moved_here,
+        moved_here=later_here,
         visited=bool(visiting),
         places=queries.moved_to_venues(visiting),
-        other_zones=_other_zones(found, listed, dated.zones | _zones(moved_here)),
+        other_zones=_other_zones(found, listed, dated.zones | _zones(later_here)),
         range_error=error,
     )
     return (page, 400) if error else page
-
-
-def _moved_here(visiting: list[Meetup], here: set[int], now: datetime) -> list[Entry]:
-    """The coming dates other cities' series moved to these venues, soonest first."""
-    found = [
-        Entry(meetup, occurrence)
-        for meetup in visiting
-        for change in meetup.changes
-        if change.venue_id in here
-        and (occurrence := meetup.occurrence_on(change.original_date)) is not None
-        and not occurrence.cancelled
-        and occurrence.end > now
-    ]
-    return sorted(found, key=lambda entry: (entry.occurrence.start, entry.meetup.name))
 
 
 def _other_zones(city: City, listed: list[Meetup], dated: frozenset[str]) -> list[str]:
