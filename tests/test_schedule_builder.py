@@ -369,3 +369,27 @@ def test_a_new_start_and_end_read_as_one_change_of_time(client, auth, volunteer,
     assert "changed the time from 09:00–11:00 to 23:30–02:30." in history
     french = " ".join(client.get("/m/coffee/history?lang=fr").text.split())
     assert "a changé l’heure de 09:00–11:00 à 23:30–02:30." in french
+
+
+def test_a_new_end_alone_reads_as_how_long_it_lasts(client, auth, volunteer, make_meetup):
+    make_meetup("Coffee", slug="coffee", start_time=time(9), languages="fr")
+    edit = soup(client.get("/m/coffee/edit"))
+    version = edit.select_one("input[name=version]")["value"]
+
+    auth.post(
+        "/m/coffee/edit",
+        {
+            **FORM,
+            "name": "Coffee",
+            "start_time": "09:00",
+            "end_time": "11:30",
+            "first_date": "2024-01-01",
+            "languages": ["fr"],
+            "version": version,
+        },
+    )
+
+    history = " ".join(client.get("/m/coffee/history").text.split())
+    assert "changed how long it lasts from 2 h to 2 h 30." in history
+    french = " ".join(client.get("/m/coffee/history?lang=fr").text.split())
+    assert "a changé la durée de 2 h à 2 h 30." in french

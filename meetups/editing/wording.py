@@ -182,6 +182,12 @@ def _edit_sentence(who: str, revision: Revision, item: Item | None, names: _Name
             before=_span(*(changes[field][0] for field in ("start_time", "duration_minutes"))),
             after=_span(*(changes[field][1] for field in ("start_time", "duration_minutes"))),
         )
+    if fields == {"duration_minutes"}:
+        # Only the end typed anew: said as how long it lasts, the start being unknown here.
+        return gettext(
+            "%(who)s changed how long it lasts from %(before)s to %(after)s.",
+            **values("duration_minutes"),
+        )
     if "venue_id" in fields and fields <= {"venue_id", "timezone"}:
         return gettext(
             "%(who)s moved the meetup from %(before)s to %(after)s.", **values("venue_id")
