@@ -6,6 +6,8 @@ loopback, link-local, multicast or reserved, and the connection goes to the addr
 was checked, so a second DNS answer cannot swap in another one (DNS rebinding). Each
 redirect is checked the same way. The body is cut at a size limit and the whole exchange
 at a time limit. Hosts on the allow-list (tests, an intranet) skip the address check.
+Over https the certificate must name the host and come from an authority the system
+trusts, or one in the deployer's extra file (an intranet's own, the tests').
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Limits:
     total_seconds: float = 20.0
     max_redirects: int = 3
     allow_hosts: Collection[str] = ()
+    # A PEM file of certificate authorities trusted besides the system's; empty: none.
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,11 @@ def fetch_calendar(
     """GET `url` with the validators of the last answer; raises FetchError, never OSError."""
     deadline = time.monotonic() + limits.total_seconds
     resolve = resolve or resolve_host
+    context = _tls_context(limits.ca_file)
     for _hop in range(limits.max_redirects + 1):
-        response, connection = _request(url, limits, etag, last_modified, resolve, deadline)
+        response, connection = _request(
+            url, limits, etag, last_modified, resolve, deadline, context
+        )
         try:
             if response.status in REDIRECTS:
                 location = response.getheader("Location")
@@ -88,6 +95,25 @@ def fetch_calendar(
         N_("The calendar address redirects more than %(count)d times."),
         count=limits.max_redirects,
     )
+
+
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """The system's authorities, and those in `ca_file` as well; OSError or ssl.SSLError
+    when that file cannot be read or holds no certificate."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    try:
+        return tls_context(ca_file)
+    except (OSError, ssl.SSLError):
+        # Checked at start-up (config.check_sync): the file went away since.
+        raise FetchError(
+            N_("The calendar sync cannot read its list of certificate authorities.")
+        ) from None
 
 
 def check_address(url: str) -> tuple[str, str, int]:
@@ -153,8 +179,10 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """The same over TLS; the certificate is still checked against the host name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(
+        self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
         self.pinned: socket.socket | None = None
 
@@ -171,12 +199,13 @@ def _request(
     last_modified: str,
     resolve: Resolver,
     deadline: float,
+    context: ssl.SSLContext,
 ) -> tuple[http.client.HTTPResponse, _PinnedHTTPConnection | _PinnedHTTPSConnection]:
     scheme, host, port = check_address(url)
     address = checked_address(host, port, limits, resolve)
     connection: _PinnedHTTPConnection | _PinnedHTTPSConnection
     if scheme == "https":
-        connection = _PinnedHTTPSConnection(host, port, address, _remaining(deadline))
+        connection = _PinnedHTTPSConnection(host, port, address, _remaining(deadline), context)
     else:
         connection = _PinnedHTTPConnection(host, port, address, _remaining(deadline))
     parts = urlsplit(url)
