@@ -76,11 +76,8 @@ def fetch_calendar(
     """GET `url` with the validators of the last answer; raises FetchError, never OSError."""
     deadline = time.monotonic() + limits.total_seconds
     resolve = resolve or resolve_host
-    context = _tls_context(limits.ca_file)
     for _hop in range(limits.max_redirects + 1):
-        response, connection = _request(
-            url, limits, etag, last_modified, resolve, deadline, context
-        )
+        response, connection = _request(url, limits, etag, last_modified, resolve, deadline)
         try:
             if response.status in REDIRECTS:
                 location = response.getheader("Location")
@@ -95,25 +92,6 @@ def fetch_calendar(
         N_("The calendar address redirects more than %(count)d times."),
         count=limits.max_redirects,
     )
-
-
-def tls_context(ca_file: str = "") -> ssl.SSLContext:
-    """The system's authorities, and those in `ca_file` as well; OSError or ssl.SSLError
-    when that file cannot be read or holds no certificate."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    return context
-
-
-def _tls_context(ca_file: str) -> ssl.SSLContext:
-    try:
-        return tls_context(ca_file)
-    except (OSError, ssl.SSLError):
-        # Checked at start-up (config.check_sync): the file went away since.
-        raise FetchError(
-            N_("The calendar sync cannot read its list of certificate authorities.")
-        ) from None
 
 
 def check_address(url: str) -> tuple[str, str, int]:
@@ -199,12 +177,12 @@ def _request(
     last_modified: str,
     resolve: Resolver,
     deadline: float,
-    context: ssl.SSLContext,
 ) -> tuple[http.client.HTTPResponse, _PinnedHTTPConnection | _PinnedHTTPSConnection]:
     scheme, host, port = check_address(url)
     address = checked_address(host, port, limits, resolve)
     connection: _PinnedHTTPConnection | _PinnedHTTPSConnection
     if scheme == "https":
+        context = _tls_context(limits.ca_file)
         connection = _PinnedHTTPSConnection(host, port, address, _remaining(deadline), context)
     else:
         connection = _PinnedHTTPConnection(host, port, address, _remaining(deadline))
@@ -230,6 +208,21 @@ def _request(
     except (OSError, http.client.HTTPException):
         connection.close()
         raise FetchError(N_("The calendar's server %(host)s does not answer."), host=host) from None
+
+
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    """The system's certificate authorities, and those in `ca_file` as well."""
+    context = ssl.create_default_context()
+    if not ca_file:
+        return context
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except (OSError, ssl.SSLError):
+        # Checked at start-up (config.check_sync): the file went away or changed since.
+        raise FetchError(
+            N_("The calendar sync cannot read its list of certificate authorities.")
+        ) from None
+    return context
 
 
 def _answer(
