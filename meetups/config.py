@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import ssl
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -81,6 +82,9 @@ DEFAULTS: dict[str, Any] = {
     "SYNC_MAX_BYTES": 2_000_000,
     "SYNC_TIMEOUT_SECONDS": 20.0,
     "SYNC_MAX_REDIRECTS": 3,
+    # A PEM file of certificate authorities the sync trusts besides the system's (an
+    # intranet calendar server's own CA, the tests'); empty: the system's only.
+    "SYNC_CA_FILE": "",
     # Geocoding venue addresses (off: venues get their city's centre, marked approximate).
     "GEOCODER_ENABLED": False,
     "GEOCODER_PROVIDER": "nominatim",
@@ -149,6 +153,7 @@ def load(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, An
     check_geocoder(config)
     check_page_caching(config)
     check_mail(config)
+    check_sync(config)
     if not config["MAIL_DEFAULT_SENDER"]:
         config["MAIL_DEFAULT_SENDER"] = f"{config['SITE_NAME']} <noreply@{config['SITE_DOMAIN']}>"
     return config
@@ -172,6 +177,25 @@ def check_mail(config: Mapping[str, Any]) -> None:
         raise ConfigError("MEETUPS_MAIL_PORT must be a port number, e.g. 25, 465 or 587.")
     if config["MAIL_TIMEOUT"] <= 0 or not math.isfinite(config["MAIL_TIMEOUT"]):
         raise ConfigError("MEETUPS_MAIL_TIMEOUT must be a number of seconds above 0.")
+
+
+def check_sync(config: Mapping[str, Any]) -> None:
+    """An unreadable CA file would fail every https calendar later, one by one, on its
+    listing's page; better to refuse at start-up, saying which file and why."""
+    ca_file = config["SYNC_CA_FILE"]
+    if not ca_file:
+        return
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=ca_file)
+    except ssl.SSLError:
+        raise ConfigError(
+            f"MEETUPS_SYNC_CA_FILE: {ca_file} holds no PEM certificate "
+            "(-----BEGIN CERTIFICATE-----)."
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"MEETUPS_SYNC_CA_FILE: {ca_file} cannot be read ({error.strerror or error})."
+        ) from None
 
 
 def check_geocoder(config: Mapping[str, Any]) -> None:

@@ -1,8 +1,10 @@
-"""A local HTTP server that serves calendars the way real ones answer, for the sync tests."""
+"""A local HTTP(S) server that serves calendars the way real ones answer, for the sync tests."""
 
 from __future__ import annotations
 
 import hashlib
+import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,14 +21,28 @@ class FeedServer:
         self.slow: dict[str, bytes] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.answers: list[int] = []
+        # Over TLS: the name each client asked for in its handshake (SNI), None for none.
+        self.server_names: list[str | None] = []
+        self.scheme = "http"
         self.port = 0
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
 
-def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
+def _handler(server: FeedServer, tls: ssl.SSLContext | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def setup(self) -> None:
+            # The handshake happens here, in the connection's thread, not in the accepting one.
+            if tls is not None:
+                self.request = tls.wrap_socket(self.request, server_side=True)
+            super().setup()
+
+        def finish(self) -> None:
+            super().finish()
+            if tls is not None:
+                self.request.close()  # the server closes only the socket it accepted
+
         def log_message(self, format: str, *args: object) -> None:
             pass
 
@@ -70,11 +86,26 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client refusing our certificate is what some tests want: not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
-def serving() -> Iterator[FeedServer]:
+def serving(certificate: tuple[str, str] | None = None) -> Iterator[FeedServer]:
+    """A server on 127.0.0.1; over TLS when given (certificate file, key file)."""
     feeds = FeedServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(feeds))
-    httpd.daemon_threads = True
+    tls = None
+    if certificate is not None:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*certificate)
+        tls.sni_callback = lambda _socket, name, _context: feeds.server_names.append(name)
+        feeds.scheme = "https"
+    httpd = _Server(("127.0.0.1", 0), _handler(feeds, tls))
     feeds.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -24,6 +24,7 @@ def settings() -> service.Settings:
             total_seconds=config["SYNC_TIMEOUT_SECONDS"],
             max_redirects=config["SYNC_MAX_REDIRECTS"],
             allow_hosts=tuple(allowed),
+            ca_file=config["SYNC_CA_FILE"],
         ),
         failure_after=timedelta(days=config["SYNC_FAILURE_DAYS"]),
     )

@@ -6,6 +6,8 @@ loopback, link-local, multicast or reserved, and the connection goes to the addr
 was checked, so a second DNS answer cannot swap in another one (DNS rebinding). Each
 redirect is checked the same way. The body is cut at a size limit and the whole exchange
 at a time limit. Hosts on the allow-list (tests, an intranet) skip the address check.
+Over https the certificate must name the host and come from an authority the system
+trusts, or one in the deployer's extra file (an intranet's own, the tests').
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Limits:
     total_seconds: float = 20.0
     max_redirects: int = 3
     allow_hosts: Collection[str] = ()
+    # A PEM file of certificate authorities trusted besides the system's; empty: none.
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,10 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """The same over TLS; the certificate is still checked against the host name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(
+        self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
         self.pinned: socket.socket | None = None
 
@@ -176,7 +182,8 @@ def _request(
     address = checked_address(host, port, limits, resolve)
     connection: _PinnedHTTPConnection | _PinnedHTTPSConnection
     if scheme == "https":
-        connection = _PinnedHTTPSConnection(host, port, address, _remaining(deadline))
+        context = _tls_context(limits.ca_file)
+        connection = _PinnedHTTPSConnection(host, port, address, _remaining(deadline), context)
     else:
         connection = _PinnedHTTPConnection(host, port, address, _remaining(deadline))
     parts = urlsplit(url)
@@ -201,6 +208,21 @@ def _request(
     except (OSError, http.client.HTTPException):
         connection.close()
         raise FetchError(N_("The calendar's server %(host)s does not answer."), host=host) from None
+
+
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    """The system's certificate authorities, and those in `ca_file` as well."""
+    context = ssl.create_default_context()
+    if not ca_file:
+        return context
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except (OSError, ssl.SSLError):
+        # Checked at start-up (config.check_sync): the file went away or changed since.
+        raise FetchError(
+            N_("The calendar sync cannot read its list of certificate authorities.")
+        ) from None
+    return context
 
 
 def _answer(
