@@ -34,7 +34,7 @@ tzdata: $(VENV)/.installed-run
 	$(FLASK) time-zones
 
 ## Set up everything the tests need, then lint and run the whole suite
-test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium libical java
+test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium libical java openssl
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -108,6 +108,14 @@ java:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
 	else echo "Java is missing (apt-get install default-jre-headless): HTML validation will be skipped."; fi
+
+# The https calendar-sync tests make a throwaway certificate authority with the openssl command.
+.PHONY: openssl
+openssl:
+	@if command -v openssl >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq openssl >/dev/null; \
+	else echo "openssl is missing (apt-get install openssl): the https sync tests will be skipped."; fi
 
 # A fourth calendar parser for the tests: libical (Evolution's), from Debian's libical-dev,
 # through a small C program; as root we install the library, otherwise its tests skip.
