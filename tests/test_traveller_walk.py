@@ -51,7 +51,7 @@ def word(language: str, msgid: str, **values: object) -> str:
 
 @pytest.fixture
 def directory(make_city, make_venue, make_meetup):
-    """Paris with two meetups 2 km apart (and one 5 km out), Lille and Lyon with one each;
+    """Paris with meetups 0, 2 and 4 km north of the traveller, Lille and Lyon with one each;
     Roubaix, a small town next to Lille, with none."""
     paris = make_city("Paris", latitude=HERE["latitude"], longitude=HERE["longitude"])
     lille = make_city("Lille", latitude=50.63, longitude=3.06, population=230_000)
@@ -61,7 +61,7 @@ def directory(make_city, make_venue, make_meetup):
     spots = (
         ("Open Coffee Paris", "Café des Bâtisseurs", 0.0),
         ("Morning Founders", "Le Nord", 0.018),
-        ("Far Coffee", "Le Loin", 0.045),
+        ("Far Coffee", "Le Loin", 0.036),
     )
     for name, venue_name, north in spots:
         venue = make_venue(
@@ -144,7 +144,7 @@ def test_a_traveller_walks_from_search_to_a_subscribed_trip(
     expect(page.locator("main")).to_contain_text(
         _("No city is called “%(query)s”. Did you mean one of these?", query="Pariss")
     )
-    expect(page.locator("ul.cities a").first).to_have_text("Paris")
+    expect(page.locator("ul.cities a").first).to_have_text("Paris, France")
     walk.snap("misspelt-did-you-mean")
 
     # 3. A small town without meetups: its page names the nearest cities that have some.
@@ -152,7 +152,7 @@ def test_a_traveller_walks_from_search_to_a_subscribed_trip(
     page.wait_for_url(re.compile(r"/fr/roubaix/"))
     nearest = page.get_by_role("region", name=_("Nearest cities with meetups"))
     expect(nearest).to_be_visible()
-    expect(nearest.locator("li").first).to_contain_text("Lille")
+    expect(nearest.locator("li a").first).to_have_text("Lille, France")
     expect(nearest.locator("li").first).to_contain_text("10 km")
     expect(page.get_by_role("link", name=_("Know one? Add it."))).to_be_visible()
     walk.snap("small-town-nearest-cities")
@@ -162,6 +162,7 @@ def test_a_traveller_walks_from_search_to_a_subscribed_trip(
     expect(heading).to_have_text(_("Meetups near you"))
     page.get_by_role("button", name=_("Use my location")).click()
     page.wait_for_url(re.compile(r"lat=48\.8566"))
+    expect(page.locator("ol.near-results li")).to_have_count(3)  # within the first 5 km
     walk.snap("near-me-located")
     page.get_by_label(_("Distance")).select_option("3")
     page.wait_for_url(re.compile(r"km=3\b"))
