@@ -185,6 +185,10 @@ def test_a_traveller_walks_from_search_to_a_subscribed_trip(
         "link", name="Open Coffee Paris", exact=True
     ).click()
     expect(heading).to_contain_text("Open Coffee Paris")
+    every_day = _(
+        "%(pattern)s, %(start)s–%(end)s", pattern=_("Every day"), start="08:00", end="10:00"
+    )
+    expect(page.locator("main .schedule").first).to_have_text(every_day)
     directions = page.get_by_role("link", name=_("Directions"), exact=True)
     expect(directions).to_be_visible()
     assert urlsplit(directions.get_attribute("href")).netloc == "www.openstreetmap.org"
