@@ -547,6 +547,9 @@ def _pattern(rule: Rule, say: Callable[..., str]) -> str:
     if rule.freq == "MONTHLY":
         assert rule.week_of_month is not None
         return say(MONTHLY_PHRASES[rule.week_of_month][rule.weekdays[0]])
+    if rule.interval == 1 and len(set(rule.weekdays)) == len(WEEKDAYS_IN_SCHEDULES):
+        # Not seven day names in a row: the wall of text a daily meetup would otherwise get.
+        return say(N_("Every day"))
     if rule.interval == 1:
         return say(N_("Every %(days)s"), days=days)
     if rule.interval == 2:

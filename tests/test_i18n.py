@@ -405,6 +405,7 @@ RULES = [
     (Rule("WEEKLY", (3,)), "Chaque jeudi, 09:00–11:00"),
     (Rule("WEEKLY", (0, 3)), "Chaque lundi et jeudi, 09:00–11:00"),
     (Rule("WEEKLY", (0, 2, 4)), "Chaque lundi, mercredi et vendredi, 09:00–11:00"),
+    (Rule("WEEKLY", tuple(range(7))), "Tous les jours, 09:00–11:00"),
     (Rule("WEEKLY", (2,), interval=2), "Un mercredi sur deux, 09:00–11:00"),
     (Rule("WEEKLY", (1,), interval=3), "Toutes les 3 semaines, le mardi, 09:00–11:00"),
     (Rule("MONTHLY", (1,), week_of_month=1), "Le premier mardi du mois, 09:00–11:00"),
@@ -427,11 +428,12 @@ def test_every_kind_of_schedule_reads_naturally_in_both_languages(app, rule, fre
         assert i18n.describe_schedule(series) == french
 
 
-# Weekly on Thursday; on Monday and Thursday; every other Wednesday; every 3 weeks on
+# Weekly on Thursday; on Monday and Thursday; every day; every other Wednesday; every 3 weeks on
 # Tuesday; the first Tuesday and the last Sunday of the month (a feminine day in Italian).
 SCHEDULE_KINDS = [
     Rule("WEEKLY", (3,)),
     Rule("WEEKLY", (0, 3)),
+    Rule("WEEKLY", tuple(range(7))),
     Rule("WEEKLY", (2,), interval=2),
     Rule("WEEKLY", (1,), interval=3),
     Rule("MONTHLY", (1,), week_of_month=1),
@@ -441,6 +443,7 @@ SENTENCES = {
     "de": [
         "Jeden Donnerstag",
         "Jeden Montag und Donnerstag",
+        "Jeden Tag",
         "Jeden zweiten Mittwoch",
         "Alle 3 Wochen am Dienstag",
         "Jeden ersten Dienstag im Monat",
@@ -449,6 +452,7 @@ SENTENCES = {
     "es": [
         "Todos los jueves",
         "Todos los lunes y los jueves",
+        "Todos los días",
         "Cada dos semanas, los miércoles",
         "Cada 3 semanas, los martes",
         "El primer martes de cada mes",
@@ -457,6 +461,7 @@ SENTENCES = {
     "it": [
         "Ogni giovedì",
         "Ogni lunedì e giovedì",
+        "Ogni giorno",
         "Ogni due settimane, di mercoledì",
         "Ogni 3 settimane, di martedì",
         "Il primo martedì del mese",
@@ -465,6 +470,7 @@ SENTENCES = {
     "pt": [
         "Às quintas-feiras",
         "Às segundas-feiras e às quintas-feiras",
+        "Todos os dias",
         "A cada duas semanas, às quartas-feiras",
         "A cada 3 semanas, às terças-feiras",
         "Primeira terça-feira de cada mês",

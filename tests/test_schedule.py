@@ -892,6 +892,7 @@ def test_impossible_schedules_are_refused(changes: dict[str, object], message: s
             1,
             "Every Monday, Wednesday and Friday, 07:00\N{EN DASH}08:00",
         ),
+        (weekly(*range(7)), time(8), 2, "Every day, 08:00\N{EN DASH}10:00"),
         (weekly(WE, interval=2), time(18), 2, "Every other Wednesday, 18:00\N{EN DASH}20:00"),
         (weekly(TU, interval=3), time(12), 1, "Every 3 weeks on Tuesday, 12:00\N{EN DASH}13:00"),
         (monthly(TU, 1), time(18, 30), 2, "First Tuesday of the month, 18:30\N{EN DASH}20:30"),
