@@ -502,6 +502,7 @@ def test_dates_and_distances_follow_the_language():
     assert display.long_date(date(2026, 12, 3), "fr") == "jeudi 3 décembre 2026"
     assert display.distance(2.4, "en") == "2.4 km" and display.distance(2.4, "fr") == "2,4 km"
     assert display.distance(0.35, "fr") == "350 m" and display.distance(27, "fr") == "27 km"
+    assert display.distance(3, "fr") == "3 km"  # a radius chosen from the menu, as it says
 
 
 @pytest.mark.parametrize(

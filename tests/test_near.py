@@ -36,7 +36,7 @@ def test_meetups_are_listed_nearest_first_with_their_distance(client, around_par
     status, rows, _ = results(client, lat="48.8566", lon="2.3522", km="3")
 
     assert status == 200
-    assert rows == [("Here Coffee", "0 m"), ("Near Coffee", "1.0 km"), ("Edge In Coffee", "3.0 km")]
+    assert rows == [("Here Coffee", "0 m"), ("Near Coffee", "1 km"), ("Edge In Coffee", "3 km")]
 
 
 def test_a_city_name_stands_in_for_a_position(client, around_paris):
@@ -147,7 +147,7 @@ def test_a_position_is_kept_when_the_distance_changes(client, around_paris):
     assert sent["lat"] == "48.8566" and sent["lon"] == "2.3522" and sent["q"] == ""
     assert status == 200
     assert [name for name, _ in rows] == ["Here Coffee", "Near Coffee", "Edge In Coffee"]
-    assert " ".join(again.h1.get_text().split()) == "Meetups within 3.0 km of you, near Paris"
+    assert " ".join(again.h1.get_text().split()) == "Meetups within 3 km of you, near Paris"
 
 
 def test_a_city_typed_wins_over_a_position_carried_on(client, around_paris, make_city):
@@ -163,7 +163,7 @@ def test_far_from_any_city_the_position_is_you(client, around_paris):
     status, _, soup = results(client, lat="0", lon="-30", km="5")
 
     assert status == 200
-    assert " ".join(soup.h1.get_text().split()) == "Meetups within 5.0 km of you"
+    assert " ".join(soup.h1.get_text().split()) == "Meetups within 5 km of you"
 
 
 def test_results_can_be_sorted_by_next_date(client, make_city, make_venue, make_meetup):
@@ -220,7 +220,7 @@ def test_near_me_keeps_the_position_when_the_distance_changes(
 
     assert "lat=48.8566" in page.url and "lon=2.3522" in page.url
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Meetups within 3.0 km of you, near Paris"
+        "Meetups within 3 km of you, near Paris"
     )
     expect(page.locator("ol.near-results li")).to_have_count(3)
     context.close()

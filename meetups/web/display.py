@@ -72,7 +72,7 @@ def zone_abbreviation(moment: datetime) -> str:
 
 
 def distance(km: float, language: str = "en") -> str:
-    """ "350 m" close by, "2.4 km" further, "27 km" far: the precision people use.
+    """ "350 m" close by, "2.4 km" further, "3 km" or "27 km": the precision people use.
 
     In French or German, "2,4 km": the decimal sign follows the language.
     """
@@ -80,6 +80,8 @@ def distance(km: float, language: str = "en") -> str:
         return f"{round(km * 1000, -1):.0f} m"
     if km < 10:
         text = f"{km:.1f}"
+        if text.endswith(".0"):  # a chosen radius of 3 reads "3 km", as the menu says
+            return f"{text[:-2]} km"
         if language != "en":
             text = format_decimal(float(text), "0.0", locale=language)
         return f"{text} km"
