@@ -12,6 +12,9 @@ from tests import calendar_feeds as feeds
 from tests.conftest import DESKTOP, PASSWORD
 from tests.feed_server import serving
 
+# The browser reads pages; which engine stored them is covered by the other sync tests.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 PHONE_390 = {"width": 390, "height": 844}
 
 
@@ -39,10 +42,8 @@ def fits(page) -> bool:
 
 @pytest.mark.parametrize("viewport", [PHONE_390, DESKTOP], ids=["390", "1280"])
 def test_link_a_calendar_pick_its_series_and_settle_a_conflict(
-    browser, live_server, server, make_user, make_meetup, viewport, tmp_path, database_url
+    browser, live_server, server, make_user, make_meetup, viewport, tmp_path
 ):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("one engine is enough for the browser")
     make_user(reviewed=True)
     meetup = make_meetup(name="Open Coffee Lille", start_time=time(8, 30))
     context, page = signed_in(browser, live_server, viewport)
