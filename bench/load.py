@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -151,20 +151,35 @@ def _drive_python(
         connection = http.client.HTTPConnection(parts.netloc, timeout=REQUEST_TIMEOUT_SECONDS)
         mine = latencies[index]
         while len(mine) < cap and (started := time.perf_counter()) < deadline:
-            try:
-                connection.request("GET", _target(parts), headers=dict(headers))
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == status
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                ok = False
+            ok = answer(connection, _target(parts), headers) == status
             mine.append(time.perf_counter() - started)
             errors[index] += not ok
         connection.close()
 
+    return on_threads(run, latencies, errors)
+
+
+def answer(
+    connection: http.client.HTTPConnection, path: str, headers: Mapping[str, str]
+) -> int | None:
+    """The status of one GET on a kept-alive connection, read whole; None when it failed."""
+    try:
+        connection.request("GET", path, headers=dict(headers))
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        return None
+
+
+def on_threads(
+    run: Callable[[int], None], latencies: list[list[float]], errors: list[int]
+) -> LoadResult:
+    """`run(index)` on one thread per connection, each recording into its own list and
+    error count; the latencies and errors of all of them."""
     started = time.perf_counter()
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(connections)]
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(latencies))]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -17,7 +17,6 @@ import http.client
 import itertools
 import random
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,9 +38,10 @@ from .load import (
     WRK_THREADS,
     LoadError,
     LoadResult,
-    _percentile,
+    answer,
     client_name,
     fetch,
+    on_threads,
     parse_wrk,
 )
 
@@ -307,33 +307,12 @@ def _python(
         while len(mine) < cap and (started := time.perf_counter()) < deadline:
             item = requests[position % len(requests)]
             position += 1
-            try:
-                connection.request("GET", item.path, headers=dict(item.headers))
-                response = connection.getresponse()
-                response.read()
-                ok = response.status < 400
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                ok = False
+            status = answer(connection, item.path, item.headers)
             mine.append(time.perf_counter() - started)
-            errors[index] += not ok
+            errors[index] += status is None or status >= 400
         connection.close()
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    everything = sorted(latency for mine in latencies for latency in mine)
-    return LoadResult(
-        requests=len(everything),
-        seconds=elapsed,
-        p50_ms=_percentile(everything, 50) * 1e3,
-        p99_ms=_percentile(everything, 99) * 1e3,
-        errors=sum(errors),
-    )
+    return on_threads(run, latencies, errors)
 
 
 def check_reachable(base_url: str, requests: Sequence[MixRequest]) -> None:
