@@ -16,6 +16,7 @@ from meetups.editing import history, operations
 from meetups.extensions import db
 from meetups.models import Meetup, Report, ReportKind, Role
 from tests.conftest import PASSWORD
+from tests.test_permissions import MEETUP_FORM
 from tests.test_volunteer_flow import (
     new_page,
     open_menu,
@@ -201,17 +202,6 @@ def test_an_open_report_shows_on_the_meetup_page_until_resolved(
 
 
 # --- Forms that help ------------------------------------------------------------------------
-
-MEETUP_FORM = {
-    "name": "Open Coffee",
-    "pattern": "weekly",
-    "weekdays": ["3"],
-    "interval": "1",
-    "week_of_month": "1",
-    "start_time": "08:30",
-    "end_time": "10:00",
-    "first_date": "2026-01-01",
-}
 
 
 def test_every_problem_is_listed_at_the_top_in_one_pass(auth, make_user, make_venue):

@@ -19,18 +19,7 @@ from meetups.models import AlertFrequency, City, Meetup, User, Venue, Watch, utc
 from tests.conftest import AuthActions
 from tests.mailbox import link_in
 from tests.test_editing import next_thursday
-
-MEETUP_FORM = {
-    "name": "Open Coffee",
-    "pattern": "weekly",
-    "weekdays": ["3"],
-    "interval": "1",
-    "week_of_month": "1",
-    "start_time": "08:30",
-    "end_time": "10:00",
-    "first_date": "2026-01-01",
-}
-VENUE_FORM = {"name": "Bar Neuf", "address": "3 Rue Neuve", "action": "save"}
+from tests.test_permissions import MEETUP_FORM, VENUE_FORM
 
 
 def body(message, kind: str = "plain") -> str:
