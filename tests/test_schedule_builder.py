@@ -347,49 +347,37 @@ def test_without_javascript_the_server_previews_the_dates(
     context.close()
 
 
-def test_a_new_start_and_end_read_as_one_change_of_time(client, auth, volunteer, make_meetup):
+def retime_coffee(client, auth, make_meetup, start: str, end: str) -> tuple[str, str]:
+    """A 09:00–11:00 meetup saved with a new start and end: its history in English and French."""
     make_meetup("Coffee", slug="coffee", start_time=time(9), languages="fr")
     edit = soup(client.get("/m/coffee/edit"))
     version = edit.select_one("input[name=version]")["value"]
-
     auth.post(
         "/m/coffee/edit",
         {
             **FORM,
             "name": "Coffee",
-            "start_time": "23:30",
-            "end_time": "02:30",
+            "start_time": start,
+            "end_time": end,
             "first_date": "2024-01-01",
             "languages": ["fr"],
             "version": version,
         },
     )
+    return tuple(
+        " ".join(client.get(f"/m/coffee/history{query}").text.split()) for query in ("", "?lang=fr")
+    )
 
-    history = " ".join(client.get("/m/coffee/history").text.split())
+
+def test_a_new_start_and_end_read_as_one_change_of_time(client, auth, volunteer, make_meetup):
+    history, french = retime_coffee(client, auth, make_meetup, "23:30", "02:30")
+
     assert "changed the time from 09:00–11:00 to 23:30–02:30." in history
-    french = " ".join(client.get("/m/coffee/history?lang=fr").text.split())
     assert "a changé l’heure de 09:00–11:00 à 23:30–02:30." in french
 
 
 def test_a_new_end_alone_reads_as_how_long_it_lasts(client, auth, volunteer, make_meetup):
-    make_meetup("Coffee", slug="coffee", start_time=time(9), languages="fr")
-    edit = soup(client.get("/m/coffee/edit"))
-    version = edit.select_one("input[name=version]")["value"]
+    history, french = retime_coffee(client, auth, make_meetup, "09:00", "11:30")
 
-    auth.post(
-        "/m/coffee/edit",
-        {
-            **FORM,
-            "name": "Coffee",
-            "start_time": "09:00",
-            "end_time": "11:30",
-            "first_date": "2024-01-01",
-            "languages": ["fr"],
-            "version": version,
-        },
-    )
-
-    history = " ".join(client.get("/m/coffee/history").text.split())
     assert "changed how long it lasts from 2 h to 2 h 30." in history
-    french = " ".join(client.get("/m/coffee/history?lang=fr").text.split())
     assert "a changé la durée de 2 h à 2 h 30." in french
