@@ -6,9 +6,20 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from meetups.extensions import db
-from meetups.models import WITH_DELETED, Meetup, MeetupChange, Report, ReportKind, Revision, Role
+from meetups.models import (
+    WITH_DELETED,
+    Meetup,
+    MeetupChange,
+    Report,
+    ReportKind,
+    Revision,
+    Role,
+    Venue,
+    utcnow,
+)
 
 
 @pytest.fixture
@@ -276,3 +287,17 @@ def test_a_bad_merge_is_refused_and_changes_nothing(
     assert merge(auth, keep, duplicate).status_code == status
     assert client.get("/v/cafe-x-bis/").status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(Revision.id))) == 0
+
+
+def test_a_query_naming_venues_twice_hides_the_deleted_ones_in_both(make_venue):
+    """An alias (the venue a date moved to, beside the series' own) hides deleted rows by its
+    own column: testing the unaliased table's instead let deleted venues through the alias."""
+    make_venue("Café Kept")
+    make_venue("Café Gone", deleted_at=utcnow())
+    moved_to = aliased(Venue)
+
+    pairs = db.session.execute(
+        sa.select(Venue.name, moved_to.name).join(moved_to, moved_to.city_id == Venue.city_id)
+    )
+
+    assert [tuple(pair) for pair in pairs] == [("Café Kept", "Café Kept")]
