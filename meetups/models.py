@@ -380,6 +380,16 @@ class Meetup(SoftDeletable, Timestamps, db.Model):
             return []
         return next_occurrences(self.schedule, self.schedule_changes, after=after, limit=limit)
 
+    def next_happening(self, after: datetime) -> Occurrence | None:
+        """The next date people can actually go to (cancelled ones skipped): what a listing
+        shows of each meetup, so it computes that one date, not a page of them."""
+        if self.status != MeetupStatus.ACTIVE:
+            return None
+        found = next_occurrences(
+            self.schedule, self.schedule_changes, after=after, limit=1, include_cancelled=False
+        )
+        return found[0] if found else None
+
     def occurrence_on(self, original_date: date) -> Occurrence | None:
         """The date the rule gives on `original_date`, where it went if moved; None if none."""
         if not is_supported_day(original_date):

@@ -20,6 +20,7 @@ from bench.generate import SAMPLE_CITY_MEETUPS, generate_directory
 from bench.load import LoadResult
 from bench.report import RouteResult, run_json, table
 from bench.rounds import summarize
+from bench.run import API_MONTH
 from bench.sizes import MAX_CITY_PAGE_GROWTH, SizePoint, growth
 from meetups.extensions import db
 
@@ -118,6 +119,22 @@ def test_the_sample_city_holds_as_many_meetups_at_any_size(
     sample = inprocess.pick_sample(app)
 
     assert (sample.city, sample.city_meetups) == ("paris", SAMPLE_CITY_MEETUPS)
+
+
+def test_the_api_month_is_timed_on_misses_of_its_answer_cache(
+    app: Flask, make_meetup, count_queries
+) -> None:
+    make_meetup("Open Coffee")
+    client = app.test_client()
+    client.get(API_MONTH)
+    answers = app.extensions["api_answers"]
+    assert count_queries(lambda: client.get(API_MONTH)) == 0
+    answers.clear()
+    one_miss = count_queries(lambda: client.get(API_MONTH))
+
+    timed = count_queries(lambda: inprocess.api_miss_cpu_ms(app, API_MONTH, 3))
+
+    assert one_miss > 0 and timed == 4 * one_miss
 
 
 def test_nginx_config_mirrors_the_production_feed_location(tmp_path: Path) -> None:

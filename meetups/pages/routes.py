@@ -237,7 +237,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         else queries.nearest_cities_with_meetups([found])[found.id],
         listed=listed,
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
-        next_dates={m.id: _next_happening(m, now) for m in meetups},
+        next_dates={m.id: m.next_happening(now) for m in meetups},
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
@@ -310,7 +310,7 @@ def venue(slug: str) -> str | Response | tuple[str, int]:
     return render_template(
         "venue.html",
         venue=found,
-        next_dates={m.id: _next_happening(m, now) for m in found.meetups},
+        next_dates={m.id: m.next_happening(now) for m in found.meetups},
         unconfirmed={m.id for m in found.meetups if not _confirmed_recently(m)},
         markers=_markers([found]),
     )
@@ -328,7 +328,7 @@ def topic(slug: str) -> str:
         topic=found,
         meetups=meetups,
         total=total,
-        next_dates={m.id: _next_happening(m, now) for m in meetups},
+        next_dates={m.id: m.next_happening(now) for m in meetups},
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
     )
 
@@ -371,11 +371,6 @@ def _markers(venues: Iterable[Venue]) -> list[dict[str, object]]:
     return list(seen.values())
 
 
-def _next_happening(meetup: Meetup, now: datetime) -> Occurrence | None:
-    """The next date people can actually go to (a cancelled one is skipped)."""
-    return next((o for o in meetup.next_dates(now, NEXT_DATES) if not o.cancelled), None)
-
-
 @bp.get("/near")
 @page_cache.for_visitors
 def near() -> tuple[str, int] | str:
@@ -396,7 +391,7 @@ def near() -> tuple[str, int] | str:
         return render_template("near.html", form=form, error=translate(error), radius=None), 400
     found = queries.meetups_near(latitude, longitude, radius)
     now = _now()
-    results = [(m, distance, _next_happening(m, now)) for m, distance in found]
+    results = [(m, distance, m.next_happening(now)) for m, distance in found]
     if sort == "date":
         results.sort(key=_by_next_date)
     return render_template(
