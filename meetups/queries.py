@@ -43,11 +43,13 @@ from meetups.slugs import name_key
 LISTED = (MeetupStatus.ACTIVE, MeetupStatus.PAUSED)
 
 
-def _meetups_with_details(tags: bool = True) -> Select[tuple[Meetup]]:
+def _meetups_with_details(tags: bool = True, cities: bool = True) -> Select[tuple[Meetup]]:
     """Meetups with their venue, city and changes; with their tags unless the page shows none
-    (a city's page and its dates do not: loading sixty meetups' tags was a tenth of it)."""
+    (a city's page and its dates do not: loading sixty meetups' tags was a tenth of it);
+    without their city when the caller holds it (every venue then finds it in the session)."""
+    venue = joinedload(Meetup.venue, innerjoin=True)
     details = [
-        joinedload(Meetup.venue, innerjoin=True).joinedload(Venue.city, innerjoin=True),
+        venue.joinedload(Venue.city, innerjoin=True) if cities else venue,
         selectinload(Meetup.changes).joinedload(MeetupChange.venue),
     ]
     if tags:
@@ -175,14 +177,29 @@ def nearest_city_in_zone(zone: str, latitude: float, longitude: float) -> City |
     )
 
 
-def meetups_in_city(city_id: int, tags: bool = True) -> list[Meetup]:
+def meetups_in_city(city: City, tags: bool = True) -> list[Meetup]:
+    """The city's meetups with their venues and changes, but not the city again for each
+    row: the caller holds it (a tenth of a city page)."""
     return list(
         db.session.scalars(
-            _meetups_with_details(tags)
+            _meetups_with_details(tags, cities=False)
             .join(Meetup.venue)
-            .where(Venue.city_id == city_id)
+            .where(Venue.city_id == city.id)
             .order_by(Meetup.name)
         ).unique()
+    )
+
+
+def cities_visited() -> set[int]:
+    """Cities with a venue some date was moved to: the only ones whose pages need
+    `meetups_visiting_city` (kept once per data version by the caller)."""
+    return set(
+        db.session.scalars(
+            select(Venue.city_id)
+            .join(MeetupChange, MeetupChange.venue_id == Venue.id)
+            .where(MeetupChange.cancelled.is_(False))
+            .distinct()
+        )
     )
 
 
@@ -617,16 +634,19 @@ def venues_named(city_id: int, name: str) -> list[Venue]:
     return [venue for venue in candidates if name_key(venue.name) == key]
 
 
-def open_report_kinds(meetup_id: int) -> list[str]:
-    """What open reports say is wrong with a meetup, each kind once ("other" aside: its
-    message may be anything, and only moderators read it)."""
-    query = (
-        select(Report.kind)
-        .where(Report.meetup_id == meetup_id, Report.resolved_at.is_(None))
-        .where(Report.kind != ReportKind.OTHER)
+def open_report_kinds() -> dict[int, list[str]]:
+    """What open reports say is wrong, by meetup, each kind once ("other" aside: its message
+    may be anything, and only moderators read it). For every meetup at once: callers keep it
+    per data version, which reports are part of, so a meetup page asks no query for it."""
+    rows = db.session.execute(
+        select(Report.meetup_id, Report.kind)
+        .where(Report.resolved_at.is_(None), Report.kind != ReportKind.OTHER)
         .distinct()
     )
-    return sorted(kind.value for kind in db.session.scalars(query))
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for meetup_id, kind in rows:
+        kinds[meetup_id].append(kind.value)
+    return {meetup_id: sorted(found) for meetup_id, found in kinds.items()}
 
 
 def open_moderation_items() -> int:

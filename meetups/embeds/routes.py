@@ -63,7 +63,7 @@ def city(country_code: str, slug: str) -> Page:
     return _dates_page(
         options,
         title,
-        queries.meetups_in_city(found.id),
+        queries.meetups_in_city(found),
         page=url_for("pages.city", country_code=found.country.slug, slug=found.slug),
         feed=("city", found.country.slug, found.slug),
         zone_note=lambda entries: _city_zone_note(found, entries),

@@ -218,8 +218,9 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
     if country_code != country_code.lower():
         return redirect(url_for(".city", country_code=country_code.lower(), slug=slug), 301)
     found = queries.city(country_code, slug) or abort(404)
-    meetups = queries.meetups_in_city(found.id, tags=False)
-    visiting = queries.meetups_visiting_city(found.id)
+    meetups = queries.meetups_in_city(found, tags=False)
+    visited = found.id in _kept("cities visited", queries.cities_visited)
+    visiting = queries.meetups_visiting_city(found.id) if visited else []
     here = queries.venues_moved_to(visiting, found.id)
     now = _now()
     dates, error = _date_range(now.astimezone(time_zone(found.timezone)).date())
@@ -293,7 +294,7 @@ def meetup(slug: str) -> str | tuple[str, int]:
         venues=queries.moved_to_venues([found]),
         zone_city=_zone_city(found),
         markers=_markers([found.venue]),
-        reported=queries.open_report_kinds(found.id),
+        reported=_kept("open reports", queries.open_report_kinds).get(found.id, []),
     )
 
 

@@ -48,8 +48,8 @@ def trip() -> str | Response | tuple[str, int]:
     if request.query_string.decode() != page_query:
         # Names typed by people become stable addresses, so a shared trip means the same later.
         return redirect(f"{url_for('.trip', lang=None)}?{page_query}")
-    plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city.id))
-    misses = itinerary.near_misses(plans, lambda city: queries.meetups_in_city(city.id))
+    plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city))
+    misses = itinerary.near_misses(plans, lambda city: queries.meetups_in_city(city))
     feed_url = f"{current_app.config['BASE_URL'].rstrip('/')}{url_for('.trip_feed')}?{canonical}"
     return render_template(
         "trip.html",
@@ -69,7 +69,7 @@ def trip_feed() -> Response:
     except itinerary.TripError as error:
         return Response(str(error) + "\n", status=400, mimetype="text/plain")
     site = catalogue.site_settings(current_app.config)
-    plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city.id))
+    plans = itinerary.plan(legs, lambda city: queries.meetups_in_city(city))
     info = ical.CalendarInfo(
         name=f"My trip · {site.name}",
         description="Meetups I can attend on my trip: " + ", ".join(p.leg.city.name for p in plans),
