@@ -499,10 +499,13 @@ def find_cities(text: str, limit: int = 20) -> CityFinding:
 
 
 def _ranked_cities(names: Any, key: str, limit: int) -> CityFinding:
+    matching = select(CityName.city_id).where(names)
+    # Only the matching cities' meetups counted: grouping the whole directory's was 7 of a
+    # near search's 12 ms at 10,000 meetups, and grew with the directory.
     counts = (
         select(Venue.city_id.label("city_id"), func.count(Meetup.id).label("meetups"))
         .join(Meetup, Meetup.venue_id == Venue.id)
-        .where(Meetup.status.in_(LISTED))
+        .where(Meetup.status.in_(LISTED), Venue.city_id.in_(matching))
         .group_by(Venue.city_id)
         .subquery()
     )
@@ -510,7 +513,7 @@ def _ranked_cities(names: Any, key: str, limit: int) -> CityFinding:
     rows = db.session.execute(
         select(City, func.coalesce(counts.c.meetups, 0))
         .outerjoin(counts, counts.c.city_id == City.id)
-        .where(City.id.in_(select(CityName.city_id).where(names)))
+        .where(City.id.in_(matching))
         .order_by(
             case((exact, 0), else_=1),
             case((counts.c.meetups.is_(None), 1), else_=0),
