@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -99,7 +99,6 @@ _LAST_COMPUTABLE_DAY = date.max - timedelta(weeks=2 * MAX_INTERVAL)
 # How many days an open-ended reading computes at once: at least one date of any rule.
 _STRETCH = timedelta(weeks=2 * MAX_INTERVAL)
 _ONE_DAY = timedelta(days=1)
-_MONTH = timedelta(days=31)
 # The days a series, a moved date or a question about dates may name: far wider than any
 # meetup's, yet far enough from Python's limits (years 1 and 9999) that a few days or a
 # UTC offset either side, and a zone's history from that year on, can always be computed.
@@ -348,6 +347,12 @@ class Occurrence:
     moved: bool = False
     venue_id: int | None = None
     note: str = ""
+
+    @cached_property
+    def instant(self) -> float:
+        """The start in seconds since the epoch, to sort by: aware datetimes of many zones
+        compare slowly, and a rule's dates are shared (`_ruled`), so each is worked out once."""
+        return self.start.timestamp()
 
 
 def local_datetime(day: date, at: time, zone: str | ZoneInfo) -> datetime:
@@ -725,10 +730,14 @@ def _monthly_days(rule: Rule, first: date, last: date) -> list[date]:
 def _next_matching_day(rule: Rule, day: date) -> date:
     """The first day on or after `day` with the rule's weekday pattern, ignoring the interval."""
     if rule.freq == "WEEKLY":
-        return min(day + timedelta(days=(weekday - day.weekday()) % 7) for weekday in rule.weekdays)
-    # This month's date, or else the next month's: within 31 days.
-    candidates = _monthly_days(rule, day, day + _MONTH)
-    return next(candidate for candidate in candidates if candidate >= day)
+        ahead = min((weekday - day.weekday()) % 7 for weekday in rule.weekdays)
+        return date.fromordinal(day.toordinal() + ahead)
+    assert rule.week_of_month is not None
+    this_month = _nth_weekday(day.year, day.month, rule.weekdays[0], rule.week_of_month)
+    if this_month >= day:
+        return this_month
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return _nth_weekday(year, month, rule.weekdays[0], rule.week_of_month)
 
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:

@@ -37,6 +37,11 @@ class MeetupFilters:
     tag: str | None = None
     status: str | None = None
 
+    @property
+    def asks_place(self) -> bool:
+        """Whether a country, city or venue is asked for."""
+        return bool(self.country or self.city or self.venue)
+
 
 def _listed_counts() -> Any:
     """Listed (active or paused) meetups per city."""
