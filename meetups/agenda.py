@@ -89,9 +89,7 @@ def agenda(meetups: Iterable[Any], first: date, last: date) -> list[Entry]:
     ]
     # The instant as a number: comparing aware datetimes of different zones asks each
     # for its UTC offset, and that was most of a country page's sort.
-    return sorted(
-        entries, key=lambda entry: (entry.occurrence.start.timestamp(), entry.meetup.name)
-    )
+    return sorted(entries, key=lambda entry: (entry.occurrence.instant, entry.meetup.name))
 
 
 def place_agenda(

@@ -92,13 +92,29 @@ def stored_schedule(row: Any, end_date: date | EllipsisType | None = ...) -> Sch
 
     `end_date`, when given, replaces the row's (a calendar ends a paused series).
     """
+    return _schedule(
+        row.rrule,
+        row.start_time,
+        row.duration_minutes,
+        row.timezone,
+        row.first_date,
+        row.end_date if end_date is ... else end_date,
+    )
+
+
+@lru_cache(maxsize=16384)
+def _schedule(
+    rrule: str, start_time: time, minutes: int, timezone: str, first: date, end: date | None
+) -> Schedule:
+    """Each stored schedule built and checked once (Schedule is immutable): a month of the
+    whole directory reads thousands, the same ones request after request."""
     return Schedule(
-        rule=parse_rule(row.rrule),
-        start_time=row.start_time,
-        duration=timedelta(minutes=row.duration_minutes),
-        timezone=row.timezone,
-        first_date=row.first_date,
-        end_date=row.end_date if end_date is ... else end_date,
+        rule=parse_rule(rrule),
+        start_time=start_time,
+        duration=timedelta(minutes=minutes),
+        timezone=timezone,
+        first_date=first,
+        end_date=end,
     )
 
 

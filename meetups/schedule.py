@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -96,11 +96,18 @@ MONTHLY_PHRASES = {
 
 # Open-ended series stop here so that date arithmetic never overflows.
 _LAST_COMPUTABLE_DAY = date.max - timedelta(weeks=2 * MAX_INTERVAL)
+# How many days an open-ended reading computes at once: at least one date of any rule.
+_STRETCH = timedelta(weeks=2 * MAX_INTERVAL)
+_ONE_DAY = timedelta(days=1)
 # The days a series, a moved date or a question about dates may name: far wider than any
 # meetup's, yet far enough from Python's limits (years 1 and 9999) that a few days or a
 # UTC offset either side, and a zone's history from that year on, can always be computed.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
+# What a day out of those bounds is told, made once: every schedule read checks its days.
+_FIRST_DATE_OUT_OF_RANGE = N_("The first date must be between %(first)d and %(last)d.")
+_END_DATE_OUT_OF_RANGE = N_("The end date must be between %(first)d and %(last)d.")
+_NEW_DAY_OUT_OF_RANGE = N_("The new day must be between %(first)d and %(last)d.")
 _BYDAY_ITEM = re.compile(r"([+-]?[0-9]{1,2})?([A-Z]{2})")
 _INTERVAL = re.compile(r"[0-9]{1,3}")
 
@@ -257,9 +264,9 @@ class Schedule:
         _load_zone(self.timezone)
         _check_wall_clock(self.start_time)
         _check_duration(self.duration)
-        _check_day(self.first_date, N_("The first date must be between %(first)d and %(last)d."))
+        _check_day(self.first_date, _FIRST_DATE_OUT_OF_RANGE)
         if self.end_date is not None:
-            _check_day(self.end_date, N_("The end date must be between %(first)d and %(last)d."))
+            _check_day(self.end_date, _END_DATE_OUT_OF_RANGE)
         if self.end_date is not None and self.end_date < self.first_date:
             raise ScheduleError(N_("The end date cannot be before the first date."))
 
@@ -293,7 +300,7 @@ def is_supported_day(day: date) -> bool:
 
 
 def _check_day(day: date, message: str) -> None:
-    """`message` names the day and takes the first and last years, e.g. N_("The first date…")."""
+    """`message` names the day and takes the first and last years (`_FIRST_DATE_OUT_OF_RANGE`)."""
     if not is_supported_day(day):
         raise ScheduleError(message, first=FIRST_DAY.year, last=LAST_DAY.year)
 
@@ -340,6 +347,12 @@ class Occurrence:
     moved: bool = False
     venue_id: int | None = None
     note: str = ""
+
+    @cached_property
+    def instant(self) -> float:
+        """The start in seconds since the epoch, to sort by: aware datetimes of many zones
+        compare slowly, and a rule's dates are shared (`_ruled`), so each is worked out once."""
+        return self.start.timestamp()
 
 
 def local_datetime(day: date, at: time, zone: str | ZoneInfo) -> datetime:
@@ -402,8 +415,8 @@ def occurrences(
     by_date = _changes_by_date(schedule, changes)
     zone = schedule.zone
     # One day of margin each side: a gap can push a start onto the next local day.
-    first = start.astimezone(zone).date() - timedelta(days=1)
-    last = end.astimezone(zone).date() + timedelta(days=1)
+    first = start.astimezone(zone).date() - _ONE_DAY
+    last = end.astimezone(zone).date() + _ONE_DAY
     candidates = [
         _base_occurrence(schedule, day)
         for day in _rule_days(schedule, first, last)
@@ -431,7 +444,7 @@ def next_occurrences(
     by_date = _changes_by_date(schedule, changes)
     first = after.astimezone(schedule.zone).date() - timedelta(days=1)
     base: list[Occurrence] = []
-    for day in _rule_days(schedule, first, None):
+    for day in _rule_days_from(schedule, first):
         if len(base) == limit:
             break
         if day in by_date:
@@ -474,7 +487,7 @@ def validate_change(schedule: Schedule, change: Change, today: date | None = Non
             raise ScheduleError(N_("A cancelled date cannot also be moved."))
         return
     if change.new_date is not None:
-        _check_day(change.new_date, N_("The new day must be between %(first)d and %(last)d."))
+        _check_day(change.new_date, _NEW_DAY_OUT_OF_RANGE)
         if abs(change.new_date - change.original_date) > MAX_MOVE:
             raise ScheduleError(
                 N_("A date can move at most %(days)d days from its usual day."),
@@ -650,58 +663,81 @@ def _sorted(items: list[Occurrence]) -> list[Occurrence]:
 
 
 def _is_rule_day(schedule: Schedule, day: date) -> bool:
-    return any(True for _ in _rule_days(schedule, day, day))
+    return bool(_rule_days(schedule, day, day))
 
 
-def _rule_days(schedule: Schedule, first: date, last: date | None) -> Iterator[date]:
-    """Dates of the series in [first, last] (last None: open-ended), in order, by arithmetic."""
+def _rule_days(schedule: Schedule, first: date, last: date) -> list[date]:
+    """Dates of the series from `first` to `last`, in order, by arithmetic.
+
+    A list made at once, not a chain of generators: a directory's month asks
+    thousands of series for their few dates each.
+    """
+    anchor = first_occurrence_date(schedule)
+    if anchor is None:
+        return []
+    first, last = max(first, anchor), min(last, _last_computable_day(schedule))
+    if first > last:
+        return []
+    if schedule.rule.freq == "MONTHLY":
+        days = _monthly_days(schedule.rule, first, last)
+    else:
+        days = _weekly_days(schedule.rule, anchor, first, last)
+    return [day for day in days if first <= day <= last]
+
+
+def _rule_days_from(schedule: Schedule, first: date) -> Iterator[date]:
+    """Dates of the series from `first` on, in order, a stretch of weeks at a time."""
     anchor = first_occurrence_date(schedule)
     if anchor is None:
         return
-    first = max(first, anchor)
-    last = min(d for d in (last, schedule.end_date, _LAST_COMPUTABLE_DAY) if d is not None)
-    for day in _candidate_days(schedule.rule, anchor, first):
-        if day > last:
-            return
-        if day >= first:
-            yield day
+    first, end = max(first, anchor), _last_computable_day(schedule)
+    while first <= end:
+        last = min(first + _STRETCH, end)
+        yield from _rule_days(schedule, first, last)
+        first = last + _ONE_DAY
 
 
-def _candidate_days(rule: Rule, anchor: date, first: date) -> Iterator[date]:
-    """Days with the rule's pattern from around `first` on, endlessly; callers cut them."""
-    if rule.freq == "MONTHLY":
-        return _monthly_days(rule, first)
-    return _weekly_days(rule, anchor, first)
+def _last_computable_day(schedule: Schedule) -> date:
+    if schedule.end_date is None:
+        return _LAST_COMPUTABLE_DAY
+    return min(schedule.end_date, _LAST_COMPUTABLE_DAY)
 
 
-def _weekly_days(rule: Rule, anchor: date, first: date) -> Iterator[date]:
-    """Rule days from the week of `first`, counting `interval` weeks from the anchor's week."""
-    anchor_monday = _monday_of(anchor)
-    weeks = (_monday_of(first) - anchor_monday).days // 7
-    monday = anchor_monday + timedelta(weeks=-(-weeks // rule.interval) * rule.interval)
-    while True:
-        for weekday in rule.weekdays:
-            yield monday + timedelta(days=weekday)
-        monday += timedelta(weeks=rule.interval)
+def _weekly_days(rule: Rule, anchor: date, first: date, last: date) -> list[date]:
+    """Rule days of the weeks from `first`'s to `last`'s, counting `interval` weeks from the
+    anchor's week; in day numbers (ordinals), which cost less than timedeltas."""
+    anchor_monday = anchor.toordinal() - anchor.weekday()
+    weeks = (first.toordinal() - anchor_monday) // 7
+    step = rule.interval * 7
+    monday = anchor_monday + -(-weeks // rule.interval) * step
+    return [
+        date.fromordinal(week + weekday)
+        for week in range(monday, last.toordinal() + 1, step)
+        for weekday in rule.weekdays
+    ]
 
 
-def _monthly_days(rule: Rule, first: date) -> Iterator[date]:
+def _monthly_days(rule: Rule, first: date, last: date) -> list[date]:
+    """Rule days of the months from `first`'s to `last`'s."""
     assert rule.week_of_month is not None
-    year, month = first.year, first.month
-    while True:
-        yield _nth_weekday(year, month, rule.weekdays[0], rule.week_of_month)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+    return [
+        _nth_weekday(month // 12, month % 12 + 1, rule.weekdays[0], rule.week_of_month)
+        for month in months
+    ]
 
 
 def _next_matching_day(rule: Rule, day: date) -> date:
     """The first day on or after `day` with the rule's weekday pattern, ignoring the interval."""
     if rule.freq == "WEEKLY":
-        return min(day + timedelta(days=(weekday - day.weekday()) % 7) for weekday in rule.weekdays)
-    return next(candidate for candidate in _monthly_days(rule, day) if candidate >= day)
-
-
-def _monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+        ahead = min((weekday - day.weekday()) % 7 for weekday in rule.weekdays)
+        return date.fromordinal(day.toordinal() + ahead)
+    assert rule.week_of_month is not None
+    this_month = _nth_weekday(day.year, day.month, rule.weekdays[0], rule.week_of_month)
+    if this_month >= day:
+        return this_month
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return _nth_weekday(year, month, rule.weekdays[0], rule.week_of_month)
 
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:

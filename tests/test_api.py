@@ -331,6 +331,29 @@ def test_occurrences_follow_the_filters_and_a_series_pause(client, directory):
     assert len(occurrences(client, "from=2026-01-01&to=2026-04-02&city=paris")) == 13 + 3  # 92 days
 
 
+def test_a_paused_series_keeps_a_date_moved_past_its_pause_and_one_before_its_end(
+    client, directory, make_meetup
+):
+    make_meetup(
+        "Paris Makers",
+        status=MeetupStatus.PAUSED,
+        status_since=date(2026, 6, 1),
+        changes=[{"original_date": date(2026, 5, 28), "new_date": date(2026, 6, 18)}],
+    )
+    # Paused on a day nobody recorded: its dates run to its end date.
+    make_meetup("Paris Menders", status=MeetupStatus.PAUSED, end_date=date(2026, 7, 9))
+
+    found = occurrences(client, "from=2026-06-15&to=2026-07-31&status=paused")
+
+    assert [(o["meetup"]["slug"], o["original_date"], o["start"]) for o in found] == [
+        ("paris-makers", "2026-05-28", "2026-06-18T09:00:00+02:00"),
+        ("paris-menders", "2026-06-18", "2026-06-18T09:00:00+02:00"),
+        ("paris-menders", "2026-06-25", "2026-06-25T09:00:00+02:00"),
+        ("paris-menders", "2026-07-02", "2026-07-02T09:00:00+02:00"),
+        ("paris-menders", "2026-07-09", "2026-07-09T09:00:00+02:00"),
+    ]
+
+
 def test_a_series_ended_on_an_unknown_day_has_no_dates(client, directory):
     # Lille's was created ended: nobody said since when, so no date can be trusted.
     assert occurrences(client, "from=2020-01-01&to=2020-01-31&city=lille") == []

@@ -391,6 +391,21 @@ def test_dates_match_what_a_calendar_app_computes_from_the_exported_rule(
     assert dates(local_window(meetup, date(2026, 12, 1), date(2029, 12, 31))) == expected
 
 
+@pytest.mark.parametrize("rule", PATTERNS, ids=lambda rule: rule.to_rrule())
+def test_next_dates_match_what_a_calendar_app_computes_far_past_the_first(rule: Rule) -> None:
+    """Forty dates on reach years ahead, however the dates are computed stretch by stretch."""
+    meetup = series(rule, first=date(2026, 12, 24))
+    dtstart = first_occurrence_date(meetup)
+    assert dtstart is not None
+    calendar_app = rrulestr(f"DTSTART:{dtstart:%Y%m%d}T000000\nRRULE:{rule.to_rrule()}")
+    after = datetime(2027, 2, 10, tzinfo=UTC)
+    expected = [
+        moment.date() for moment in calendar_app.xafter(datetime(2027, 2, 10), count=40, inc=True)
+    ]
+
+    assert dates(next_occurrences(meetup, after=after, limit=40)) == expected
+
+
 def test_end_date_is_the_last_possible_date() -> None:
     meetup = series(weekly(TH), end=date(2026, 1, 22))
 

@@ -15,7 +15,16 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from meetups import queries
-from meetups.models import City, CityName, Meetup, MeetupChange, Tag, Venue, meetup_tags
+from meetups.models import (
+    City,
+    CityName,
+    Meetup,
+    MeetupChange,
+    MeetupStatus,
+    Tag,
+    Venue,
+    meetup_tags,
+)
 from meetups.queries import LISTED, Series, _starts_with
 from meetups.slugs import name_key
 
@@ -27,6 +36,11 @@ class MeetupFilters:
     venue: str | None = None
     tag: str | None = None
     status: str | None = None
+
+    @property
+    def asks_place(self) -> bool:
+        """Whether a country, city or venue is asked for."""
+        return bool(self.country or self.city or self.venue)
 
 
 def _listed_counts() -> Any:
@@ -162,18 +176,26 @@ def series_between(
 ) -> list[Series]:
     """Series that may have a date from `first` to `last` (local days), as plain rows.
 
-    The series' own bounds prefilter; a date moved into the window from outside
-    them keeps its meetup in. The schedule decides the rest. Asked for a place, a
-    series elsewhere with a date moved there is in too (`venues_at` then keeps its
-    dates that happen there). A month of a whole directory is thousands of series of
-    which a page shows fifty: only those are loaded in full (`meetups_with_places`).
+    The series' own bounds, a pause or end included, prefilter; a date moved into
+    the window from outside them keeps its meetup in. The schedule decides the
+    rest. Asked for a place, a series elsewhere with a date moved there is in too
+    (`venues_at` then keeps its dates that happen there). A month of a whole
+    directory is thousands of series of which a page shows fifty: only those are
+    loaded in full (`meetups_with_places`).
     """
     margin = timedelta(days=2)
     moved_in = select(MeetupChange.meetup_id).where(
         MeetupChange.new_date.between(first - margin, last + margin)
     )
-    in_bounds = (Meetup.first_date <= last + margin) & or_(
-        Meetup.end_date.is_(None), Meetup.end_date >= first - margin
+    in_bounds = and_(
+        Meetup.first_date <= last + margin,
+        or_(Meetup.end_date.is_(None), Meetup.end_date >= first - margin),
+        # A paused or ended series' dates stop the eve of that day (`stored_last_date`).
+        or_(
+            Meetup.status == MeetupStatus.ACTIVE,
+            Meetup.status_since.is_(None),
+            Meetup.status_since >= first - margin,
+        ),
     )
     conditions = _series_conditions(filters)
     places = _place_conditions(filters)

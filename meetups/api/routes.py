@@ -267,17 +267,15 @@ def occurrences() -> Response:
             for series in api_queries.series_between(db.session, filters, first, last)
             for occurrence in local_dates(series, first, last, include_cancelled)
         ]
-        # Asked for a place: the dates of its series, and the dates moved there from others.
-        there = api_queries.venues_at(
-            db.session,
-            filters,
-            {s.venue_id for s, _ in found} | {o.venue_id for _, o in found if o.venue_id},
-        )
-        found = [(s, o) for s, o in found if s.venue_id in there or o.venue_id in there]
-        # The instant as a number: aware datetimes of many zones compare slowly.
-        found.sort(
-            key=lambda pair: (pair[1].start.timestamp(), pair[0].slug, pair[1].original_date)
-        )
+        if filters.asks_place:
+            # The dates of the place's series, and the dates moved there from others.
+            there = api_queries.venues_at(
+                db.session,
+                filters,
+                {s.venue_id for s, _ in found} | {o.venue_id for _, o in found if o.venue_id},
+            )
+            found = [(s, o) for s, o in found if s.venue_id in there or o.venue_id in there]
+        found.sort(key=lambda pair: (pair[1].instant, pair[0].slug, pair[1].original_date))
         shown = paginate(found, paging)
         meetups = api_queries.meetups_with_places(db.session, {s.id for s, _ in shown})
         links = _links()
