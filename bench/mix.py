@@ -315,6 +315,27 @@ def _python(
     return on_threads(run, latencies, errors)
 
 
+def first_pass(base_url: str, requests: Sequence[MixRequest], connections: int) -> LoadResult:
+    """Each distinct request of the list once, in the list's order, over `connections`
+    connections: what filling the caches costs (after a deploy or a purge), and what leaves
+    them in the state the rounds then measure, every address already asked once."""
+    distinct = list(dict.fromkeys(requests))
+    netloc = urlsplit(base_url).netloc
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    errors = [0] * connections
+
+    def run(index: int) -> None:
+        connection = http.client.HTTPConnection(netloc, timeout=REQUEST_TIMEOUT_SECONDS)
+        for item in distinct[index::connections]:
+            started = time.perf_counter()
+            status = answer(connection, item.path, item.headers)
+            latencies[index].append(time.perf_counter() - started)
+            errors[index] += status is None or status >= 400
+        connection.close()
+
+    return on_threads(run, latencies, errors)
+
+
 def check_reachable(base_url: str, requests: Sequence[MixRequest]) -> None:
     """One request of each kind answers below 400: a mix of error pages would measure nothing."""
     seen: set[str] = set()

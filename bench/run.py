@@ -33,7 +33,7 @@ from . import inprocess, mix, nginx
 from .database import DatabaseError, fresh_database
 from .floor import FLOOR_PATH
 from .generate import generate_directory
-from .load import LoadError, client_name, drive, warm
+from .load import LoadError, LoadResult, client_name, drive, warm
 from .report import (
     GOAL_MEETUPS,
     MAX_ALL_FEED_RENDER_SECONDS,
@@ -234,12 +234,14 @@ def _measure(
         routes.append(RouteResult(mix_target(mix.prepare(server.base_url, drawn), False)))
         if full is not None:
             _serve_cache(stack, base_urls, routes, public, scratch, server, drawn)
+        passes = _first_passes(server, base_urls, routes, args.connections)
         _drive_rounds(server, base_urls, routes, args, scratch)
         worker_mb = server.worker_rss_mb()
     measures = [
         _worker_measure(worker_mb),
         *_render_measures(meetups, all_feed_seconds, city_feed_seconds),
         *cpu_measures,
+        *_first_pass_measures(passes, routes[0]),
     ]
     if full is not None:
         affected = inprocess.move_start_time(app, sample.meetup)
@@ -359,6 +361,49 @@ def _serve_cache(
     routes.append(RouteResult(mix_target(requests, through_nginx=True)))
 
 
+def _first_passes(
+    server: Server, base_urls: dict[str, str], routes: list[RouteResult], connections: int
+) -> list[tuple[RouteResult, LoadResult]]:
+    """Each mix asks every one of its addresses once before its rounds: the rounds then
+    measure caches in their steady state, and this pass what filling them costs."""
+    passes = []
+    for route in routes:
+        target = route.target
+        if not target.mix or route.error:
+            continue
+        server.wait_until_idle()
+        _say(f"{target.name}: asking each address once")
+        load = mix.first_pass(base_urls[target.server], target.mix, connections)
+        passes.append((route, load))
+    return passes
+
+
+def _first_pass_measures(
+    passes: list[tuple[RouteResult, LoadResult]], floor: RouteResult
+) -> list[Measure]:
+    floor_summary = floor.summary(floor)
+    floor_rate = floor_summary.requests_per_second if floor_summary else None
+    measures = []
+    for route, load in passes:
+        rate = load.requests_per_second
+        measures.append(
+            Measure(
+                f"first_pass_{route.target.server}",
+                f"{route.target.name}: first pass, {load.requests:,} addresses once each "
+                f"({rate:,.0f} req/s, p99 {load.p99_ms:,.0f} ms, {load.errors} errors)",
+                rate / floor_rate if floor_rate else rate,
+                "× floor" if floor_rate else "req/s",
+                details={
+                    "requests_per_second": rate,
+                    "p50_ms": load.p50_ms,
+                    "p99_ms": load.p99_ms,
+                    "errors": load.errors,
+                },
+            )
+        )
+    return measures
+
+
 def _build_directory(app: Flask, meetups: int, city_count: int) -> dict[str, Any]:
     """Migrate, load every GeoNames city, generate the directory; time each step."""
     seconds: dict[str, float] = {}
@@ -419,7 +464,7 @@ def _drive(
 ) -> None:
     """Load the route for one round (warming every worker first); an error ends its rounds.
 
-    A mix is not warmed: real traffic finds most of its pages cold.
+    A mix is warmed by its first pass instead (`_first_passes`), each address once.
     """
     if route.error:
         return

@@ -87,7 +87,8 @@ MIX_THROUGH_NGINX = "realistic mix, nginx proxy_cache"
 
 
 def mix_target(requests: list[MixRequest], through_nginx: bool) -> Target:
-    """The realistic mix at gunicorn (≥ 0.5× floor) or through nginx's cache (≥ 5× floor)."""
+    """The realistic mix at gunicorn (≥ 0.5× floor) or through nginx's cache (≥ 5× floor),
+    measured once every address was asked once (`mix.first_pass`): a cache's steady state."""
     path = f"({len(requests):,} addresses in turn)"
     if through_nginx:
         return Target(

@@ -8,8 +8,10 @@ nginx serves an exported feed as the README's production config does.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -209,6 +211,41 @@ def test_the_mix_script_sends_each_request_with_its_headers_in_turn() -> None:
     assert '{"/feeds/city/fr/paris.ics", {["If-None-Match"] = "\\"a1\\""}},' in script
     assert '{"/search?q=saint+%C3%A9tienne", {}},' in script
     assert "next_index = next_index % #requests + 1" in script
+
+
+def test_the_first_pass_asks_each_distinct_address_once_with_its_headers() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers.get("If-None-Match")))
+            self.send_response(304 if self.headers.get("If-None-Match") else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    poll = mix.MixRequest(mix.FEED_POLL, "/feeds/city/fr/paris.ics", (("If-None-Match", '"a"'),))
+    page = mix.MixRequest("city page", "/fr/paris/")
+    other = mix.MixRequest("meetup page", "/m/open-coffee/")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        load = mix.first_pass(url, [page, poll, page, page, other, poll], connections=2)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert sorted(seen) == [
+        ("/feeds/city/fr/paris.ics", '"a"'),
+        ("/fr/paris/", None),
+        ("/m/open-coffee/", None),
+    ]
+    assert (load.requests, load.errors) == (3, 0)
 
 
 def test_nginx_cache_config_is_the_readme_proxy_cache(tmp_path: Path) -> None:
