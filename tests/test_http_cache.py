@@ -72,7 +72,7 @@ def test_the_etag_sent_back_gets_a_304_without_rendering_or_querying(
     app, client, coffee, rendered, count_queries
 ):
     etag = client.get("/fr/paris/").get_etag()[0]
-    app.extensions["pages"] = BytesLRU[bytes](1024, size=len)  # another worker
+    app.extensions["pages"] = BytesLRU[page_cache.Kept](1024, size=len)  # another worker
     rendered.clear()
 
     answers = []

@@ -69,3 +69,36 @@ def test_caching_can_be_turned_off(app, client, coffee, count_queries):
     client.get("/fr/paris/")
 
     assert count_queries(lambda: client.get("/fr/paris/")) > 0
+
+
+def test_a_search_that_names_a_city_is_a_redirect_kept_like_a_page(client, coffee, count_queries):
+    first = client.get("/search?q=paris")
+
+    answers = []
+    queries = count_queries(lambda: answers.append(client.get("/search?q=paris")))
+
+    assert first.status_code == answers[0].status_code == 302
+    assert answers[0].location == first.location == "/fr/paris/?q=paris"
+    assert queries == 0
+    assert answers[0].headers["Cache-Control"].startswith("public, max-age=")
+    assert answers[0].get_etag() == first.get_etag() and first.get_etag()[0]
+
+
+def test_an_edit_moves_a_kept_redirect_on(client, coffee):
+    # The city, with the meetup named after it among the other results.
+    assert client.get("/search?q=paris").location == "/fr/paris/?q=paris"
+
+    coffee.name = "Open Coffee"
+    db.session.commit()
+
+    assert client.get("/search?q=paris").location == "/fr/paris/"
+
+
+def test_a_volunteers_redirect_is_never_marked_public(client, auth, make_user, coffee):
+    make_user()
+    auth.sign_in()
+
+    answer = client.get("/search?q=paris")
+
+    assert answer.status_code == 302
+    assert "public" not in answer.headers.get("Cache-Control", "")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, make_response, redirect, request, session
@@ -30,8 +30,20 @@ from meetups.web.http_cache import page_etag, page_validators, public_cache_cont
 from meetups.web.i18n import chosen_language, language
 
 
+class Kept(NamedTuple):
+    """A visitor's answer: a page, or a redirect (a search that names one city leads to it)."""
+
+    body: bytes
+    location: str | None = None
+    status: int = 200
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["pages"] = BytesLRU[bytes](app.config["PAGE_CACHE_BYTES"], size=len)
+    app.extensions["pages"] = BytesLRU[Kept](app.config["PAGE_CACHE_BYTES"], size=_size)
+
+
+def _size(kept: Kept) -> int:
+    return len(kept.body) + len(kept.location or "")
 
 
 def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
@@ -47,21 +59,21 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
         if seconds <= 0:
             return make_response(view(*args, **kwargs))
         data: DataVersion = current_app.extensions["data_version"]
-        pages: BytesLRU[bytes] = current_app.extensions["pages"]
+        pages: BytesLRU[Kept] = current_app.extensions["pages"]
         now = time.time()
         bucket = int(now // seconds)
         version = data.current(db.session)
         # The same address is a French page for one visitor and an English one for another.
         key = (request.full_path, language(), version, bucket)
         validators = page_validators(key, changed_at(version), bucket, seconds, now)
-        body = pages.get(key)
-        if validators.not_modified(known_ok=body is not None):
+        kept = pages.get(key)
+        if validators.not_modified(known_ok=kept is not None and kept.status == 200):
             return validators.not_modified_response()
-        if body is not None:
-            return validators.apply(Response(body, content_type="text/html; charset=utf-8"))
+        if kept is not None:
+            return validators.apply(_answer(kept))
         response = make_response(view(*args, **kwargs))
         if _same_for_everyone(response):
-            pages.put(key, response.get_data())
+            pages.put(key, Kept(response.get_data(), response.location, response.status_code))
             validators.apply(response).make_conditional(request)
         return response
 
@@ -95,15 +107,14 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         etag = page_etag(key)
         if request.if_none_match.contains_weak(etag):
             return _with_validators(Response(status=304), etag)
-        pages: BytesLRU[bytes] = current_app.extensions["pages"]
-        body = pages.get(key)
-        if body is not None:
-            response = Response(body, content_type="text/html; charset=utf-8")
-            return _with_validators(response, etag)
+        pages: BytesLRU[Kept] = current_app.extensions["pages"]
+        kept = pages.get(key)
+        if kept is not None:
+            return _with_validators(_answer(kept), etag)
         response = make_response(view(*args, **kwargs))
         if response.status_code != 200 or session.modified or response.direct_passthrough:
             return response
-        pages.put(key, response.get_data())
+        pages.put(key, Kept(response.get_data()))
         return _with_validators(response, etag)
 
     return conditional
@@ -131,6 +142,24 @@ def _to_address_in_language() -> Response:
     return response
 
 
+# Redirects a visitor's address may give: to the city a search names, to a lowercase
+# country code, from a merged venue to the one kept.
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
 def _same_for_everyone(response: Response) -> bool:
-    """A page any visitor may be given: a 200, whole, that sets no cookie."""
-    return response.status_code == 200 and not session.modified and not response.direct_passthrough
+    """An answer any visitor may be given: a page, whole, or a redirect, that sets no cookie.
+
+    A redirect is the same for everyone as a page is (the address, language and data
+    decide it), and kept the same way: a search for a city is as common as its page,
+    and finding the city costs more than showing it.
+    """
+    whole = response.status_code == 200 and not response.direct_passthrough
+    return (whole or response.status_code in REDIRECTS) and not session.modified
+
+
+def _answer(kept: Kept) -> Response:
+    response = Response(kept.body, status=kept.status, content_type="text/html; charset=utf-8")
+    if kept.location is not None:
+        response.headers["Location"] = kept.location
+    return response
