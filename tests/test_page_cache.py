@@ -102,3 +102,20 @@ def test_a_volunteers_redirect_is_never_marked_public(client, auth, make_user, c
 
     assert answer.status_code == 302
     assert "public" not in answer.headers.get("Cache-Control", "")
+
+
+def test_pages_are_kept_compressed_so_more_fit_in_the_same_memory(
+    app, client, coffee, count_queries
+):
+    addresses = ["/fr/paris/", "/m/open-coffee-paris/", "/v/cafe-central-paris/"]
+    pages = {address: client.get(address).data for address in addresses}
+    app.config["PAGE_CACHE_BYTES"] = sum(map(len, pages.values())) // 2
+    page_cache.init_app(app)
+    for address in addresses:
+        client.get(address)
+
+    again = {}
+    queries = count_queries(lambda: again.update((a, client.get(a).data) for a in addresses))
+
+    assert queries == 0
+    assert again == pages
