@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from meetups import statistics
 from meetups.extensions import db
 from meetups.feeds import zone_updates
 from meetups.models import utcnow
@@ -426,10 +426,9 @@ def _build_directory(app: Flask, meetups: int, city_count: int) -> dict[str, Any
         summary = generate_directory(db.session, meetups=meetups, cities=city_count)
         db.session.commit()
         seconds["generate"] = time.perf_counter() - started
-        if db.engine.dialect.name == "postgresql":
-            # As autovacuum would within a minute: plans on fresh tables are guesses.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(sa.text("ANALYZE"))
+        # As autovacuum would within a minute on PostgreSQL, and as `load-cities` and
+        # `seed-demo` do on either: plans on fresh tables are guesses.
+        statistics.refresh(db.session)
     return {**summary, "seconds": seconds}
 
 

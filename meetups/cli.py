@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from meetups import demo, zone_database
+from meetups import demo, statistics, zone_database
 from meetups.accounts import passwords, volunteers
 from meetups.collection import collector_paused
 from meetups.editing import duplicates
@@ -68,6 +68,7 @@ def load_cities_command(min_population: int, countries: tuple[str, ...], if_empt
         )
     records = gazetteer.cities(min_population, countries or None)
     report = cities.load_cities(db.session, names, records)
+    statistics.refresh(db.session)
     click.echo(
         f"Countries added: {report.countries_added}. Cities added: {report.cities_added}, "
         f"updated: {report.cities_updated}. Names added: {report.names_added}."
@@ -96,6 +97,7 @@ def seed_demo_command() -> None:
         raise click.ClickException(
             f"{error} Run `flask --app meetups load-cities` first."
         ) from error
+    statistics.refresh(db.session)
     click.echo(f"Demo data added: {added} meetups. Pages say that they are demo data.")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from meetups.extensions import db
 from meetups.models import City, CityName, Country
@@ -48,6 +48,25 @@ def test_load_cities_is_idempotent(app):
     assert (count(Country), count(City), count(CityName)) == loaded
     assert loaded[1] > 10
     assert db.session.scalar(select(Country.name).where(Country.code == "LU")) == "Luxembourg"
+
+
+def test_loading_cities_gives_the_query_planner_statistics_of_them(app):
+    """SQLite never gathers them by itself: without them it read a country's meetups
+    through the index on their status, three times slower at 10,000 meetups."""
+    app.test_cli_runner().invoke(args=["load-cities", "--country", "LU"])
+
+    assert statistics_of("cities") > 0
+
+
+def statistics_of(table: str) -> int:
+    """Rows of planner statistics about `table` (none before the first ANALYZE)."""
+    if db.engine.dialect.name == "postgresql":
+        query = "SELECT count(*) FROM pg_stats WHERE tablename = :table"
+    elif db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+        query = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = :table"
+    else:
+        return 0
+    return db.session.scalar(text(query), {"table": table})
 
 
 def test_load_cities_if_empty_skips_a_loaded_directory(app):
