@@ -70,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         rate_limits,
         row_ids,
         security_headers,
+        sessions,
         templating,
     )
 
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # First, so that every later hook, error page included, speaks the request's language.
     i18n.init_app(app)
     security_headers.init_app(app)
+    sessions.init_app(app)
     templating.init_app(app)
     rate_limits.init_app(app)
     accounts.init_app(app)
