@@ -87,7 +87,6 @@ def cache_config(
             proxy_cache meetups;
             proxy_cache_revalidate on;
             proxy_cache_use_stale updating error timeout;
-            proxy_cache_background_update on;
             proxy_cache_lock on;
             proxy_cache_bypass $cookie_session$cookie_remember_token;
             proxy_no_cache $cookie_session$cookie_remember_token;

@@ -263,6 +263,8 @@ def test_nginx_cache_config_is_the_readme_proxy_cache(tmp_path: Path) -> None:
         assert directive in text
     assert "server 127.0.0.1:9000;" in text
     assert "try_files $uri @app;" in text
+    # It would hold each connection that met an expired page until the refresh was done.
+    assert "proxy_cache_background_update" not in text
 
 
 def test_the_mix_rows_show_their_ratio_to_the_floor_app_in_the_table_and_json() -> None:
