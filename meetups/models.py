@@ -390,21 +390,24 @@ class Meetup(SoftDeletable, Timestamps, db.Model):
     def language_list(self) -> list[str]:
         return [code for code in self.languages.split(",") if code]
 
-    def next_dates(self, after: datetime, limit: int) -> list[Occurrence]:
+    def next_dates(
+        self, after: datetime, limit: int, include_cancelled: bool = True
+    ) -> list[Occurrence]:
         """Coming dates, cancelled ones included so people see them struck through."""
         if self.status != MeetupStatus.ACTIVE:
             return []
-        return next_occurrences(self.schedule, self.schedule_changes, after=after, limit=limit)
+        return next_occurrences(
+            self.schedule,
+            self.schedule_changes,
+            after=after,
+            limit=limit,
+            include_cancelled=include_cancelled,
+        )
 
     def next_happening(self, after: datetime) -> Occurrence | None:
         """The next date people can actually go to (cancelled ones skipped): what a listing
         shows of each meetup, so it computes that one date, not a page of them."""
-        if self.status != MeetupStatus.ACTIVE:
-            return None
-        found = next_occurrences(
-            self.schedule, self.schedule_changes, after=after, limit=1, include_cancelled=False
-        )
-        return found[0] if found else None
+        return next(iter(self.next_dates(after, 1, include_cancelled=False)), None)
 
     def occurrence_on(self, original_date: date) -> Occurrence | None:
         """The date the rule gives on `original_date`, where it went if moved; None if none."""

@@ -442,7 +442,7 @@ def next_occurrences(
     if limit <= 0:
         return []
     by_date = _changes_by_date(schedule, changes)
-    first = after.astimezone(schedule.zone).date() - timedelta(days=1)
+    first = after.astimezone(schedule.zone).date() - _ONE_DAY
     base: list[Occurrence] = []
     for day in _rule_days_from(schedule, first):
         if len(base) == limit:
