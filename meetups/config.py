@@ -39,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     # and at most this many seconds (so that "next dates" move on); 0 renders every time.
     "PAGE_CACHE_SECONDS": 300,
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
+    # Memory per worker for answering a visitor's repeated request (a kept page, a feed's
+    # 304) before Flask's request cycle, counting the kept pages' bodies it holds (shared
+    # with the page cache); 0 sends every request through Flask.
+    "FRONT_DOOR_BYTES": 8 * 1024 * 1024,
     # How long browsers, proxies and CDNs may show a public page before asking again
     # (never past the end of its time bucket), then how long they may still show it
     # while they ask.

@@ -50,6 +50,13 @@ class DataVersion:
             self._value, self._expires = value, now + self.ttl
         return value
 
+    def peek(self) -> tuple | None:
+        """The version last read while it is still fresh; None once it is time to ask again."""
+        with self._lock:
+            if self._value is not None and self._clock() < self._expires:
+                return self._value
+        return None
+
     def invalidate(self) -> None:
         """This worker just changed the data: look again on the next request."""
         with self._lock:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetups import config, data_version, migrating
-from meetups.extensions import csrf, db, mail
+from meetups.extensions import csrf, db, limiter, mail
+from meetups.web import front_door
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -44,7 +45,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrating.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
-    _trust_proxies(app)
 
     from meetups import cli
     from meetups.accounts import routes as accounts
@@ -102,7 +102,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _watch_commits()
     app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])
     cli.init_app(app)
+    _open_front_door(app)
+    _trust_proxies(app)
     return app
+
+
+def _open_front_door(app: Flask) -> None:
+    """Visitors' repeated requests are answered before Flask (inside ProxyFix, which sets
+    the scheme and host their answers depend on)."""
+    size = app.config["FRONT_DOOR_BYTES"]
+    if size > 0:
+        door = front_door.FrontDoor(
+            app.wsgi_app, app.extensions["data_version"], size, limits_reads=_site_wide_limits
+        )
+        app.wsgi_app = app.extensions["front_door"] = door
 
 
 def _watch_commits() -> None:
@@ -115,6 +128,12 @@ def _watch_commits() -> None:
 def _data_changed(session: Session) -> None:
     if data_version.wrote(session) and has_app_context():
         current_app.extensions["data_version"].invalidate()
+
+
+def _site_wide_limits() -> bool:
+    """Whether a deployer set rate limits on every request, which count reads too."""
+    manager = limiter.limit_manager
+    return bool(manager.default_limits or manager.application_limits)
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from werkzeug.datastructures import ETags
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 from werkzeug.wsgi import wrap_file
@@ -20,6 +22,7 @@ from meetups.data_version import DataVersion
 from meetups.extensions import db
 from meetups.feeds import catalogue, files, ical, qr, series
 from meetups.lru import BytesLRU
+from meetups.web import front_door
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -189,7 +192,16 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
             return _text("Volunteers deleted this from the directory.", 410)
         return _text("No feed at this address.", 404)
     gzipped = "gzip" in request.accept_encodings
-    if _not_modified(stated):
+    # A poller's next 304 is answered before Flask, while the data stands still.
+    front_door.offer(
+        request.environ,
+        front_door.Offer(
+            data.current(db.session),
+            math.inf,
+            lambda tags, since, shown=stated: _matches(shown, tags, since),
+        ),
+    )
+    if _matches(stated, request.if_none_match, request.if_modified_since):
         return _with_validators(Response(status=304), stated, gzipped)
     found = stated.feed
     if stated.version.count * SERIES_BYTES > current_app.config["FEED_CACHE_BYTES"] // 2:
@@ -262,12 +274,11 @@ def _series_cache() -> series.MemorySeriesCache:
     return current_app.extensions["rendered_series"]
 
 
-def _not_modified(stated: Stated) -> bool:
-    """If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3)."""
-    tags = request.if_none_match
+def _matches(stated: Stated, tags: ETags, since: datetime | None) -> bool:
+    """Whether a client's validators name this version: If-None-Match wins over
+    If-Modified-Since (RFC 9110 §13.1.3)."""
     if tags:
         return tags.contains(stated.etag) or tags.contains(stated.etag + GZIP_SUFFIX)
-    since = request.if_modified_since
     modified = stated.version.last_modified
     return bool(since and modified and modified.replace(microsecond=0) <= since)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, request, session
+from werkzeug.datastructures import ETags
 from werkzeug.wrappers import Response
 
 from meetups.config import DEFAULTS
@@ -47,17 +48,23 @@ class Validators:
     max_age: int
 
     def not_modified(self, known_ok: bool) -> bool:
-        """Whether the request's validators match, so a 304 answers it.
+        """Whether this request's validators match, so a 304 answers it."""
+        return self.matches(request.if_none_match, request.if_modified_since, known_ok)
+
+    def matches(
+        self, if_none_match: ETags, if_modified_since: datetime | None, known_ok: bool
+    ) -> bool:
+        """Whether validators a client sent match this page.
 
         `If-None-Match` wins over `If-Modified-Since` (RFC 9110 13.2.2), and the ETag
         names one page, so a match is enough. `*` and a date name no page: they are
         trusted only when this page is known to be a 200 (`known_ok`), never for an error.
         """
-        if request.if_none_match:
-            if request.if_none_match.star_tag:
+        if if_none_match:
+            if if_none_match.star_tag:
                 return known_ok
-            return request.if_none_match.contains_weak(self.etag)
-        since = request.if_modified_since
+            return if_none_match.contains_weak(self.etag)
+        since = if_modified_since
         return known_ok and since is not None and self.last_modified <= since
 
     def apply(self, response: Response) -> Response:
@@ -75,14 +82,13 @@ class Validators:
 
 
 def page_validators(
-    key: Hashable, changed_at: datetime | None, bucket: int, bucket_seconds: int, now: float
+    key: Hashable, changed_at: datetime | None, bucket_start: float, bucket_seconds: int, now: float
 ) -> Validators:
     """Validators of the page under `key` (address, language, data version, bucket).
 
     Its last change is the latest of: the last edit, the start of the time bucket
     (dates move on), and the deploy; none can be later than now.
     """
-    bucket_start = bucket * bucket_seconds
     latest = max(bucket_start, _code_time(), changed_at.timestamp() if changed_at else 0.0)
     # Until the bucket ends the page stays the same, unless the data changes.
     left = max(0, int(bucket_start + bucket_seconds - now))

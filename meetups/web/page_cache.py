@@ -27,7 +27,8 @@ from werkzeug.wrappers import Response
 from meetups.data_version import DataVersion, changed_at
 from meetups.extensions import db
 from meetups.lru import BytesLRU
-from meetups.web.http_cache import page_etag, page_validators, public_cache_control
+from meetups.web import front_door
+from meetups.web.http_cache import Validators, page_etag, page_validators, public_cache_control
 from meetups.web.i18n import chosen_language, language
 
 
@@ -75,20 +76,23 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
         data: DataVersion = current_app.extensions["data_version"]
         pages: BytesLRU[Kept] = current_app.extensions["pages"]
         now = time.time()
-        bucket = int(now // seconds)
+        bucket, start = time_bucket(request.path, seconds, now)
         version = data.current(db.session)
         # The same address is a French page for one visitor and an English one for another.
         key = (request.full_path, language(), version, bucket)
-        validators = page_validators(key, changed_at(version), bucket, seconds, now)
+        validators = page_validators(key, changed_at(version), start, seconds, now)
         kept = pages.get(key)
         if validators.not_modified(known_ok=kept is not None and kept.status == 200):
-            return validators.not_modified_response()
-        if kept is not None:
-            return validators.apply(_answer(kept))
-        response = make_response(view(*args, **kwargs))
-        if _same_for_everyone(response):
-            pages.put(key, Kept.of(response))
+            response = validators.not_modified_response()
+        elif kept is not None:
+            response = validators.apply(_answer(kept))
+        else:
+            response = make_response(view(*args, **kwargs))
+            if not _same_for_everyone(response):
+                return response
+            kept = pages.put(key, Kept.of(response))
             validators.apply(response).make_conditional(request)
+        _offer(version, start + seconds, validators, kept)
         return response
 
     return cached
@@ -112,26 +116,61 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         if seconds <= 0:
             return make_response(view(*args, **kwargs))
         data: DataVersion = current_app.extensions["data_version"]
-        key = (
-            request.full_path,
-            language(),
-            data.current(db.session),
-            int(time.time() // seconds),
-        )
+        bucket, start = time_bucket(request.path, seconds, time.time())
+        version = data.current(db.session)
+        key = (request.full_path, language(), version, bucket)
         etag = page_etag(key)
-        if request.if_none_match.contains_weak(etag):
-            return _with_validators(Response(status=304), etag)
         pages: BytesLRU[Kept] = current_app.extensions["pages"]
         kept = pages.get(key)
-        if kept is not None:
-            return _with_validators(_answer(kept), etag)
-        response = make_response(view(*args, **kwargs))
-        if response.status_code != 200 or session.modified or response.direct_passthrough:
-            return response
-        pages.put(key, Kept.of(response))
-        return _with_validators(response, etag)
+        if request.if_none_match.contains_weak(etag):
+            response = _with_validators(Response(status=304), etag)
+        elif kept is not None:
+            response = _with_validators(_answer(kept), etag)
+        else:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200 or session.modified or response.direct_passthrough:
+                return response
+            kept = pages.put(key, Kept.of(response))
+            _with_validators(response, etag)
+        front_door.offer(
+            request.environ,
+            front_door.Offer(
+                version, start + seconds, lambda tags, _since: tags.contains_weak(etag), kept
+            ),
+        )
+        return response
 
     return conditional
+
+
+def time_bucket(path: str, seconds: int, now: float) -> tuple[int, float]:
+    """The time bucket a page is in at `now`, and when that bucket began.
+
+    Each address's buckets begin at their own offset, the same in every worker: the
+    site's pages then expire spread over the period, rather than all in one second,
+    when every worker would render them again and a cache in front would ask for
+    all of them at once.
+    """
+    offset = zlib.crc32(path.encode()) % seconds
+    bucket = int((now - offset) // seconds)
+    return bucket, bucket * seconds + offset
+
+
+def _offer(version: tuple, until: float, validators: Validators, kept: Kept | None) -> None:
+    """The front door may answer this address again, as this view did, until `until`."""
+    known_ok = kept is not None and kept.status == 200
+    swr = current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
+    most = current_app.config["PAGE_MAX_AGE"]
+    front_door.offer(
+        request.environ,
+        front_door.Offer(
+            version,
+            until,
+            lambda tags, since: validators.matches(tags, since, known_ok),
+            kept,
+            lambda now: public_cache_control(min(most, max(0, int(until - now))), swr),
+        ),
+    )
 
 
 def _with_validators(response: Response, etag: str) -> Response:

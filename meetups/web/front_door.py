@@ -1,0 +1,223 @@
+"""Answers a visitor's repeated request before Flask sees it.
+
+A kept page (`page_cache`) or a feed poller's 304 costs little to work out but
+still goes through Flask's whole request cycle: routing, the language, the
+session, the rate limiter's and the security headers' hooks. Those cost three
+times what the answer does, and such requests are most of what the site serves.
+So when a view answers a visitor (no cookie) with something anyone may be given,
+it leaves an `Offer` in the request's environ: what the answer is valid for (the
+data version, until when), how to tell that a client's validators match, and
+the body if it is kept. This WSGI middleware keeps the final status and headers
+with that offer, and answers the same request again from them, as a 304 or in
+full, while the data version is the same and the time has not come; anything
+else goes to Flask as before.
+
+The answers are the ones Flask gave, byte for byte (`Date` aside): headers are
+kept after every hook ran, and a shared cache tells requests apart by the
+address and the request headers the answer's `Vary` names, as any HTTP cache
+does. Only GET and HEAD without a cookie are answered here. Our rate limits
+count only POSTs; should a deployer set site-wide limits, which count reads too,
+every request goes through Flask (`limits_reads`), so nothing is skipped that a
+visitor's request needed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.datastructures import ETags
+from werkzeug.http import parse_date, parse_etags
+
+from meetups.data_version import DataVersion
+from meetups.lru import BytesLRU
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from meetups.web.page_cache import Kept
+
+OFFER = "meetups.front_door.offer"
+# What one kept answer costs besides its body: the headers, the key, the entry.
+ENTRY_OVERHEAD = 1024
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a view says about its answer, so that the same request can be answered again.
+
+    `not_modified` decides whether a client's `If-None-Match` and `If-Modified-Since`
+    match (as the view itself would), `kept` is the body for a full answer (none:
+    only 304s are answered here), and `cache_control`, given the time, says the
+    lifetime left, for answers whose lifetime shrinks as their time bucket ends.
+    """
+
+    version: tuple
+    until: float
+    not_modified: Callable[[ETags, datetime | None], bool]
+    kept: Kept | None = None
+    cache_control: Callable[[float], str] | None = None
+
+
+def offer(environ: WSGIEnvironment, made: Offer) -> None:
+    """Let the front door keep this request's answer (called by views, for visitors)."""
+    environ[OFFER] = made
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What Flask answered for one request: in full (for pages), as a 304, or both."""
+
+    offer: Offer
+    status: str | None = None
+    headers: list[tuple[str, str]] | None = None
+    not_modified_headers: list[tuple[str, str]] | None = None
+
+    @property
+    def size(self) -> int:
+        return ENTRY_OVERHEAD + (len(self.offer.kept.compressed) if self.offer.kept else 0)
+
+    def same_answer(self, other: Offer) -> bool:
+        return self.offer.version == other.version and self.offer.until == other.until
+
+
+class FrontDoor:
+    """The WSGI middleware: `app.wsgi_app = FrontDoor(app.wsgi_app, data, max_bytes)`."""
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        data: DataVersion,
+        max_bytes: int,
+        clock: Callable[[], float] | None = None,
+        limits_reads: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.app = app
+        self.limits_reads = limits_reads
+        self.data = data
+        self.clock = clock or _now
+        self._entries = BytesLRU[_Entry](max_bytes, size=lambda entry: entry.size)
+        # Which request headers each address's answers vary on, from their `Vary`.
+        self._varies: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every answer (as a restart would)."""
+        self._entries.clear()
+        with self._lock:
+            self._varies.clear()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+            or "HTTP_COOKIE" in environ
+            or self.limits_reads()
+        ):
+            return self.app(environ, start_response)
+        address = _address(environ)
+        varies = self._varies.get(address)
+        if varies is not None:
+            answer = self._answer(environ, address + _values(environ, varies), start_response)
+            if answer is not None:
+                return answer
+        return self._through(environ, start_response, address)
+
+    def _answer(
+        self, environ: WSGIEnvironment, key: tuple, start_response: StartResponse
+    ) -> Iterable[bytes] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        now = self.clock()
+        if now >= entry.offer.until or entry.offer.version != self.data.peek():
+            return None
+        since = environ.get("HTTP_IF_MODIFIED_SINCE")
+        tags = parse_etags(environ.get("HTTP_IF_NONE_MATCH"))
+        if (tags or since) and entry.offer.not_modified(tags, parse_date(since)):
+            if entry.not_modified_headers is None:
+                return None
+            start_response("304 NOT MODIFIED", _fresh(entry.not_modified_headers, entry, now))
+            return []
+        if entry.status is None or entry.headers is None or entry.offer.kept is None:
+            return None
+        start_response(entry.status, _fresh(entry.headers, entry, now))
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry.offer.kept.body]
+
+    def _through(
+        self, environ: WSGIEnvironment, start_response: StartResponse, address: tuple
+    ) -> Iterable[bytes]:
+        """Flask answers; keep what it said if the view offered it."""
+
+        def keep(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            made: Offer | None = environ.get(OFFER)
+            if made is not None and environ["REQUEST_METHOD"] == "GET":
+                self._keep(environ, address, made, status, headers)
+            return start_response(status, headers, *rest)
+
+        return self.app(environ, keep)
+
+    def _keep(
+        self,
+        environ: WSGIEnvironment,
+        address: tuple,
+        made: Offer,
+        status: str,
+        headers: list[tuple[str, str]],
+    ) -> None:
+        code = int(status.split(" ", 1)[0])
+        if code >= 400 or (code != 304 and made.kept is None):
+            return
+        varies = _vary(headers)
+        with self._lock:
+            self._varies[address] = varies
+        key = address + _values(environ, varies)
+        known = self._entries.get(key)
+        entry = known if known is not None and known.same_answer(made) else _Entry(made)
+        if code == 304:
+            entry = replace(entry, not_modified_headers=list(headers))
+        else:
+            entry = replace(entry, offer=made, status=status, headers=list(headers))
+        self._entries.replace(key, entry)
+
+
+def _now() -> float:
+    """The time as the views read it (`time.time()`, looked up at each call)."""
+    return time.time()
+
+
+def _address(environ: WSGIEnvironment) -> tuple[str, ...]:
+    return (
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+        environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
+
+
+def _vary(headers: list[tuple[str, str]]) -> tuple[str, ...]:
+    names = [
+        name.strip()
+        for key, value in headers
+        if key.lower() == "vary"
+        for name in value.split(",")
+        if name.strip()
+    ]
+    return tuple(sorted({"HTTP_" + name.upper().replace("-", "_") for name in names}))
+
+
+def _values(environ: WSGIEnvironment, varies: tuple[str, ...]) -> tuple[str | None, ...]:
+    return tuple(environ.get(name) for name in varies)
+
+
+def _fresh(headers: list[tuple[str, str]], entry: _Entry, now: float) -> list[tuple[str, str]]:
+    if entry.offer.cache_control is None:
+        return headers
+    control = entry.offer.cache_control(now)
+    return [
+        ("Cache-Control", control) if name.lower() == "cache-control" else (name, value)
+        for name, value in headers
+    ]
