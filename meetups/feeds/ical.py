@@ -370,7 +370,7 @@ def _reads_one_way(schedule: Schedule, occurrence: Occurrence) -> bool:
 def _change_onsets(zone: str, first_year: int) -> tuple[tuple[datetime, timedelta], ...]:
     """When the zone's offset changes, from first_year through HORIZON_YEAR, on the local
     clock before each change (naive), and by how much."""
-    transitions = _transitions(time_zone(zone), first_year, HORIZON_YEAR)
+    transitions = _zone_transitions(zone, first_year, HORIZON_YEAR)
     return tuple((item.onset, abs(item.offset_to - item.offset_from)) for item in transitions)
 
 
@@ -570,7 +570,7 @@ def _vtimezone_lines(zone: str, first_year: int, last_year: int) -> tuple[str, .
     other changes are listed as RDATEs. Cached: a zone costs milliseconds to scan.
     """
     last_year = max(first_year, last_year)
-    transitions = _transitions(time_zone(zone), first_year, last_year)
+    transitions = _zone_transitions(zone, first_year, last_year)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{zone}"]
     for _onset, observance in sorted(_observances(transitions, last_year)):
         lines.extend(observance)
@@ -589,11 +589,46 @@ def _transitions(tz: ZoneInfo, first_year: int, last_year: int) -> list[_Transit
     window_start = datetime(first_year, 1, 1, tzinfo=tz)
     start = int(window_start.timestamp())
     end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
-    found = list(_scan(tz, start - 366 * 86400, end))
+    return _in_effect_from(tz, window_start, list(_scan(tz, start - 366 * 86400, end)))
+
+
+def _zone_transitions(zone: str, first_year: int, last_year: int) -> list[_Transition]:
+    """`_transitions` of a zone by name, cut from one scan of it per decade.
+
+    A directory's series start in a handful of years, and each scan of a zone
+    probes it a thousand times: a scan for each of those years was most of the
+    zone work of a directory feed's first render.
+    """
+    if last_year > HORIZON_YEAR:
+        return _transitions(time_zone(zone), first_year, last_year)
+    tz = time_zone(zone)
+    window_start = datetime(first_year, 1, 1, tzinfo=tz)
+    # The range `_transitions` scans: open at both ends, as `_scan` is.
+    low = datetime.fromtimestamp(int(window_start.timestamp()) - 366 * 86400, UTC)
+    high = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    scanned = _decade_scan(zone, first_year // 10 * 10)
+    return _in_effect_from(tz, window_start, [i for i in scanned if low < i.instant < high])
+
+
+@lru_cache(maxsize=1024)
+def _decade_scan(zone: str, decade: int) -> tuple[_Transition, ...]:
+    """The zone's offset changes from a year before `decade` began through HORIZON_YEAR:
+    every range `_transitions` scans for a year of that decade lies within it."""
+    tz = time_zone(zone)
+    start = int(datetime(decade, 1, 1, tzinfo=tz).timestamp())
+    end = int(datetime(HORIZON_YEAR + 1, 1, 1, tzinfo=UTC).timestamp())
+    return tuple(_scan(tz, start - 366 * 86400, end))
+
+
+def _in_effect_from(
+    tz: ZoneInfo, window_start: datetime, found: list[_Transition]
+) -> list[_Transition]:
+    """The change in effect at `window_start` and those after it, of the changes found
+    from a year before it on (see `_transitions`)."""
     before = [item for item in found if item.instant <= window_start]
     if before:
         return [before[-1], *found[len(before) :]]
-    return [_transition(tz, start, window_start.utcoffset()), *found]
+    return [_transition(tz, int(window_start.timestamp()), window_start.utcoffset()), *found]
 
 
 def _scan(tz: ZoneInfo, start: int, end: int) -> Iterator[_Transition]:
