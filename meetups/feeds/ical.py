@@ -60,6 +60,7 @@ MAX_LINE_OCTETS = 75
 CALENDAR_END = b"END:VCALENDAR\r\n"
 
 _ONE_SECOND = timedelta(seconds=1)
+_ONE_DAY = timedelta(days=1)
 _ZONE_SCAN_STEP = 7 * 86400
 """Seconds between zone probes: no IANA zone since 1990 has two offset changes
 less than a week apart (checked against every zone, 1990–2040)."""
@@ -334,19 +335,17 @@ def _read_two_ways(schedule: Schedule, first: date, changed: set[date]) -> list[
     if schedule.end_date is not None:
         last = min(last, schedule.end_date)
     days = set()
+    start_time, weekdays = schedule.start_time, schedule.rule.weekdays
     for onset, jump in _change_onsets(schedule.timezone, first.year):
-        # The local times a change skips or repeats are [onset, onset + jump).
-        earliest = onset - schedule.duration - jump
-        day = earliest.date()
-        while day <= (onset + jump).date():
-            stated = datetime.combine(day, schedule.start_time)
-            if (
-                first <= day <= last
-                and day.weekday() in schedule.rule.weekdays
-                and earliest <= stated <= onset + jump
-            ):
+        # The local times a change skips or repeats are [onset, onset + jump): the days
+        # whose stated start is from `earliest` to `latest` are those a span can meet.
+        earliest, latest = onset - schedule.duration - jump, onset + jump
+        day = earliest.date() if earliest.time() <= start_time else earliest.date() + _ONE_DAY
+        last_day = latest.date() if start_time <= latest.time() else latest.date() - _ONE_DAY
+        while day <= last_day:
+            if first <= day <= last and day.weekday() in weekdays:
                 days.add(day)
-            day += timedelta(days=1)
+            day += _ONE_DAY
     found = []
     for day in sorted(days - changed):
         occurrence = ruled_occurrence(schedule, day)

@@ -139,11 +139,14 @@ MEMBERS = (
     .order_by(Meetup.id)
 )
 
+# Plain tuples, as `_SeriesRow`: cache keys and feed lists read each row's columns.
+_MemberRow = namedtuple("_MemberRow", MEMBERS.selected_columns.keys())
+
 
 def members(session: Session, condition: ColumnElement[bool] | None = None) -> list[Any]:
     """The membership rows of the meetups matching `condition` (all when None)."""
     query = MEMBERS if condition is None else MEMBERS.where(condition)
-    return list(session.execute(query))
+    return list(map(_MemberRow._make, session.execute(query)))
 
 
 # Dates moved to a venue: the feeds of that venue, its city and its country hold them
