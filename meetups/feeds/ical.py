@@ -458,7 +458,7 @@ def _place_properties(place: Place) -> list[str]:
     location = ", ".join(part for part in (place.name, place.address) if part)
     lines = [f"LOCATION:{_text(location)}"]
     if place.latitude is not None and place.longitude is not None:
-        lines.append(f"GEO:{place.latitude:.6f};{place.longitude:.6f}")
+        lines.append("GEO:%.6f;%.6f" % (place.latitude, place.longitude))  # noqa: UP031 (as _local)
     return lines
 
 
@@ -799,10 +799,15 @@ def _utc(moment: datetime) -> str:
 
 def _local(moment: datetime) -> str:
     """The wall-clock DATE-TIME, to be written with a TZID (or in a VTIMEZONE)."""
-    # Not strftime, which is several times slower and dominated rendering large feeds.
-    return (
-        f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
-        f"T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
+    # Not strftime, which is several times slower and dominated rendering large feeds, nor
+    # an f-string, whose format specs cost three times a %: a 10,000-series feed writes 40,000.
+    return "%04d%02d%02dT%02d%02d%02d" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
     )
 
 
