@@ -149,6 +149,25 @@ def members(session: Session, condition: ColumnElement[bool] | None = None) -> l
     return list(map(_MemberRow._make, session.execute(query)))
 
 
+# Of MEMBERS' columns, those `series_key` reads: a feed's own rendering needs no other
+# feed's title or version (a third of reading a 10,000-series feed's members).
+KEYED = MEMBERS.with_only_columns(
+    Meetup.id,
+    Meetup.updated_at,
+    Meetup.sequence,
+    Meetup.is_demo,
+    Venue.updated_at.label("venue_updated_at"),
+    City.name.label("city_name"),
+    maintain_column_froms=True,
+)
+_KeyedRow = namedtuple("_KeyedRow", KEYED.selected_columns.keys())
+
+
+def keyed(session: Session, condition: ColumnElement[bool]) -> list[Any]:
+    """The rows `rendered_series` takes, of the meetups matching `condition`."""
+    return list(map(_KeyedRow._make, session.execute(KEYED.where(condition))))
+
+
 # Dates moved to a venue: the feeds of that venue, its city and its country hold them
 # (see `ical.render_moved_dates`) when they do not hold their series already.
 MOVES = (
