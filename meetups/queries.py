@@ -304,7 +304,7 @@ def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
     """Listed series of a country that may have dates in `dates`, with the changes near them.
 
     Series paused or ended before the range are left out unless a date moved into it:
-    expanding them found nothing, and they are a sixth of a country's series.
+    expanding them found nothing (a tenth of the bench directory's Chinese series).
     """
     margin = timedelta(days=2)
     first, last = dates.first - margin, dates.last + margin
