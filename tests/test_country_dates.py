@@ -6,6 +6,8 @@ from datetime import date, time
 
 from bs4 import BeautifulSoup
 
+from meetups import queries
+from meetups.agenda import DateRange
 from meetups.models import MeetupStatus
 from meetups.pages import routes
 
@@ -91,3 +93,38 @@ def test_ended_series_are_not_listed(client, make_meetup):
     )
 
     assert agenda_items(client.get("/fr/?from=2026-12-01&to=2026-12-31")) == []
+
+
+def test_series_paused_or_ended_before_the_range_are_not_read(make_meetup):
+    make_meetup("Still Going", slug="still-going")
+    make_meetup(
+        "Paused Within",
+        slug="paused-within",
+        status=MeetupStatus.PAUSED,
+        status_since=date(2026, 12, 11),
+    )
+    make_meetup(
+        "Paused Before",
+        slug="paused-before",
+        status=MeetupStatus.PAUSED,
+        status_since=date(2026, 11, 1),
+    )
+    make_meetup("Ended Before", slug="ended-before", end_date=date(2026, 11, 26))
+
+    read = queries.series_in_country("fr", DateRange(date(2026, 12, 7), date(2026, 12, 13)))
+
+    assert sorted(series.slug for series in read) == ["paused-within", "still-going"]
+
+
+def test_a_date_moved_into_the_range_past_a_pause_is_listed(client, make_meetup):
+    make_meetup(
+        "Open Coffee",
+        first_date=date(2026, 1, 1),
+        status=MeetupStatus.PAUSED,
+        status_since=date(2026, 11, 1),
+        changes=[{"original_date": date(2026, 10, 29), "new_date": date(2026, 12, 10)}],
+    )
+
+    response = client.get("/fr/?from=2026-12-07&to=2026-12-13")
+
+    assert [when for when, _ in agenda_items(response)] == ["2026-12-10T09:00:00+01:00"]

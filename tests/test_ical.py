@@ -330,6 +330,19 @@ def test_every_offset_change_through_the_horizon_is_found(zone: str) -> None:
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    "zone", ["Asia/Gaza", "Africa/Casablanca", "America/Sao_Paulo", "Pacific/Apia", "UTC"]
+)
+def test_the_changes_cut_from_a_decade_scan_are_those_a_scan_from_each_year_finds(
+    zone: str,
+) -> None:
+    for first_year in range(2010, 2020):
+        for last_year in (first_year, 2030, ical.HORIZON_YEAR):
+            scanned_for_the_year = ical._transitions(ZoneInfo(zone), first_year, last_year)
+
+            assert ical._zone_transitions(zone, first_year, last_year) == scanned_for_the_year
+
+
 @pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "Australia/Sydney"])
 def test_regular_zones_are_two_yearly_rules(feed: bytes, zone: str) -> None:
     vtimezone = _component(feed, "VTIMEZONE", zone)

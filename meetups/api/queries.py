@@ -20,7 +20,6 @@ from meetups.models import (
     CityName,
     Meetup,
     MeetupChange,
-    MeetupStatus,
     Tag,
     Venue,
     meetup_tags,
@@ -184,19 +183,8 @@ def series_between(
     loaded in full (`meetups_with_places`).
     """
     margin = timedelta(days=2)
-    moved_in = select(MeetupChange.meetup_id).where(
-        MeetupChange.new_date.between(first - margin, last + margin)
-    )
-    in_bounds = and_(
-        Meetup.first_date <= last + margin,
-        or_(Meetup.end_date.is_(None), Meetup.end_date >= first - margin),
-        # A paused or ended series' dates stop the eve of that day (`stored_last_date`).
-        or_(
-            Meetup.status == MeetupStatus.ACTIVE,
-            Meetup.status_since.is_(None),
-            Meetup.status_since >= first - margin,
-        ),
-    )
+    moved_in = queries.moved_between(first - margin, last + margin)
+    in_bounds = and_(Meetup.first_date <= last + margin, queries.runs_until(first - margin))
     conditions = _series_conditions(filters)
     places = _place_conditions(filters)
     if places:
@@ -212,7 +200,7 @@ def series_between(
         select(Meetup.id)
         .join(Meetup.venue)
         .join(Venue.city)
-        .where(*conditions, or_(in_bounds, Meetup.id.in_(moved_in)))
+        .where(*conditions, or_(in_bounds, moved_in))
         .order_by(Meetup.id)
     )
     return queries.series_between(chosen, first, last)

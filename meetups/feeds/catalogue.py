@@ -135,11 +135,9 @@ def render(
     """
     condition = _condition(feed)
     with collector_paused():  # a directory's rows are many small objects, none cyclic
-        rows = series.members(session, condition)
+        rows = series.keyed(session, condition)
         tags = series.tags_of(session, condition)
-        rendered = series.rendered_series(
-            session, site, rows, tags, cache or series.MemorySeriesCache(0), FEED_FORMAT
-        )
+        rendered = series.rendered_series(session, site, rows, tags, cache, FEED_FORMAT)
         held = [*filter(None, rendered.values()), *_moved_here(session, feed, site)]
         return ical.assemble_calendar(_info(feed, site), held)
 
@@ -172,9 +170,9 @@ def write(
             rendered = series.rendered_series(
                 session,
                 site,
-                series.members(session, in_chunk),
+                series.keyed(session, in_chunk),
                 series.tags_of(session, in_chunk),
-                cache or series.MemorySeriesCache(0),
+                cache,
                 FEED_FORMAT,
             )
             for meetup_id in chunk:
