@@ -31,7 +31,7 @@ from meetups.feeds import zone_updates
 from meetups.models import utcnow
 from meetups.places import cities, gazetteer
 
-from . import inprocess, mix, nginx
+from . import inprocess, mix, nginx, shared_cache
 from .database import DatabaseError, fresh_database
 from .floor import FLOOR_PATH
 from .generate import generate_directory
@@ -122,6 +122,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="addresses drawn for the realistic mix, sent in turn; default: %(default)s",
     )
     parser.add_argument(
+        "--shared-cache",
+        default=shared_cache.DEFAULT_URL,
+        help="Redis database the workers share pages in, emptied first, or 'none'; "
+        "without an answer from it, none; default: %(default)s",
+    )
+    parser.add_argument(
         "--sizes",
         type=_sizes,
         help="compare directory sizes instead of one --meetups run, e.g. 1000,100000",
@@ -184,7 +190,12 @@ def _measure_size(args: argparse.Namespace, meetups: int, export: bool) -> Outco
         scratch = Path(scratch_name)
         # The server and this process must build the very same app (same ETags, same
         # settings), so both take their configuration from the environment.
-        os.environ.update(MEETUPS_DATABASE_URL=url, MEETUPS_SECRET_KEY=secrets.token_hex(32))
+        shared, args.shared_cache_used = shared_cache.prepare(args.shared_cache)
+        os.environ.update(
+            MEETUPS_DATABASE_URL=url,
+            MEETUPS_SECRET_KEY=secrets.token_hex(32),
+            MEETUPS_SHARED_CACHE_URL=shared,
+        )
         app = create_bench_app()
         try:
             outcome = _measure(app, args, scratch, meetups, export)
@@ -588,6 +599,7 @@ def _run_info(
         "seconds_per_route": args.seconds,
         "rounds": args.rounds,
         "physical_limit": physical_limit,
+        "shared_cache": args.shared_cache_used,
         "cpus": os.cpu_count(),
         "directory": directory,
         "sample": {
@@ -609,6 +621,7 @@ def _heading(run: dict[str, Any]) -> str:
         f"{run['seconds_per_route']} s per route; {run['cpus']} CPUs.\n"
         f"City: {sample['city']} ({sample['city_meetups']} meetups). "
         f"Meetup: {sample['meetup']}. Physical limit: {run['physical_limit']}.\n"
+        f"Shared page cache: {run['shared_cache']}.\n"
         "× floor: median over rounds of route ÷ floor req/s in the same round (min–max: "
         "lowest and highest round); req/s: median; p50, p99: the median round's. "
         "SQL/req: one request to a warm app.\n"

@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     # and at most this many seconds (so that "next dates" move on); 0 renders every time.
     "PAGE_CACHE_SECONDS": 300,
     "PAGE_CACHE_BYTES": 16 * 1024 * 1024,
+    # Redis where workers (and machines) share the pages they render for visitors, e.g.
+    # redis://127.0.0.1:6379/1; empty: each worker renders the pages it is asked for.
+    "SHARED_CACHE_URL": "",
     # Memory per worker for answering a visitor's repeated request (a kept page, a feed's
     # 304) before Flask's request cycle, counting the kept pages' bodies it holds (shared
     # with the page cache); 0 sends every request through Flask.
@@ -156,6 +159,7 @@ def load(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, An
     config = {**cookie_settings(config["HTTPS"]), **config}
     check_geocoder(config)
     check_page_caching(config)
+    check_shared_cache(config)
     check_mail(config)
     check_sync(config)
     if not config["MAIL_DEFAULT_SENDER"]:
@@ -168,6 +172,24 @@ def check_page_caching(config: Mapping[str, Any]) -> None:
     for setting in ("PAGE_CACHE_SECONDS", "PAGE_MAX_AGE", "PAGE_STALE_WHILE_REVALIDATE"):
         if config[setting] < 0:
             raise ConfigError(f"MEETUPS_{setting} must be a number of seconds, 0 or more.")
+
+
+def check_shared_cache(config: Mapping[str, Any]) -> None:
+    """A shared cache the workers cannot use would only slow every page down: say so at start."""
+    url = config["SHARED_CACHE_URL"]
+    if not url:
+        return
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"MEETUPS_SHARED_CACHE_URL must be a Redis address such as "
+            f"redis://127.0.0.1:6379/1, not {url!r}."
+        )
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "MEETUPS_SHARED_CACHE_URL needs the Redis client: pip install 'meetups[redis]'."
+        ) from None
 
 
 def check_mail(config: Mapping[str, Any]) -> None:

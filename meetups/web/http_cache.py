@@ -30,7 +30,15 @@ PACKAGE = Path(__file__).resolve().parent.parent
 # What renders a page, besides the data: a deploy that changes any of these changes every ETag.
 CODE_SUFFIXES = frozenset({".py", ".html", ".mo", ".css", ".js", ".csv"})
 # Settings a page never shows, left out of the code version (secrets stay out of every hash).
-UNSHOWN_SETTINGS = ("SECRET", "PASSWORD", "DATABASE", "STORAGE_URI", "API_KEY", "ENGINE")
+UNSHOWN_SETTINGS = (
+    "SECRET",
+    "PASSWORD",
+    "DATABASE",
+    "STORAGE_URI",
+    "CACHE_URL",
+    "API_KEY",
+    "ENGINE",
+)
 PRIVATE = "private, no-store"
 
 

@@ -30,6 +30,7 @@ from meetups.lru import BytesLRU
 from meetups.web import front_door
 from meetups.web.http_cache import Validators, page_etag, page_validators, public_cache_control
 from meetups.web.i18n import chosen_language, language
+from meetups.web.shared_pages import SharedPages
 
 
 class Kept(NamedTuple):
@@ -55,6 +56,8 @@ class Kept(NamedTuple):
 
 def init_app(app: Flask) -> None:
     app.extensions["pages"] = BytesLRU[Kept](app.config["PAGE_CACHE_BYTES"], size=_size)
+    url = app.config["SHARED_CACHE_URL"]
+    app.extensions["shared_pages"] = SharedPages(url) if url else None
 
 
 def _size(kept: Kept) -> int:
@@ -84,13 +87,13 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
         kept = pages.get(key)
         if validators.not_modified(known_ok=kept is not None and kept.status == 200):
             response = validators.not_modified_response()
-        elif kept is not None:
+        elif (kept := kept or _from_shared(key, validators.etag)) is not None:
             response = validators.apply(_answer(kept))
         else:
             response = make_response(view(*args, **kwargs))
             if not _same_for_everyone(response):
                 return response
-            kept = pages.put(key, Kept.of(response))
+            kept = _keep(key, validators.etag, Kept.of(response), start + seconds - now)
             validators.apply(response).make_conditional(request)
         _offer(version, start + seconds, validators, kept)
         return response
@@ -116,7 +119,8 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         if seconds <= 0:
             return make_response(view(*args, **kwargs))
         data: DataVersion = current_app.extensions["data_version"]
-        bucket, start = time_bucket(request.path, seconds, time.time())
+        now = time.time()
+        bucket, start = time_bucket(request.path, seconds, now)
         version = data.current(db.session)
         key = (request.full_path, language(), version, bucket)
         etag = page_etag(key)
@@ -124,13 +128,13 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         kept = pages.get(key)
         if request.if_none_match.contains_weak(etag):
             response = _with_validators(Response(status=304), etag)
-        elif kept is not None:
+        elif (kept := kept or _from_shared(key, etag)) is not None:
             response = _with_validators(_answer(kept), etag)
         else:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200 or session.modified or response.direct_passthrough:
                 return response
-            kept = pages.put(key, Kept.of(response))
+            kept = _keep(key, etag, Kept.of(response), start + seconds - now)
             _with_validators(response, etag)
         front_door.offer(
             request.environ,
@@ -141,6 +145,23 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         return response
 
     return conditional
+
+
+def _from_shared(key: tuple, etag: str) -> Kept | None:
+    """Another worker's rendering of this page, from the shared cache if there is one."""
+    shared: SharedPages | None = current_app.extensions["shared_pages"]
+    kept = shared.get(etag) if shared is not None else None
+    if kept is not None:
+        current_app.extensions["pages"].put(key, kept)
+    return kept
+
+
+def _keep(key: tuple, etag: str, kept: Kept, seconds_left: float) -> Kept:
+    """Keep a rendered page in this worker, and for the others until its bucket ends."""
+    shared: SharedPages | None = current_app.extensions["shared_pages"]
+    if shared is not None:
+        shared.put(etag, kept, seconds_left)
+    return current_app.extensions["pages"].put(key, kept)
 
 
 def time_bucket(path: str, seconds: int, now: float) -> tuple[int, float]:
