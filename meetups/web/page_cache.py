@@ -52,13 +52,15 @@ class Kept(NamedTuple):
     def body(self) -> bytes:
         return zlib.decompress(self.compressed)
 
+    @property
+    def size(self) -> int:
+        return len(self.compressed) + len(self.location or "")
+
 
 def init_app(app: Flask) -> None:
-    app.extensions["pages"] = BytesLRU[Kept](app.config["PAGE_CACHE_BYTES"], size=_size)
-
-
-def _size(kept: Kept) -> int:
-    return len(kept.compressed) + len(kept.location or "")
+    app.extensions["pages"] = BytesLRU[Kept](
+        app.config["PAGE_CACHE_BYTES"], size=lambda kept: kept.size
+    )
 
 
 def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
