@@ -10,7 +10,7 @@ from flask import request_started
 
 from meetups.extensions import db
 from meetups.factory import create_app
-from meetups.web import page_cache
+from meetups.web import front_door, page_cache
 
 
 @pytest.fixture
@@ -211,10 +211,50 @@ def test_a_gzip_poller_gets_the_gzip_etag(client, coffee):
     assert again.headers["ETag"] == etag != plain_etag
 
 
-def test_a_feeds_full_answer_always_comes_from_flask(client, coffee, through_flask):
-    client.get("/feeds/city/fr/paris.ics")
+@pytest.mark.parametrize("encoding", [{}, {"Accept-Encoding": "gzip"}])
+def test_a_feed_asked_again_is_answered_as_flask_answered_it(
+    client, coffee, through_flask, encoding
+):
+    first = client.get("/feeds/city/fr/paris.ics", headers=encoding)
+    answers = []
+
+    sent = through_flask(
+        lambda: answers.append(client.get("/feeds/city/fr/paris.ics", headers=encoding))
+    )
+
+    assert sent == 0
+    _same(first, answers[0])
+
+
+def test_a_body_too_big_for_its_share_of_memory_goes_through_flask(
+    app, client, coffee, through_flask
+):
+    door = app.extensions["front_door"]
+    feed_bytes = len(client.get("/feeds/city/fr/paris.ics").data)
+    app.wsgi_app = front_door.FrontDoor(
+        door.app, door.data, max_bytes=feed_bytes * front_door.LARGEST_SHARE // 2
+    )
+    etag = client.get("/feeds/city/fr/paris.ics").headers["ETag"]
+    client.get("/feeds/city/fr/paris.ics", headers={"If-None-Match": etag})
 
     assert through_flask(lambda: client.get("/feeds/city/fr/paris.ics")) == 1
+    assert (
+        through_flask(
+            lambda: client.get("/feeds/city/fr/paris.ics", headers={"If-None-Match": etag})
+        )
+        == 0
+    )
+
+
+def test_an_api_answer_asked_again_is_answered_as_flask_answered_it(client, coffee, through_flask):
+    first = client.get("/api/v1/cities?country=fr")
+    answers = []
+
+    sent = through_flask(lambda: answers.append(client.get("/api/v1/cities?country=fr")))
+
+    assert sent == 0
+    assert first.status_code == 200
+    _same(first, answers[0])
 
 
 def test_after_an_edit_a_poller_gets_the_new_feed(client, coffee):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -44,6 +45,7 @@ from meetups.lru import BytesLRU
 from meetups.models import Meetup, Venue
 from meetups.places.geo import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM, check_point
 from meetups.schedule import Occurrence
+from meetups.web import front_door
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -103,6 +105,7 @@ def _cached(build: Callable[[], Response]) -> Response:
     under it is the one `build` would make again, until the data changes.
     """
     etag = _etag()
+    kept: Answer | None = None
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
@@ -119,6 +122,17 @@ def _cached(build: Callable[[], Response]) -> Response:
             response.headers["Link"] = kept.link
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    # The same request is answered again before Flask, until the data changes.
+    version = current_app.extensions["data_version"].current(db.session)
+    front_door.offer(
+        request.environ,
+        front_door.Offer(
+            version,
+            math.inf,
+            lambda tags, _since: tags.contains_weak(etag),
+            None if kept is None else front_door.Plain(kept.body),
+        ),
+    )
     return response
 
 

@@ -192,15 +192,9 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
             return _text("Volunteers deleted this from the directory.", 410)
         return _text("No feed at this address.", 404)
     gzipped = "gzip" in request.accept_encodings
+    version = data.current(db.session)
     # A poller's next 304 is answered before Flask, while the data stands still.
-    front_door.offer(
-        request.environ,
-        front_door.Offer(
-            data.current(db.session),
-            math.inf,
-            lambda tags, since, shown=stated: _matches(shown, tags, since),
-        ),
-    )
+    _offer(version, stated)
     if _matches(stated, request.if_none_match, request.if_modified_since):
         return _with_validators(Response(status=304), stated, gzipped)
     found = stated.feed
@@ -224,12 +218,23 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
         response = Response(body, content_type=ical.MEDIA_TYPE)
         response.headers["Cache-Control"] = "no-store"
         return response
+    body = rendered.gzipped if gzipped else rendered.body
+    response = Response(body, content_type=ical.MEDIA_TYPE)
     if gzipped:
-        response = Response(rendered.gzipped, content_type=ical.MEDIA_TYPE)
         response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(rendered.body, content_type=ical.MEDIA_TYPE)
+    # The body too, from the feed cache's memory: its next GET is answered before Flask.
+    _offer(version, stated, front_door.Plain(body))
     return _with_validators(response, stated, gzipped)
+
+
+def _offer(version: tuple, stated: Stated, body: front_door.Plain | None = None) -> None:
+    """The front door may answer this feed again, as this view does, until the data changes."""
+    front_door.offer(
+        request.environ,
+        front_door.Offer(
+            version, math.inf, lambda tags, since: _matches(stated, tags, since), body
+        ),
+    )
 
 
 def _find(kind: str, slugs: tuple[str, ...], site: catalogue.SiteSettings) -> Stated | None:

@@ -1,6 +1,7 @@
 """Answers a visitor's repeated request before Flask sees it.
 
-A kept page (`page_cache`) or a feed poller's 304 costs little to work out but
+A kept page (`page_cache`), a kept feed or API answer, or a feed poller's 304
+costs little to work out but
 still goes through Flask's whole request cycle: routing, the language, the
 session, the rate limiter's and the security headers' hooks. Those cost three
 times what the answer does, and such requests are most of what the site serves.
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from werkzeug.datastructures import ETags
 from werkzeug.http import parse_date, parse_etags
@@ -39,11 +40,33 @@ from meetups.lru import BytesLRU
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from meetups.web.page_cache import Kept
-
 OFFER = "meetups.front_door.offer"
 # What one kept answer costs besides its body: the headers, the key, the entry.
 ENTRY_OVERHEAD = 1024
+# A body bigger than this share of the memory (a whole country's feed) is not kept
+# here: it would crowd out hundreds of pages. Its 304s still are.
+LARGEST_SHARE = 64
+
+
+class Body(Protocol):
+    """A kept answer's body, and the memory it takes (compressed, for a page)."""
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A body kept as it is sent (a feed, gzipped or not; an API answer)."""
+
+    body: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
 
 
 @dataclass(frozen=True)
@@ -51,15 +74,16 @@ class Offer:
     """What a view says about its answer, so that the same request can be answered again.
 
     `not_modified` decides whether a client's `If-None-Match` and `If-Modified-Since`
-    match (as the view itself would), `kept` is the body for a full answer (none:
-    only 304s are answered here), and `cache_control`, given the time, says the
-    lifetime left, for answers whose lifetime shrinks as their time bucket ends.
+    match (as the view itself would); `kept` is the body for a full answer, the same
+    bytes the view's own cache holds (none: only 304s are answered here); and
+    `cache_control`, given the time, says the lifetime left, for answers whose
+    lifetime shrinks as their time bucket ends.
     """
 
     version: tuple
     until: float
     not_modified: Callable[[ETags, datetime | None], bool]
-    kept: Kept | None = None
+    kept: Body | None = None
     cache_control: Callable[[float], str] | None = None
 
 
@@ -79,7 +103,7 @@ class _Entry:
 
     @property
     def size(self) -> int:
-        return ENTRY_OVERHEAD + (len(self.offer.kept.compressed) if self.offer.kept else 0)
+        return ENTRY_OVERHEAD + (self.offer.kept.size if self.offer.kept else 0)
 
     def same_answer(self, other: Offer) -> bool:
         return self.offer.version == other.version and self.offer.until == other.until
@@ -101,6 +125,7 @@ class FrontDoor:
         self.data = data
         self.clock = clock or _now
         self._entries = BytesLRU[_Entry](max_bytes, size=lambda entry: entry.size)
+        self._largest_body = max_bytes // LARGEST_SHARE
         # Which request headers each address's answers vary on, from their `Vary`.
         self._varies: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._lock = threading.Lock()
@@ -169,6 +194,8 @@ class FrontDoor:
         headers: list[tuple[str, str]],
     ) -> None:
         code = int(status.split(" ", 1)[0])
+        if made.kept is not None and made.kept.size > self._largest_body:
+            made = replace(made, kept=None)
         if code >= 400 or (code != 304 and made.kept is None):
             return
         varies = _vary(headers)

@@ -53,15 +53,17 @@ class Kept(NamedTuple):
     def body(self) -> bytes:
         return zlib.decompress(self.compressed)
 
+    @property
+    def size(self) -> int:
+        return len(self.compressed) + len(self.location or "")
+
 
 def init_app(app: Flask) -> None:
-    app.extensions["pages"] = BytesLRU[Kept](app.config["PAGE_CACHE_BYTES"], size=_size)
+    app.extensions["pages"] = BytesLRU[Kept](
+        app.config["PAGE_CACHE_BYTES"], size=lambda kept: kept.size
+    )
     url = app.config["SHARED_CACHE_URL"]
     app.extensions["shared_pages"] = SharedPages(url) if url else None
-
-
-def _size(kept: Kept) -> int:
-    return len(kept.compressed) + len(kept.location or "")
 
 
 def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
