@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from meetups.extensions import db
-from meetups.models import MeetupChange
+from meetups.models import MeetupChange, MeetupStatus, Report, ReportKind
 from meetups.pages import routes
 from meetups.web import fragments, i18n
 
@@ -21,7 +21,7 @@ def coffee(make_meetup):
 
 @pytest.fixture
 def card_renders(monkeypatch):
-    """How many cards (or lists of dates) were rendered rather than taken from memory."""
+    """How many cards (or meetup pages' articles) were rendered rather than taken from memory."""
     count = [0]
     macros = fragments._macros
 
@@ -100,12 +100,16 @@ def volunteer(app):
     return app.test_client(use_cookies=False)
 
 
-def dates_on(volunteer, slug):
+def article_of(volunteer, slug):
     page = BeautifulSoup(volunteer.get(f"/m/{slug}/", headers=VOLUNTEER).text, "html.parser")
-    return page.select_one("ol.dates")
+    return page.select_one("article.meetup")
 
 
-def test_a_meetup_pages_dates_are_rendered_once(volunteer, coffee, card_renders):
+def dates_on(volunteer, slug):
+    return article_of(volunteer, slug).select_one("ol.dates")
+
+
+def test_a_meetup_pages_article_is_rendered_once(volunteer, coffee, card_renders):
     first = volunteer.get("/m/open-coffee-paris/", headers=VOLUNTEER)
     again = volunteer.get("/m/open-coffee-paris/", headers=VOLUNTEER)
 
@@ -156,3 +160,69 @@ def test_a_date_that_started_leaves_the_meetup_page_at_once(volunteer, coffee, c
 
     assert before.li.time["datetime"] == "2026-12-10T09:00:00+01:00"
     assert after.li.time["datetime"] == "2026-12-17T09:00:00+01:00"
+
+
+def test_an_edit_of_the_meetup_shows_on_its_page_at_once(volunteer, coffee):
+    article_of(volunteer, "open-coffee-paris")
+
+    coffee.description = "Bring your laptop."
+    db.session.commit()
+
+    assert "Bring your laptop." in article_of(volunteer, "open-coffee-paris").text
+
+
+def test_a_renamed_topic_shows_on_the_meetup_page_at_once(volunteer, make_meetup):
+    tea = make_meetup("Tea Paris", tags=("startups",))
+    article_of(volunteer, "tea-paris")
+
+    tea.tags[0].name = "Start-ups"  # the meetup itself is not edited
+    db.session.commit()
+    topics = article_of(volunteer, "tea-paris").select("a.tag")
+
+    assert [topic.text for topic in topics] == ["Start-ups"]
+
+
+def test_an_open_report_shows_on_the_meetup_page_at_once(volunteer, coffee):
+    article_of(volunteer, "open-coffee-paris")
+
+    db.session.add(Report(meetup=coffee, kind=ReportKind.WRONG_TIME))
+    db.session.commit()
+    notices = article_of(volunteer, "open-coffee-paris").select("p.reported")
+
+    assert len(notices) == 1 and "day or time" in notices[0].text
+
+
+def test_a_meetup_turns_unconfirmed_on_its_page_as_the_days_pass(volunteer, coffee, clock):
+    coffee.last_confirmed = date(2026, 6, 9)  # 183 days (STALE_AFTER_DAYS) before 9 December
+    coffee.status = MeetupStatus.PAUSED  # no dates, whose "Today" would change the page anyway
+    db.session.commit()
+    clock.instant = datetime(2026, 12, 9, 22, 30, tzinfo=UTC)  # Wednesday 9, 23:30 in Paris
+    before = article_of(volunteer, "open-coffee-paris")
+
+    clock.instant = datetime(2026, 12, 9, 23, 30, tzinfo=UTC)  # Thursday 10, 00:30
+    after = article_of(volunteer, "open-coffee-paris")
+
+    assert before.select_one("dd.fresh") is not None
+    assert after.select_one("dd.stale") is not None
+
+
+def test_a_renamed_city_shows_on_the_meetup_page_at_once(volunteer, coffee):
+    article_of(volunteer, "open-coffee-paris")
+
+    coffee.venue.city.name = "Lutèce"  # as a gazetteer reload may: no venue is edited
+    db.session.commit()
+
+    assert "Local time in Lutèce" in article_of(volunteer, "open-coffee-paris").text
+
+
+def test_a_volunteer_sees_the_date_buttons_where_a_visitor_was_shown_none(
+    volunteer, client, auth, make_user, coffee
+):
+    visitors = article_of(volunteer, "open-coffee-paris")
+    make_user()
+    auth.sign_in()
+
+    page = BeautifulSoup(client.get("/m/open-coffee-paris/").text, "html.parser")
+
+    assert "Cancel or move" not in visitors.text
+    assert "Cancel or move" in page.select_one("ol.dates").text
