@@ -1,13 +1,17 @@
-"""Meetup cards are rendered once and reused until what they show changes."""
+"""Meetup cards and a meetup's dates are rendered once and reused until what they show
+changes."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, date, datetime, time
 
 import pytest
+from bs4 import BeautifulSoup
 
 from meetups.extensions import db
-from meetups.web import fragments
+from meetups.models import MeetupChange, MeetupStatus, Report, ReportKind
+from meetups.pages import routes
+from meetups.web import fragments, i18n
 
 
 @pytest.fixture
@@ -17,7 +21,7 @@ def coffee(make_meetup):
 
 @pytest.fixture
 def card_renders(monkeypatch):
-    """How many cards were rendered rather than taken from memory."""
+    """How many cards (or meetup pages' articles) were rendered rather than taken from memory."""
     count = [0]
     macros = fragments._macros
 
@@ -68,3 +72,157 @@ def test_each_language_has_its_own_card(client, coffee):
     assert "Every Thursday" in english
     assert "Chaque jeudi" in french
     assert 'href="/m/open-coffee-paris/?lang=fr"' in french
+
+
+class _Clock(datetime):
+    """`datetime` whose `now` is the instant a test sets."""
+
+    instant = datetime(2026, 12, 9, 11, tzinfo=UTC)
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.instant.astimezone(tz)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The instant the meetup page, its dates and their "Today" are worked out at."""
+    for module in (routes, i18n, fragments):
+        monkeypatch.setattr(module, "datetime", _Clock)
+    monkeypatch.setattr(_Clock, "instant", _Clock.instant)
+    return _Clock
+
+
+@pytest.fixture
+def volunteer(app):
+    """A client that keeps no cookie jar, so that its Cookie header is sent (the test client
+    otherwise sends its jar's, none) and the whole-page cache never answers."""
+    return app.test_client(use_cookies=False)
+
+
+def article_of(volunteer, slug):
+    page = BeautifulSoup(volunteer.get(f"/m/{slug}/", headers=VOLUNTEER).text, "html.parser")
+    return page.select_one("article.meetup")
+
+
+def dates_on(volunteer, slug):
+    return article_of(volunteer, slug).select_one("ol.dates")
+
+
+def test_a_meetup_pages_article_is_rendered_once(volunteer, coffee, card_renders):
+    first = volunteer.get("/m/open-coffee-paris/", headers=VOLUNTEER)
+    again = volunteer.get("/m/open-coffee-paris/", headers=VOLUNTEER)
+
+    assert card_renders[0] == 1
+    assert again.text == first.text
+
+
+def test_a_cancelled_date_shows_on_the_meetup_page_at_once(volunteer, coffee, clock):
+    dates_on(volunteer, "open-coffee-paris")
+
+    coffee.changes.append(
+        MeetupChange(original_date=date(2026, 12, 10), cancelled=True, note="Closed for works")
+    )
+    db.session.commit()
+    first = dates_on(volunteer, "open-coffee-paris").li
+
+    assert first.find("del") is not None and "Closed for works" in first.text
+
+
+def test_a_renamed_venue_shows_in_the_meetup_pages_calendar_links_at_once(volunteer, coffee, clock):
+    dates_on(volunteer, "open-coffee-paris")
+
+    coffee.venue.name = "Café Nouveau"
+    db.session.commit()
+    google = dates_on(volunteer, "open-coffee-paris").select_one("a[href*='google.com']")
+
+    assert "Nouveau" in google["href"]
+
+
+def test_the_day_moving_on_shows_on_the_meetup_page_at_once(volunteer, coffee, clock):
+    clock.instant = datetime(2026, 12, 9, 22, 30, tzinfo=UTC)  # Wednesday 23:30 in Paris
+    before = dates_on(volunteer, "open-coffee-paris")
+
+    clock.instant = datetime(2026, 12, 9, 23, 30, tzinfo=UTC)  # Thursday 00:30
+    after = dates_on(volunteer, "open-coffee-paris")
+
+    assert "Tomorrow" in before.li.summary.text
+    assert "Today" in after.li.summary.text
+    assert after.li.time["datetime"] == before.li.time["datetime"] == "2026-12-10T09:00:00+01:00"
+
+
+def test_a_date_that_started_leaves_the_meetup_page_at_once(volunteer, coffee, clock):
+    clock.instant = datetime(2026, 12, 10, 7, 59, tzinfo=UTC)  # Thursday 08:59 in Paris
+    before = dates_on(volunteer, "open-coffee-paris")
+
+    clock.instant = datetime(2026, 12, 10, 8, 1, tzinfo=UTC)  # 09:01, the meetup began
+    after = dates_on(volunteer, "open-coffee-paris")
+
+    assert before.li.time["datetime"] == "2026-12-10T09:00:00+01:00"
+    assert after.li.time["datetime"] == "2026-12-17T09:00:00+01:00"
+
+
+def test_an_edit_of_the_meetup_shows_on_its_page_at_once(volunteer, coffee):
+    article_of(volunteer, "open-coffee-paris")
+
+    coffee.description = "Bring your laptop."
+    db.session.commit()
+
+    assert "Bring your laptop." in article_of(volunteer, "open-coffee-paris").text
+
+
+def test_a_renamed_topic_shows_on_the_meetup_page_at_once(volunteer, make_meetup):
+    tea = make_meetup("Tea Paris", tags=("startups",))
+    article_of(volunteer, "tea-paris")
+
+    tea.tags[0].name = "Start-ups"  # the meetup itself is not edited
+    db.session.commit()
+    topics = article_of(volunteer, "tea-paris").select("a.tag")
+
+    assert [topic.text for topic in topics] == ["Start-ups"]
+
+
+def test_an_open_report_shows_on_the_meetup_page_at_once(volunteer, coffee):
+    article_of(volunteer, "open-coffee-paris")
+
+    db.session.add(Report(meetup=coffee, kind=ReportKind.WRONG_TIME))
+    db.session.commit()
+    notices = article_of(volunteer, "open-coffee-paris").select("p.reported")
+
+    assert len(notices) == 1 and "day or time" in notices[0].text
+
+
+def test_a_meetup_turns_unconfirmed_on_its_page_as_the_days_pass(volunteer, coffee, clock):
+    coffee.last_confirmed = date(2026, 6, 9)  # 183 days (STALE_AFTER_DAYS) before 9 December
+    coffee.status = MeetupStatus.PAUSED  # no dates, whose "Today" would change the page anyway
+    db.session.commit()
+    clock.instant = datetime(2026, 12, 9, 22, 30, tzinfo=UTC)  # Wednesday 9, 23:30 in Paris
+    before = article_of(volunteer, "open-coffee-paris")
+
+    clock.instant = datetime(2026, 12, 9, 23, 30, tzinfo=UTC)  # Thursday 10, 00:30
+    after = article_of(volunteer, "open-coffee-paris")
+
+    assert before.select_one("dd.fresh") is not None
+    assert after.select_one("dd.stale") is not None
+
+
+def test_a_renamed_city_shows_on_the_meetup_page_at_once(volunteer, coffee):
+    article_of(volunteer, "open-coffee-paris")
+
+    coffee.venue.city.name = "Lutèce"  # as a gazetteer reload may: no venue is edited
+    db.session.commit()
+
+    assert "Local time in Lutèce" in article_of(volunteer, "open-coffee-paris").text
+
+
+def test_a_volunteer_sees_the_date_buttons_where_a_visitor_was_shown_none(
+    volunteer, client, auth, make_user, coffee
+):
+    visitors = article_of(volunteer, "open-coffee-paris")
+    make_user()
+    auth.sign_in()
+
+    page = BeautifulSoup(client.get("/m/open-coffee-paris/").text, "html.parser")
+
+    assert "Cancel or move" not in visitors.text
+    assert "Cancel or move" in page.select_one("ol.dates").text

@@ -1,4 +1,5 @@
-"""Meetup cards, rendered once and reused until their meetup or venue changes.
+"""Meetup cards and meetup pages' articles, rendered once and reused until what they show
+changes.
 
 Any edit anywhere moves the data version on, and every cached page with it
 (`page_cache`), so after an edit each page a visitor asks for is rendered
@@ -6,10 +7,18 @@ again, and a city page is mostly its meetups' cards. A card shows its meetup,
 its venue and its next date, so it is kept under those (with the language and
 whether it is unconfirmed) and outlives the edits of other meetups.
 Volunteers' pages, which are never cached whole, reuse the cards too.
+
+A meetup page is mostly its article (all but the volunteers' buttons), and a
+third of that its list of next dates (eight, each with its calendar links). The
+article is kept under its meetup's and venue's edit stamps, as a card is, with
+what those do not cover: its dates are keyed on everything they show, the dates
+themselves included, so an edit, a date passing or the day moving on (which
+turns "Tomorrow" into "Today") writes it again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,19 +26,25 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from meetups.lru import BytesLRU
-from meetups.models import Meetup
+from meetups.models import City, Meetup, Venue
 from meetups.schedule import Occurrence, time_zone
 from meetups.web.i18n import chosen_language, language
 
 # A quarter of the pages' memory: a card is some 700 bytes.
 SHARE_OF_PAGE_CACHE = 4
+# A quarter for meetup pages' articles: one is some 16 KB.
+ARTICLE_SHARE_OF_PAGE_CACHE = 4
 
 
 def init_app(app: Flask) -> None:
     app.extensions["cards"] = BytesLRU[str](
         app.config["PAGE_CACHE_BYTES"] // SHARE_OF_PAGE_CACHE, size=len
     )
+    app.extensions["meetup_articles"] = BytesLRU[str](
+        app.config["PAGE_CACHE_BYTES"] // ARTICLE_SHARE_OF_PAGE_CACHE, size=len
+    )
     app.jinja_env.globals["meetup_card"] = meetup_card
+    app.jinja_env.globals["meetup_about"] = meetup_about
 
 
 def meetup_card(
@@ -66,6 +81,78 @@ def meetup_card(
             key, str(_macros().meetup_card(meetup, next_date, unconfirmed, show_city, name_zone))
         )
     return Markup(card)
+
+
+def meetup_about(
+    meetup: Meetup,
+    city: City,
+    zone_city: City | None,
+    dates: Sequence[Occurrence],
+    venues: Mapping[int, Venue],
+    markers: list[dict[str, object]],
+    reported: Sequence[str],
+    confirmed_recently: bool,
+    volunteer: bool,
+) -> Markup:
+    """The `meetup_about` macro of `_macros.html` (a meetup page's article, its volunteers'
+    buttons aside), from memory when nothing it shows changed.
+
+    Kept, as cards are, under the edit stamps of the meetup and its venue (every edit of
+    theirs moves them), with what they do not cover: the city's and the zone's names,
+    the tags, open reports, whether it is confirmed recently, and its dates' own key.
+    `markers` come from the venue alone.
+    """
+    venue = meetup.venue
+    key = (
+        meetup.id,
+        meetup.updated_at,
+        venue.id,
+        venue.updated_at,
+        city.id,
+        city.name,
+        None if zone_city is None else (zone_city.id, zone_city.name),
+        tuple((tag.slug, tag.name) for tag in meetup.tags),
+        tuple(reported),
+        confirmed_recently,
+        _dates_key(meetup, dates, venues, volunteer),
+    )
+    kept: BytesLRU[str] = current_app.extensions["meetup_articles"]
+    written = kept.get(key)
+    if written is None:
+        about = _macros().meetup_about(
+            meetup, city, zone_city, dates, venues, markers, reported, confirmed_recently, volunteer
+        )
+        written = kept.put(key, str(about))
+    return Markup(written)
+
+
+def _dates_key(
+    meetup: Meetup, dates: Sequence[Occurrence], venues: Mapping[int, Venue], volunteer: bool
+) -> tuple[object, ...]:
+    """What a meetup's list of dates reads, rather than edit stamps: the dates (their notes,
+    moves and cancellations), the names and addresses of the venues they happen at
+    (calendar links name them), each zone's today, and the visitor's language."""
+    moved_to = tuple(_shown(venues.get(o.venue_id)) for o in dates if o.venue_id is not None)
+    zones = {occurrence.start.tzinfo for occurrence in dates}
+    return (
+        meetup.id,
+        meetup.slug,
+        meetup.name,
+        tuple(dates),
+        _shown(meetup.venue),
+        moved_to,
+        frozenset((str(zone), datetime.now(zone).date()) for zone in zones),
+        volunteer,
+        language(),
+        chosen_language(),
+    )
+
+
+def _shown(venue: Venue | None) -> tuple[object, ...] | None:
+    """What a date's line says of the venue it happens at: its link and its calendar entry."""
+    if venue is None:
+        return None
+    return venue.id, venue.slug, venue.name, venue.address, venue.city.name
 
 
 def _macros() -> Any:
