@@ -36,22 +36,22 @@ def card_renders(monkeypatch):
 VOLUNTEER = {"Cookie": "session=volunteer"}  # any cookie skips the whole-page cache
 
 
-def test_a_card_is_rendered_once_for_every_page_that_lists_it(client, coffee, card_renders):
-    first = client.get("/fr/paris/", headers=VOLUNTEER)
-    again = client.get("/fr/paris/", headers=VOLUNTEER)
-    client.get("/v/cafe-central-paris/", headers=VOLUNTEER)
+def test_a_card_is_rendered_once_for_every_page_that_lists_it(volunteer, coffee, card_renders):
+    first = volunteer.get("/fr/paris/", headers=VOLUNTEER)
+    again = volunteer.get("/fr/paris/", headers=VOLUNTEER)
+    volunteer.get("/v/cafe-central-paris/", headers=VOLUNTEER)
 
     assert card_renders[0] == 1
     assert again.text == first.text
 
 
-def test_an_edit_of_the_meetup_or_its_venue_shows_on_the_card_at_once(client, coffee):
-    client.get("/fr/paris/", headers=VOLUNTEER)
+def test_an_edit_of_the_meetup_or_its_venue_shows_on_the_card_at_once(volunteer, coffee):
+    volunteer.get("/fr/paris/", headers=VOLUNTEER)
 
     coffee.start_time = time(8, 15)
     coffee.venue.name = "Café Nouveau"
     db.session.commit()
-    page = client.get("/fr/paris/", headers=VOLUNTEER).text
+    page = volunteer.get("/fr/paris/", headers=VOLUNTEER).text
 
     assert "08:15" in page and "Café Nouveau" in page
 
