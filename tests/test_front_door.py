@@ -120,7 +120,7 @@ def test_a_page_whose_time_bucket_ended_goes_through_flask(
 ):
     client.get("/fr/paris/")
     seconds = app.config["PAGE_CACHE_SECONDS"]
-    _, start = page_cache.time_bucket("/fr/paris/", seconds, page_cache.time.time())
+    _, start = page_cache.time_bucket("/fr/paris/?", seconds, page_cache.time.time())
     monkeypatch.setattr(page_cache.time, "time", lambda: start + seconds)
 
     assert through_flask(lambda: client.get("/fr/paris/")) == 1
@@ -128,7 +128,7 @@ def test_a_page_whose_time_bucket_ended_goes_through_flask(
 
 def test_the_lifetime_left_shrinks_as_the_time_bucket_ends(app, client, coffee, monkeypatch):
     seconds = app.config["PAGE_CACHE_SECONDS"]
-    _, start = page_cache.time_bucket("/fr/paris/", seconds, page_cache.time.time())
+    _, start = page_cache.time_bucket("/fr/paris/?", seconds, page_cache.time.time())
     monkeypatch.setattr(page_cache.time, "time", lambda: start + 1)
     client.get("/fr/paris/")
 

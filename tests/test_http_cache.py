@@ -42,14 +42,20 @@ class StillClock:
     def stop_at(self, moment: float) -> None:
         self.monkeypatch.setattr(page_cache.time, "time", lambda: moment)
 
-    def early_for(self, path: str) -> None:
-        """Just after the page at `path` began its time bucket (each page has its own)."""
-        _, start = page_cache.time_bucket(path, self.seconds, page_cache.time.time())
+    def early_for(self, url: str) -> None:
+        """Just after the page at `url` began its time bucket (each address has its own)."""
+        _, start = page_cache.time_bucket(_address(url), self.seconds, page_cache.time.time())
         self.stop_at(start + 1)
 
-    def bucket_end(self, path: str) -> float:
-        _, start = page_cache.time_bucket(path, self.seconds, page_cache.time.time())
+    def bucket_end(self, url: str) -> float:
+        _, start = page_cache.time_bucket(_address(url), self.seconds, page_cache.time.time())
         return start + self.seconds
+
+
+def _address(url: str) -> str:
+    """The address as Flask's `request.full_path` spells it: always with a `?`."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +83,7 @@ def rendered(app):
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
 def test_every_public_page_can_be_kept_by_any_cache(client, clock, coffee, url):
-    clock.early_for(urlsplit(url).path)
+    clock.early_for(url)
 
     response = client.get(url)
 

@@ -81,7 +81,7 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
         data: DataVersion = current_app.extensions["data_version"]
         pages: BytesLRU[Kept] = current_app.extensions["pages"]
         now = time.time()
-        bucket, start = time_bucket(request.path, seconds, now)
+        bucket, start = time_bucket(request.full_path, seconds, now)
         version = data.current(db.session)
         # The same address is a French page for one visitor and an English one for another.
         key = (request.full_path, language(), version, bucket)
@@ -122,7 +122,7 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
             return make_response(view(*args, **kwargs))
         data: DataVersion = current_app.extensions["data_version"]
         now = time.time()
-        bucket, start = time_bucket(request.path, seconds, now)
+        bucket, start = time_bucket(request.full_path, seconds, now)
         version = data.current(db.session)
         key = (request.full_path, language(), version, bucket)
         etag = page_etag(key)
@@ -166,15 +166,16 @@ def _keep(key: tuple, etag: str, kept: Kept, seconds_left: float) -> Kept:
     return current_app.extensions["pages"].put(key, kept)
 
 
-def time_bucket(path: str, seconds: int, now: float) -> tuple[int, float]:
-    """The time bucket a page is in at `now`, and when that bucket began.
+def time_bucket(address: str, seconds: int, now: float) -> tuple[int, float]:
+    """The time bucket the page at `address` (path and query) is in at `now`, and when
+    that bucket began.
 
     Each address's buckets begin at their own offset, the same in every worker: the
     site's pages then expire spread over the period, rather than all in one second,
     when every worker would render them again and a cache in front would ask for
-    all of them at once.
+    all of them at once (every search shares one path: the query counts too).
     """
-    offset = zlib.crc32(path.encode()) % seconds
+    offset = zlib.crc32(address.encode()) % seconds
     bucket = int((now - offset) // seconds)
     return bucket, bucket * seconds + offset
 
