@@ -30,7 +30,7 @@ from meetups.lru import BytesLRU
 from meetups.web import front_door
 from meetups.web.http_cache import Validators, page_etag, page_validators, public_cache_control
 from meetups.web.i18n import chosen_language, language
-from meetups.web.shared_pages import SharedPages
+from meetups.web.shared_cache import SharedCache
 
 
 class Kept(NamedTuple):
@@ -57,13 +57,23 @@ class Kept(NamedTuple):
     def size(self) -> int:
         return len(self.compressed) + len(self.location or "")
 
+    def to_bytes(self) -> bytes:
+        """As kept in the shared cache: the status and location, a newline, the body."""
+        return f"{self.status} {self.location or ''}\n".encode() + self.compressed
+
+    @classmethod
+    def from_bytes(cls, stored: bytes) -> Kept:
+        head, _, compressed = stored.partition(b"\n")
+        status, _, location = head.decode().partition(" ")
+        return cls(compressed, location or None, int(status))
+
 
 def init_app(app: Flask) -> None:
     app.extensions["pages"] = BytesLRU[Kept](
         app.config["PAGE_CACHE_BYTES"], size=lambda kept: kept.size
     )
     url = app.config["SHARED_CACHE_URL"]
-    app.extensions["shared_pages"] = SharedPages(url) if url else None
+    app.extensions["shared_cache"] = SharedCache(url) if url else None
 
 
 def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
@@ -151,18 +161,18 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
 
 def _from_shared(key: tuple, etag: str) -> Kept | None:
     """Another worker's rendering of this page, from the shared cache if there is one."""
-    shared: SharedPages | None = current_app.extensions["shared_pages"]
-    kept = shared.get(etag) if shared is not None else None
-    if kept is not None:
-        current_app.extensions["pages"].put(key, kept)
-    return kept
+    shared: SharedCache | None = current_app.extensions["shared_cache"]
+    stored = shared.get(SHARED_PREFIX + etag) if shared is not None else None
+    if stored is None:
+        return None
+    return current_app.extensions["pages"].put(key, Kept.from_bytes(stored))
 
 
 def _keep(key: tuple, etag: str, kept: Kept, seconds_left: float) -> Kept:
     """Keep a rendered page in this worker, and for the others until its bucket ends."""
-    shared: SharedPages | None = current_app.extensions["shared_pages"]
+    shared: SharedCache | None = current_app.extensions["shared_cache"]
     if shared is not None:
-        shared.put(etag, kept, seconds_left)
+        shared.put(SHARED_PREFIX + etag, kept.to_bytes(), seconds_left)
     return current_app.extensions["pages"].put(key, kept)
 
 
@@ -218,6 +228,9 @@ def _to_address_in_language() -> Response:
     )
     return response
 
+
+# Pages' keys in the shared cache, before their ETag.
+SHARED_PREFIX = "page:"
 
 # Redirects a visitor's address may give: to the city a search names, to a lowercase
 # country code, from a merged venue to the one kept.

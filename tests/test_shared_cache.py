@@ -61,7 +61,7 @@ def workers(app, database_url, towns_index, redis_client) -> Iterator[tuple[Flas
 
 
 def _stop(worker: Flask) -> None:
-    worker.extensions["shared_pages"].close()
+    worker.extensions["shared_cache"].close()
     with worker.app_context():
         db.engine.dispose()
 
@@ -157,13 +157,13 @@ def test_pages_are_rendered_when_redis_does_not_answer(
     )
     client = worker.test_client()
 
-    with caplog.at_level(logging.WARNING, logger="meetups.web.shared_pages"):
+    with caplog.at_level(logging.WARNING, logger="meetups.web.shared_cache"):
         answers = [client.get("/fr/paris/") for _ in range(3)]
     _stop(worker)
 
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert "Open Coffee Paris" in answers[0].text
-    assert len([r for r in caplog.records if "Shared page cache" in r.getMessage()]) == 1
+    assert len([r for r in caplog.records if "Shared cache unreachable" in r.getMessage()]) == 1
 
 
 def test_a_shared_cache_that_is_not_redis_stops_the_app_at_start():
