@@ -375,7 +375,9 @@ def local_datetime(day: date, at: time, zone: str | ZoneInfo) -> datetime:
     return _resolved(day, at, tz)
 
 
-@lru_cache(maxsize=16384)
+# 4,096 entries hold about 1 MB and answer 42% of the realistic mix's calls (16,384 held
+# 4.6 MB for 56%); the mix's first pass took no measurably longer.
+@lru_cache(maxsize=4096)
 def _resolved(day: date, at: time, zone: ZoneInfo) -> datetime:
     """`local_datetime` for a naive `at`, kept: a country's agenda asks for the same few
     days, times and zones thousands of times, and each answer is two zone conversions."""
@@ -598,7 +600,9 @@ def _base_occurrence(schedule: Schedule, day: date) -> Occurrence:
     return _ruled(day, schedule.start_time, schedule.duration, schedule.zone)
 
 
-@lru_cache(maxsize=32768)
+# 4,096 entries hold about 1.7 MB and answer 27% of the realistic mix's calls (32,768
+# held 9 MB for 55%): a miss costs one `local_datetime`, a few microseconds.
+@lru_cache(maxsize=4096)
 def _ruled(day: date, at: time, length: timedelta, zone: ZoneInfo) -> Occurrence:
     """A rule's date, shared by every series at that time and zone (an Occurrence is
     immutable): a month of a directory is thousands of dates of a few dozen kinds a day."""
