@@ -91,3 +91,15 @@ def test_ended_series_are_not_listed(client, make_meetup):
     )
 
     assert agenda_items(client.get("/fr/?from=2026-12-01&to=2026-12-31")) == []
+
+
+def test_the_default_week_reads_the_same_when_remembered(client, make_meetup):
+    make_meetup("Open Coffee")
+    # A cookie skips the page cache: the second page is written from the remembered week.
+    client.set_cookie("volunteer", "1")
+
+    for path in ("/fr/", "/fr/paris/"):
+        first = client.get(path)
+        again = client.get(path)
+
+        assert agenda_items(first) and again.text == first.text
