@@ -29,7 +29,7 @@ def _cores() -> int:
 
 
 # More sync workers than this buys nothing on a small machine and costs memory: each
-# holds the app and its own feed cache (MEETUPS_FEED_CACHE_BYTES, 64 MB by default).
+# holds the app and its own caches (README: Production), some 150 MB in all.
 MAX_DEFAULT_WORKERS = 8
 
 wsgi_app = "meetups:create_app()"

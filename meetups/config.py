@@ -54,17 +54,20 @@ DEFAULTS: dict[str, Any] = {
     # Visitors whose browser chose the language are redirected to the page's address in
     # it (?lang=fr), so that shared caches keep one copy per language, not per browser.
     "LANGUAGE_IN_ADDRESS": False,
-    # Memory for rendered feeds per worker, reused until their data changes.
-    "FEED_CACHE_BYTES": 32 * 1024 * 1024,
+    # Memory for rendered feeds per worker, reused until their data changes. The realistic
+    # mix's full feeds all hit in 3 MB; bigger feeds (from about 2,300 meetups) go to files.
+    "FEED_CACHE_BYTES": 4 * 1024 * 1024,
     # Where feeds too big for FEED_CACHE_BYTES are kept as files, shared by the workers
     # of one machine (the whole directory's at 100,000 meetups is 70 MB).
     # Empty means: feed-files in the instance folder.
     "FEED_FILES_DIR": "",
     # Memory for each meetup's rendered events per worker: a feed re-rendered after
-    # an edit renders only the edited meetups (about 700 bytes a meetup).
-    "SERIES_CACHE_BYTES": 16 * 1024 * 1024,
-    # Memory for JSON API answers per worker, kept until the data changes.
-    "API_CACHE_BYTES": 8 * 1024 * 1024,
+    # an edit renders only the edited meetups (about 900 bytes a meetup, so some 2,000:
+    # a city's feeds; the whole directory's is rendered in full into its file).
+    "SERIES_CACHE_BYTES": 2 * 1024 * 1024,
+    # Memory for JSON API answers per worker, kept compressed until the data changes
+    # (some 3 KB each: the realistic mix's 208 answers take 0.7 MB).
+    "API_CACHE_BYTES": 2 * 1024 * 1024,
     # The searchable file of GeoNames towns of 500+ people, from which volunteers add a
     # town the directory has not loaded (`index-towns` builds it; else the first search
     # does). Empty means: towns.sqlite3 in the instance folder.

@@ -375,7 +375,9 @@ def local_datetime(day: date, at: time, zone: str | ZoneInfo) -> datetime:
     return _resolved(day, at, tz)
 
 
-@lru_cache(maxsize=16384)
+# 4,096 entries hold about 1 MB and answer 42% of the realistic mix's calls (16,384 held
+# 4.6 MB for 56%); the mix's first pass took no measurably longer.
+@lru_cache(maxsize=4096)
 def _resolved(day: date, at: time, zone: ZoneInfo) -> datetime:
     """`local_datetime` for a naive `at`, kept: a country's agenda asks for the same few
     days, times and zones thousands of times, and each answer is two zone conversions."""
@@ -598,6 +600,8 @@ def _base_occurrence(schedule: Schedule, day: date) -> Occurrence:
     return _ruled(day, schedule.start_time, schedule.duration, schedule.zone)
 
 
+# A month of the whole directory at 10,000 meetups is some 31,000 of them: with 4,096
+# its API answer took 720 ms rather than 420 (about 400 bytes an entry, 9 MB in all).
 @lru_cache(maxsize=32768)
 def _ruled(day: date, at: time, length: timedelta, zone: ZoneInfo) -> Occurrence:
     """A rule's date, shared by every series at that time and zone (an Occurrence is

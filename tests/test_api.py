@@ -452,6 +452,15 @@ def test_an_unchanged_answer_is_a_304_that_costs_no_query(
     assert get(client, f"{url}&page=1").headers["ETag"] != etag
 
 
+def test_an_answer_is_kept_in_memory_compressed(client, app, directory):
+    response = get(client, f"{API}/meetups?country=fr")
+
+    kept = app.extensions["api_answers"].get(response.headers["ETag"].strip('"'))
+
+    assert len(kept.compressed) < len(response.data) / 2
+    assert kept.body == response.data
+
+
 def test_an_answer_is_built_once_and_kept_until_the_data_changes(client, count_queries, directory):
     url = f"{API}/meetups?country=fr&per_page=1"
     first = get(client, url)

@@ -128,3 +128,15 @@ def test_a_date_moved_into_the_range_past_a_pause_is_listed(client, make_meetup)
     response = client.get("/fr/?from=2026-12-07&to=2026-12-13")
 
     assert [when for when, _ in agenda_items(response)] == ["2026-12-10T09:00:00+01:00"]
+
+
+def test_the_default_week_reads_the_same_when_remembered(client, make_meetup):
+    make_meetup("Open Coffee")
+    # A cookie skips the page cache: the second page is written from the remembered week.
+    client.set_cookie("volunteer", "1")
+
+    for path in ("/fr/", "/fr/paris/"):
+        first = client.get(path)
+        again = client.get(path)
+
+        assert agenda_items(first) and again.text == first.text

@@ -33,6 +33,20 @@ def test_every_setting_is_documented(setting):
     assert f"`{ENV_PREFIX}_{setting}`" in README
 
 
+NUMBERS = [
+    setting
+    for setting, value in DEFAULTS.items()
+    if isinstance(value, int | float) and not isinstance(value, bool)
+]
+
+
+@pytest.mark.parametrize("setting", sorted(set(NUMBERS) - INTERNAL_SETTINGS))
+def test_every_documented_number_is_the_default(setting):
+    row = re.search(rf"^\| `{ENV_PREFIX}_{setting}` \| `([^`]+)` \|", README, re.MULTILINE)
+
+    assert row is not None and float(row[1]) == DEFAULTS[setting]
+
+
 def test_every_command_is_documented(app):
     ours = set(app.cli.list_commands(app.app_context())) - {"db", "routes", "run", "shell"}
 

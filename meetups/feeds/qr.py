@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 
-import segno
-
 # Level M survives a smudged or glossy screen; higher levels make a long address's
 # code denser, and so harder to read from a small screen.
 ERROR_LEVEL = "m"
@@ -20,6 +18,8 @@ QUIET_ZONE = 4
 
 def qr_svg(text: str) -> bytes:
     """An SVG that scales to any size (a viewBox and no width), black on white."""
+    import segno  # here: only QR requests need it, and it holds 1 MB in every worker
+
     out = io.BytesIO()
     code = segno.make_qr(text, error=ERROR_LEVEL, boost_error=False)
     code.save(
@@ -36,4 +36,6 @@ def qr_svg(text: str) -> bytes:
 
 def qr_etag(text: str) -> str:
     """Stable while the text and the drawing library stay the same."""
+    import segno
+
     return hashlib.sha256(f"{segno.__version__}|{text}".encode()).hexdigest()[:32]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
@@ -152,8 +153,14 @@ def _country_agenda(
     """
     if request.args.get("from") or request.args.get("to"):
         return _written_dates(country_code, dates)
+
+    def packed() -> tuple[PackedHtml, int]:
+        written, more = _written_dates(country_code, dates)
+        return PackedHtml.of(written), more
+
     key = ("country dates", *shown_in, dates.first, dates.last)
-    return _kept(key, lambda: _written_dates(country_code, dates))
+    kept, more = _kept(key, packed)
+    return kept.markup(), more
 
 
 def _written_dates(country_code: str, dates: DateRange) -> tuple[Markup, int]:
@@ -164,15 +171,29 @@ def _written_dates(country_code: str, dates: DateRange) -> tuple[Markup, int]:
     return Markup(_macros().agenda_list(entries, places, show_city=True)), total - len(shown)
 
 
+class PackedHtml(NamedTuple):
+    """HTML kept compressed while its data version lasts: a written agenda shrinks some
+    six times, and a worker remembers one for every city and country visitors ask for."""
+
+    compressed: bytes
+
+    @classmethod
+    def of(cls, html: str) -> PackedHtml:
+        return cls(zlib.compress(html.encode()))
+
+    def markup(self) -> Markup:
+        return Markup(zlib.decompress(self.compressed).decode())
+
+
 class CityDates(NamedTuple):
     """A city's dates written out, the zones their times are in, and which dates they are."""
 
-    written: Markup
+    written: PackedHtml
     zones: frozenset[str]
     shown: frozenset[tuple[int, date]]
 
 
-NO_DATES = CityDates(Markup(""), frozenset(), frozenset())
+NO_DATES = CityDates(PackedHtml.of(""), frozenset(), frozenset())
 
 
 def _city_agenda(
@@ -186,7 +207,7 @@ def _city_agenda(
         entries = place_agenda(meetups, visiting, here, dates.first, dates.last)
         places = queries.moved_to_venues([*meetups, *visiting])
         return CityDates(
-            Markup(_macros().agenda_list(entries, places, city=city)),
+            PackedHtml.of(_macros().agenda_list(entries, places, city=city)),
             _zones(entries),
             frozenset(_date_key(entry) for entry in entries),
         )
@@ -242,7 +263,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
         markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
         dates=dates,
-        dated=dated.written,
+        dated=dated.written.markup(),
         moved_here=later_here,
         visited=bool(visiting),
         places=queries.moved_to_venues(visiting),

@@ -13,16 +13,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-import icalendar
-import recurring_ical_events
-import x_wr_timezone
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from meetups.schedule import time_zone
 from meetups.texts import N_
+
+# The parsers are imported where a calendar is read: only volunteers linking a calendar
+# and `sync-calendars` need them, and they hold some 4 MB in every web worker.
+if TYPE_CHECKING:
+    import icalendar
 
 UID_KEY = "uid:"
 SUMMARY_KEY = "summary:"
@@ -73,6 +73,9 @@ class SeriesChoice:
 
 def read_calendar(body: bytes) -> icalendar.Calendar:
     """The calendar with every zone spelled the IANA way; SourceError when it is not one."""
+    import icalendar
+    import x_wr_timezone
+
     try:
         calendar = icalendar.Calendar.from_ical(body)
     except (ValueError, IndexError, KeyError, TypeError):
@@ -124,6 +127,9 @@ def dates(series: SourceSeries, start: datetime, end: datetime) -> list[Dated]:
     """The series' dates starting in [start, end), moved ones where they went, in order."""
     events: list[Any]
     if series.recurring:
+        import icalendar
+        import recurring_ical_events
+
         holder = icalendar.Calendar()
         for event in (series.master, *series.overrides):
             holder.add_component(event)
@@ -163,6 +169,8 @@ def aware(value: date | datetime) -> datetime:
 
 def zone_name(event: Any) -> str | None:
     """The IANA name of the zone an event's start is written in (Windows names mapped)."""
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
     tzid = event["DTSTART"].params.get("TZID")
     if tzid is None:
         return None

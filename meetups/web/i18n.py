@@ -312,7 +312,8 @@ def describe_schedule(schedule: Schedule) -> str:
     return _described(schedule, language())
 
 
-@functools.lru_cache(maxsize=4096)
+# 1,024 sentences hold 0.6 MB (4,096 held 2.4 MB, for 47% hits instead of 31% in the mix).
+@functools.lru_cache(maxsize=1024)
 def _described(schedule: Schedule, language: str) -> str:
     """Remembered: a city page says 60 schedules, most of them alike, in a few languages."""
     return describe(schedule, say=say)
