@@ -169,3 +169,19 @@ def test_pages_are_rendered_when_redis_does_not_answer(
 def test_a_shared_cache_that_is_not_redis_stops_the_app_at_start():
     with pytest.raises(ConfigError, match="MEETUPS_SHARED_CACHE_URL must be a Redis address"):
         create_app({"TESTING": True, "SHARED_CACHE_URL": "memcached://127.0.0.1:11211"})
+
+
+def test_another_worker_answers_the_api_without_querying(workers, coffee):
+    one, two = workers
+    first = one.test_client().get("/api/v1/meetups?country=fr")
+    statements: list[str] = []
+    with two.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    answer = two.test_client().get("/api/v1/meetups?country=fr")
+
+    assert first.status_code == answer.status_code == 200
+    assert answer.data == first.data
+    assert answer.headers["ETag"] == first.headers["ETag"]
+    assert len(statements) == 1  # the data version

@@ -47,6 +47,7 @@ from meetups.models import Meetup, Venue
 from meetups.places.geo import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM, check_point
 from meetups.schedule import Occurrence
 from meetups.web import front_door
+from meetups.web.shared_cache import SharedCache
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -58,6 +59,11 @@ PAGING = ("page", "per_page")
 MEETUP_FILTERS = ("country", "city", "venue", "tag", "status")
 RADIUS_KM = (MIN_RADIUS_KM, DEFAULT_RADIUS_KM, MAX_RADIUS_KM)
 _HEADER_NAMES = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
+
+
+# Answers' keys in the shared cache, before their ETag, and how long they stay there.
+SHARED_PREFIX = "api:"
+SHARED_SECONDS = 3600
 
 
 class Answer(NamedTuple):
@@ -74,6 +80,19 @@ class Answer(NamedTuple):
     @property
     def body(self) -> bytes:
         return zlib.decompress(self.compressed)
+
+    @property
+    def size(self) -> int:
+        return len(self.compressed) + len(self.link or "")
+
+    def to_bytes(self) -> bytes:
+        """As kept in the shared cache: the Link header, a newline, the body."""
+        return (self.link or "").encode() + b"\n" + self.compressed
+
+    @classmethod
+    def from_bytes(cls, stored: bytes) -> Answer:
+        link, _, compressed = stored.partition(b"\n")
+        return cls(compressed, link.decode() or None)
 
 
 def init_app(app: Flask) -> None:
@@ -121,14 +140,12 @@ def _cached(build: Callable[[], Response]) -> Response:
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        answers: BytesLRU[Answer] = current_app.extensions["api_answers"]
-        kept = answers.get(etag)
+        kept = _kept(etag)
         if kept is None:
             built = build()
             if built.status_code != 200:
                 return built
-            kept = Answer.of(built)
-            answers.put(etag, kept)
+            kept = _keep(etag, Answer.of(built))
         response = Response(kept.body, mimetype="application/json")
         if kept.link:
             response.headers["Link"] = kept.link
@@ -142,10 +159,31 @@ def _cached(build: Callable[[], Response]) -> Response:
             version,
             math.inf,
             lambda tags, _since: tags.contains_weak(etag),
-            None if kept is None else front_door.Plain(kept.body),
+            kept,
         ),
     )
     return response
+
+
+def _kept(etag: str) -> Answer | None:
+    """The answer under `etag`, from this worker's memory or the shared cache's."""
+    answers: BytesLRU[Answer] = current_app.extensions["api_answers"]
+    kept = answers.get(etag)
+    shared: SharedCache | None = current_app.extensions["shared_cache"]
+    if kept is None and shared is not None:
+        stored = shared.get(SHARED_PREFIX + etag)
+        if stored is not None:
+            kept = answers.put(etag, Answer.from_bytes(stored))
+    return kept
+
+
+def _keep(etag: str, kept: Answer) -> Answer:
+    """Keep an answer in this worker, and for the others for a while (the ETag names
+    the data version, so a kept answer is never wrong, only of no more use)."""
+    shared: SharedCache | None = current_app.extensions["shared_cache"]
+    if shared is not None:
+        shared.put(SHARED_PREFIX + etag, kept.to_bytes(), SHARED_SECONDS)
+    return current_app.extensions["api_answers"].put(etag, kept)
 
 
 def _paged(items: list[dict], paging: Paging, total: int) -> Response:
