@@ -13,6 +13,13 @@ from meetups.factory import create_app
 from meetups.web import front_door, page_cache
 
 
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """Time stands still, so that an answer and its repeat state the same lifetime left."""
+    now = page_cache.time.time()
+    monkeypatch.setattr(page_cache.time, "time", lambda: now)
+
+
 @pytest.fixture
 def coffee(make_meetup):
     return make_meetup("Open Coffee Paris")
