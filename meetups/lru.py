@@ -49,6 +49,11 @@ class BytesLRU(Generic[V]):
                 self._size -= self._size_of(old)
         return self.put(key, value)
 
+    @property
+    def held_bytes(self) -> int:
+        """What the entries held add up to, by their sizes."""
+        return self._size
+
     def clear(self) -> None:
         """Forget every entry (the benchmark times what a miss costs)."""
         with self._lock:

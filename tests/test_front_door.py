@@ -288,3 +288,15 @@ def test_the_front_door_can_be_closed():
     )
 
     assert "front_door" not in app.extensions
+
+
+def test_made_up_query_strings_do_not_grow_the_door_past_its_memory(app, client, coffee):
+    door = app.extensions["front_door"]
+    small = front_door.FrontDoor(door.app, door.data, max_bytes=16 * 1024)
+    app.wsgi_app = small
+
+    for number in range(200):
+        client.get(f"/fr/paris/?utm={number}")
+
+    assert small.held_bytes <= 16 * 1024 + 16 * 1024 // 8
+    assert small.held_bytes > 0

@@ -24,7 +24,6 @@ visitor's request needed.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -43,6 +42,8 @@ if TYPE_CHECKING:
 OFFER = "meetups.front_door.offer"
 # What one kept answer costs besides its body: the headers, the key, the entry.
 ENTRY_OVERHEAD = 1024
+# What remembering which headers an address's answers vary on costs: its key, the names.
+VARY_OVERHEAD = 256
 # A body bigger than this share of the memory (a whole country's feed) is not kept
 # here: it would crowd out hundreds of pages. Its 304s still are.
 LARGEST_SHARE = 64
@@ -126,15 +127,21 @@ class FrontDoor:
         self.clock = clock or _now
         self._entries = BytesLRU[_Entry](max_bytes, size=lambda entry: entry.size)
         self._largest_body = max_bytes // LARGEST_SHARE
-        # Which request headers each address's answers vary on, from their `Vary`.
-        self._varies: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._lock = threading.Lock()
+        # Which request headers each address's answers vary on, from their `Vary`; bounded
+        # too, as every query string a visitor makes up is an address.
+        self._varies = BytesLRU[tuple[str, ...]](
+            max(max_bytes // 8, VARY_OVERHEAD), size=lambda _names: VARY_OVERHEAD
+        )
+
+    @property
+    def held_bytes(self) -> int:
+        """The memory the kept answers and the addresses' `Vary` names are counted at."""
+        return self._entries.held_bytes + self._varies.held_bytes
 
     def clear(self) -> None:
         """Forget every answer (as a restart would)."""
         self._entries.clear()
-        with self._lock:
-            self._varies.clear()
+        self._varies.clear()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if (
@@ -198,9 +205,7 @@ class FrontDoor:
             made = replace(made, kept=None)
         if code >= 400 or (code != 304 and made.kept is None):
             return
-        varies = _vary(headers)
-        with self._lock:
-            self._varies[address] = varies
+        varies = self._varies.replace(address, _vary(headers))
         key = address + _values(environ, varies)
         known = self._entries.get(key)
         entry = known if known is not None and known.same_answer(made) else _Entry(made)
