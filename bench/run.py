@@ -482,7 +482,7 @@ def _drive(
     """Load the route for one round (warming every worker first); an error ends its rounds.
 
     A mix is warmed by its first pass instead (`_first_passes`), each address once, and
-    each of its rounds is led in by the same traffic for as long, unmeasured.
+    each of its rounds is led in by another such pass, unmeasured.
     """
     if route.error:
         return
@@ -491,9 +491,10 @@ def _drive(
     try:
         if target.mix:
             # Traffic as it never stops: between its rounds every other route runs for
-            # longer than pages may be kept (MEETUPS_PAGE_MAX_AGE), which real traffic
-            # never leaves popular pages alone for. Unmeasured, as long as the round.
-            mix.drive_mix(base_url, target.mix, args.seconds, args.connections, scratch)
+            # longer than pages may be kept (MEETUPS_PAGE_MAX_AGE), which traffic that
+            # never stops does not do to any address it asks for. So, unmeasured, every
+            # address is asked once again first, as in the first pass.
+            mix.first_pass(base_url, target.mix, args.connections)
             load = mix.drive_mix(base_url, target.mix, args.seconds, args.connections, scratch)
             route.rounds.append(load)
             _say(f"{target.name}: {load.requests_per_second:.0f} req/s")

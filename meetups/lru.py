@@ -49,6 +49,9 @@ class BytesLRU(Generic[V]):
                 self._size -= self._size_of(old)
         return self.put(key, value)
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     @property
     def held_bytes(self) -> int:
         """What the entries held add up to, by their sizes."""

@@ -138,6 +138,10 @@ class FrontDoor:
         """The memory the kept answers and the addresses' `Vary` names are counted at."""
         return self._entries.held_bytes + self._varies.held_bytes
 
+    @property
+    def addresses_remembered(self) -> int:
+        return len(self._varies)
+
     def clear(self) -> None:
         """Forget every answer (as a restart would)."""
         self._entries.clear()
