@@ -98,13 +98,19 @@ def test_another_worker_serves_the_page_without_rendering_it(workers, coffee, pa
     assert same_page == page
 
 
+def _statements_of(worker: Flask) -> list[str]:
+    """The SQL statements the worker runs from now on, as they run."""
+    statements: list[str] = []
+    with worker.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    return statements
+
+
 def test_a_kept_redirect_is_shared_too(workers, coffee):
     one, two = workers
     first = one.test_client().get("/search?q=paris")
-    statements: list[str] = []
-    with two.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements = _statements_of(two)
 
     answer = two.test_client().get("/search?q=paris")
 
@@ -174,10 +180,7 @@ def test_a_shared_cache_that_is_not_redis_stops_the_app_at_start():
 def test_another_worker_answers_the_api_without_querying(workers, coffee):
     one, two = workers
     first = one.test_client().get("/api/v1/meetups?country=fr")
-    statements: list[str] = []
-    with two.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements = _statements_of(two)
 
     answer = two.test_client().get("/api/v1/meetups?country=fr")
 
