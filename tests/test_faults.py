@@ -169,6 +169,8 @@ def test_requests_after_postgresql_drops_its_connections_all_succeed(
     # Every request goes to the database: no page served from memory, no version remembered.
     app.config["PAGE_CACHE_SECONDS"] = 0
     app.extensions["data_version"].ttl = 0
+    # The volunteer edits as fast as the server answers: not a limit under test here.
+    app.config["RATELIMIT_EDITS"] = "100000 per minute"
     paris = make_city("Paris")
     meetups = [
         make_meetup(f"Open Coffee {n}", venue=make_venue(f"Café {n}", city=paris)) for n in range(3)
