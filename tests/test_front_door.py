@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import time
 
 import pytest
 from flask import request_started
+from werkzeug.test import Client
 
 from meetups.extensions import db
 from meetups.factory import create_app
@@ -301,3 +303,64 @@ def test_made_up_query_strings_do_not_grow_the_door_past_its_memory(app, client,
 
     assert memory // 2 < small.held_bytes <= memory + memory // 8
     assert small.addresses_remembered == memory // 8 // front_door.VARY_OVERHEAD < 400
+
+
+class StillData:
+    """The data version, as the front door reads it, when nothing ever changes."""
+
+    def peek(self) -> tuple:
+        return (1,)
+
+
+def _offering_app(headers: list[tuple[str, str]]):
+    """A WSGI app that offers every answer to the front door, with these headers."""
+
+    def answer(environ, start_response):
+        front_door.offer(
+            environ,
+            front_door.Offer((1,), math.inf, lambda tags, since: False, front_door.Plain(b"hi")),
+        )
+        start_response("200 OK", [("Content-Type", "text/plain"), *headers])
+        return [b"hi"]
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Set-Cookie", "session=abc; HttpOnly")],
+        [("Cache-Control", "private, no-store")],
+    ],
+)
+def test_an_answer_that_sets_a_cookie_or_is_private_is_never_repeated(headers):
+    calls = []
+    inner = _offering_app(headers)
+
+    def counted(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    # Without a cookie jar: the next visitor does not have the cookie the first was given.
+    client = Client(
+        front_door.FrontDoor(counted, StillData(), max_bytes=1024 * 1024), use_cookies=False
+    )
+    client.get("/page")
+    client.get("/page")
+
+    assert calls == ["/page", "/page"]
+
+
+def test_a_public_answer_from_the_same_app_is_repeated():
+    calls = []
+    inner = _offering_app([("Cache-Control", "public, max-age=60")])
+
+    def counted(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    client = Client(front_door.FrontDoor(counted, StillData(), max_bytes=1024 * 1024))
+    first, again = client.get("/page"), client.get("/page")
+
+    assert calls == ["/page"]
+    assert again.data == first.data == b"hi"

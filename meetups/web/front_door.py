@@ -205,6 +205,8 @@ class FrontDoor:
         headers: list[tuple[str, str]],
     ) -> None:
         code = int(status.split(" ", 1)[0])
+        if not _for_anyone(headers):
+            return
         if made.kept is not None and made.kept.size > self._largest_body:
             made = replace(made, kept=None)
         if code >= 400 or (code != 304 and made.kept is None):
@@ -218,6 +220,18 @@ class FrontDoor:
         else:
             entry = replace(entry, offer=made, status=status, headers=list(headers))
         self._entries.replace(key, entry)
+
+
+def _for_anyone(headers: list[tuple[str, str]]) -> bool:
+    """Whether an answer may be given to others, whatever the view offered: one that sets
+    a cookie, or that a hook marked private, is its visitor's alone."""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "set-cookie":
+            return False
+        if lowered == "cache-control" and ("private" in value or "no-store" in value):
+            return False
+    return True
 
 
 def _now() -> float:
