@@ -122,8 +122,7 @@ def _error(status: int, message: str) -> Response:
     return response
 
 
-def _etag() -> str:
-    version = current_app.extensions["data_version"].current(db.session)
+def _etag(version: tuple) -> str:
     query = request.query_string.decode("latin-1")
     parts = (API_FORMAT, current_app.config["BASE_URL"], request.path, query, *version)
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
@@ -135,7 +134,8 @@ def _cached(build: Callable[[], Response]) -> Response:
     The ETag already names the data version, path and query, so an answer kept
     under it is the one `build` would make again, until the data changes.
     """
-    etag = _etag()
+    version = current_app.extensions["data_version"].current(db.session)
+    etag = _etag(version)
     kept: Answer | None = None
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
@@ -151,8 +151,8 @@ def _cached(build: Callable[[], Response]) -> Response:
             response.headers["Link"] = kept.link
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    # The same request is answered again before Flask, until the data changes.
-    version = current_app.extensions["data_version"].current(db.session)
+    # The same request is answered again before Flask, until the data changes: the version
+    # read once, as the answer's ETag names it, never a newer one read after.
     front_door.offer(
         request.environ,
         front_door.Offer(

@@ -181,6 +181,9 @@ def _find_feed(endpoint: str, args: dict[str, str]) -> catalogue.Feed | None:
 def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
     data: DataVersion = current_app.extensions["data_version"]
     site = catalogue.site_settings(current_app.config)
+    # Read before the feed is found, so that the front door is never told a version newer
+    # than the feed's (it would then repeat this answer after an edit).
+    version = data.current(db.session)
     # One lookup per request while the data stands still: a poller's 304 costs no query.
     stated = data.memo(db.session, ("feed", kind, slugs, site), lambda: _find(kind, slugs, site))
     if stated is None:
@@ -192,7 +195,6 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
             return _text("Volunteers deleted this from the directory.", 410)
         return _text("No feed at this address.", 404)
     gzipped = "gzip" in request.accept_encodings
-    version = data.current(db.session)
     # A poller's next 304 is answered before Flask, while the data stands still.
     _offer(version, stated)
     if _matches(stated, request.if_none_match, request.if_modified_since):

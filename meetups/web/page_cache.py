@@ -88,13 +88,8 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
         if seconds <= 0:
             return make_response(view(*args, **kwargs))
-        data: DataVersion = current_app.extensions["data_version"]
         pages: BytesLRU[Kept] = current_app.extensions["pages"]
-        now = time.time()
-        bucket, start = time_bucket(request.full_path, seconds, now)
-        version = data.current(db.session)
-        # The same address is a French page for one visitor and an English one for another.
-        key = (request.full_path, language(), version, bucket)
+        key, version, start, now = _page_key(seconds)
         validators = page_validators(key, changed_at(version), start, seconds, now)
         kept = pages.get(key)
         if validators.not_modified(known_ok=kept is not None and kept.status == 200):
@@ -130,11 +125,7 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
         if seconds <= 0:
             return make_response(view(*args, **kwargs))
-        data: DataVersion = current_app.extensions["data_version"]
-        now = time.time()
-        bucket, start = time_bucket(request.full_path, seconds, now)
-        version = data.current(db.session)
-        key = (request.full_path, language(), version, bucket)
+        key, version, start, now = _page_key(seconds)
         etag = page_etag(key)
         pages: BytesLRU[Kept] = current_app.extensions["pages"]
         kept = pages.get(key)
@@ -157,6 +148,17 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         return response
 
     return conditional
+
+
+def _page_key(seconds: int) -> tuple[tuple, tuple, float, float]:
+    """The request's page key (address, language, data version, time bucket), the data
+    version, when its bucket began, and now."""
+    data: DataVersion = current_app.extensions["data_version"]
+    now = time.time()
+    bucket, start = time_bucket(request.full_path, seconds, now)
+    version = data.current(db.session)
+    # The same address is a French page for one visitor and an English one for another.
+    return (request.full_path, language(), version, bucket), version, start, now
 
 
 def _from_shared(key: tuple, etag: str) -> Kept | None:
