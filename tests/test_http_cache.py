@@ -291,14 +291,14 @@ def test_a_browsers_language_leads_to_the_address_in_it(
     assert response.headers["Cache-Control"].startswith("public, max-age=")
 
 
-def test_the_page_in_its_language_varies_on_no_header_but_the_cookie(
+def test_the_page_in_its_language_varies_on_no_header_but_the_cookie_and_the_encoding(
     client, coffee, language_in_address
 ):
     response = client.get("/fr/paris/?lang=fr", headers={"Accept-Language": "en"})
 
     assert response.status_code == 200
     assert "Paris" in response.text and 'lang="fr"' in response.text
-    assert set(response.vary) == {"Cookie"}
+    assert set(response.vary) == {"Cookie", "Accept-Encoding"}
 
 
 def test_volunteers_are_not_redirected(client, auth, make_user, coffee, language_in_address):

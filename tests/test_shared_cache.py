@@ -98,6 +98,19 @@ def test_another_worker_serves_the_page_without_rendering_it(workers, coffee, pa
     assert same_page == page
 
 
+def test_another_worker_sends_the_shared_page_gzipped_as_it_is(workers, coffee):
+    one, two = workers
+    gzip = {"Accept-Encoding": "gzip"}
+    first = one.test_client().get("/fr/paris/", headers=gzip)
+    statements = _statements_of(two)
+
+    again = two.test_client().get("/fr/paris/", headers=gzip)
+
+    assert again.headers["Content-Encoding"] == first.headers["Content-Encoding"] == "gzip"
+    assert again.data == first.data
+    assert len(statements) == 1
+
+
 def _statements_of(worker: Flask) -> list[str]:
     """The SQL statements the worker runs from now on, as they run."""
     statements: list[str] = []

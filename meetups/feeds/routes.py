@@ -23,12 +23,12 @@ from meetups.extensions import db
 from meetups.feeds import catalogue, files, ical, qr, series
 from meetups.lru import BytesLRU
 from meetups.web import front_door
+from meetups.web.http_cache import GZIP_SUFFIX, accepts_gzip
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 MAX_AGE = 3600
 CACHE_CONTROL = f"public, max-age={MAX_AGE}"
-GZIP_SUFFIX = "-gzip"
 # About what a series costs in the feed cache (its bytes and their gzip): a feed whose
 # meetups would fill more than half of it is kept as a file instead (see feed_files).
 SERIES_BYTES = 900
@@ -194,7 +194,7 @@ def _serve(kind: str, slugs: tuple[str, ...]) -> Response:
             # 410 rather than 404: calendar apps and caches may stop asking.
             return _text("Volunteers deleted this from the directory.", 410)
         return _text("No feed at this address.", 404)
-    gzipped = "gzip" in request.accept_encodings
+    gzipped = accepts_gzip(request)
     # A poller's next 304 is answered before Flask, while the data stands still.
     _offer(version, stated)
     if _matches(stated, request.if_none_match, request.if_modified_since):

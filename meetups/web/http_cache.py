@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, Request, current_app, request, session
 from werkzeug.datastructures import ETags
 from werkzeug.wrappers import Response
 
@@ -40,6 +40,8 @@ UNSHOWN_SETTINGS = (
     "ENGINE",
 )
 PRIVATE = "private, no-store"
+# A gzipped answer is a representation of its own, so its strong ETag is another.
+GZIP_SUFFIX = "-gzip"
 
 
 def init_app(app: Flask) -> None:
@@ -71,22 +73,26 @@ class Validators:
         if if_none_match:
             if if_none_match.star_tag:
                 return known_ok
-            return if_none_match.contains_weak(self.etag)
+            return if_none_match.contains_weak(self.etag) or if_none_match.contains_weak(
+                self.etag + GZIP_SUFFIX
+            )
         since = if_modified_since
         return known_ok and since is not None and self.last_modified <= since
 
-    def apply(self, response: Response) -> Response:
-        """Mark a visitor's 200 answer public, with these validators."""
-        response.set_etag(self.etag)
+    def apply(self, response: Response, gzipped: bool = False) -> Response:
+        """Mark a visitor's 200 answer public, with these validators (and the gzipped
+        representation's ETag, when that is what it sends)."""
+        response.set_etag(self.etag + GZIP_SUFFIX if gzipped else self.etag)
+        response.vary.add("Accept-Encoding")
         response.last_modified = self.last_modified
         response.headers["Cache-Control"] = public_cache_control(
             self.max_age, current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
         )
         return response
 
-    def not_modified_response(self) -> Response:
+    def not_modified_response(self, gzipped: bool = False) -> Response:
         """A 304 carries the validators and lifetime again, so caches keep the page longer."""
-        return self.apply(Response(status=304))
+        return self.apply(Response(status=304), gzipped)
 
 
 def page_validators(
@@ -111,6 +117,11 @@ def page_etag(key: Hashable) -> str:
     """A strong ETag for what a page shows under `key`, and the code that shows it."""
     digest = hashlib.sha256(repr((current_app.extensions["code_version"], key)).encode())
     return "p-" + digest.hexdigest()[:32]
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether the client takes gzip (`gzip;q=0` refuses it, `*` takes it)."""
+    return request.accept_encodings["gzip"] > 0
 
 
 def public_cache_control(max_age: int, stale_while_revalidate: int) -> str:
