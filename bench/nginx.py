@@ -128,6 +128,8 @@ def _feed_location(public: Path, fallback: str) -> str:
             charset utf-8;
             charset_types text/calendar;
             etag on;
+            gzip_static on;
+            gzip_vary on;
             gzip on;
             gzip_types text/calendar;
             add_header Cache-Control "public, max-age=3600";

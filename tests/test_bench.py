@@ -147,6 +147,7 @@ def test_nginx_config_mirrors_the_production_feed_location(tmp_path: Path) -> No
         "worker_processes 2;",
         "sendfile on;",
         "etag on;",
+        "gzip_static on;",
         "types { text/calendar ics; }",
         "charset_types text/calendar;",
         "add_header X-Content-Type-Options nosniff;",
@@ -183,6 +184,8 @@ def test_the_mix_asks_each_kind_in_its_share_and_the_popular_addresses_most(
     # Spread over the whole directory, not one hot address: most meetups are asked for.
     assert len(meetup_pages) > len(found.meetups) / 2
     assert meetup_pages[f"/m/{found.meetups[0]}/"] == max(meetup_pages.values())
+    # As browsers and calendar apps do, every request takes gzip.
+    assert {dict(item.headers)["Accept-Encoding"] for item in drawn} == {"gzip, deflate, br"}
 
 
 def test_every_address_of_the_mix_answers_and_a_feed_poll_with_its_etag_is_a_304(
@@ -192,12 +195,12 @@ def test_every_address_of_the_mix_answers_and_a_feed_poll_with_its_etag_is_a_304
     drawn = mix.draw(found, count=400, today=date(2026, 12, 5))
     client = app.test_client(use_cookies=False)
 
-    for path in sorted({item.path for item in drawn}):
-        first = client.get(path)
+    for path, sent in sorted({(item.path, item.headers) for item in drawn}):
+        first = client.get(path, headers=dict(sent))
         assert first.status_code in (200, 302), path
         if path.startswith("/feeds/"):
-            again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
-            assert again.status_code == 304, path
+            poll = {**dict(sent), "If-None-Match": first.headers["ETag"]}
+            assert client.get(path, headers=poll).status_code == 304, path
 
 
 def test_the_mix_script_sends_each_request_with_its_headers_in_turn() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import gzip
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -40,12 +41,18 @@ def run_export(app, target: Path) -> str:
     return result.output
 
 
-def files_in(target: Path) -> dict[str, bytes]:
+def files_in(target: Path, suffix: str = ".ics") -> dict[str, bytes]:
+    """The feeds in `target` (or, with ".ics.gz", their gzips), by relative path."""
     return {
         p.relative_to(target).as_posix(): p.read_bytes()
-        for p in target.rglob("*")
+        for p in target.rglob("*" + suffix)
         if p.is_file() and not p.name.startswith(".")
     }
+
+
+def gzips_in(target: Path) -> dict[str, bytes]:
+    """Each feed's gzip beside it, by the feed's relative path."""
+    return {path.removesuffix(".gz"): body for path, body in files_in(target, ".ics.gz").items()}
 
 
 def test_export_writes_every_feed_with_the_bytes_the_live_route_serves(
@@ -58,6 +65,36 @@ def test_export_writes_every_feed_with_the_bytes_the_live_route_serves(
     for path, body in written.items():
         assert client.get(f"/feeds/{path}").data == body, path
     assert "10 written, 0 unchanged, 0 removed" in output
+
+
+def test_each_feed_has_the_gzip_the_live_route_sends_beside_it(app, client, directory, tmp_path):
+    run_export(app, tmp_path)
+
+    gzips = gzips_in(tmp_path)
+    assert set(gzips) == FEEDS
+    for path, body in gzips.items():
+        assert gzip.decompress(body) == (tmp_path / path).read_bytes(), path
+        sent = client.get(f"/feeds/{path}", headers={"Accept-Encoding": "gzip"})
+        assert sent.data == body, path
+
+
+def test_an_export_made_without_gzips_gets_them_though_nothing_changed(app, directory, tmp_path):
+    run_export(app, tmp_path)
+    for path in FEEDS:
+        (tmp_path / f"{path}.gz").unlink()
+
+    run_export(app, tmp_path)
+
+    assert set(gzips_in(tmp_path)) == FEEDS
+
+
+def test_a_gzip_left_without_its_feed_is_removed(app, directory, tmp_path):
+    run_export(app, tmp_path)
+    (tmp_path / "city" / "fr" / "gone.ics.gz").write_bytes(gzip.compress(b"BEGIN:VCALENDAR"))
+
+    run_export(app, tmp_path)
+
+    assert set(gzips_in(tmp_path)) == FEEDS
 
 
 def test_the_batch_renderer_gives_every_feed_the_bytes_the_live_route_serves(
@@ -190,6 +227,7 @@ def test_feeds_that_no_longer_exist_are_removed(app, directory, tmp_path):
 
     assert "removed city/de/berlin.ics" in output
     assert set(files_in(tmp_path)) == {p for p in FEEDS if "de" not in p and "berlin" not in p}
+    assert set(gzips_in(tmp_path)) == set(files_in(tmp_path))
     assert not (tmp_path / "city" / "de").exists()
 
 
