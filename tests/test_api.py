@@ -656,18 +656,25 @@ KNOWN_CASES = [
 ]
 
 
+# Schemathesis's WSGI transport does not inflate gzip, as every HTTP client does:
+# it reads the plain answers (the gzipped ones are checked against them below).
+PLAIN = {"Accept-Encoding": "identity"}
+
+
 def test_known_answers_match_the_document(client, api_schema):
     seen: dict[str, set[int]] = {}
     for path, path_parameters, query in KNOWN_CASES:
         operation = api_schema[path]["GET"]
-        case = operation.Case(path_parameters=path_parameters, query=query)
+        case = operation.Case(path_parameters=path_parameters, query=query, headers=PLAIN)
         response = case.call()
         case.validate_response(response)
         seen.setdefault(path, set()).add(response.status_code)
         if response.status_code == 200:
             etag = response.headers["etag"][0]
             again = operation.Case(
-                path_parameters=path_parameters, query=query, headers={"If-None-Match": etag}
+                path_parameters=path_parameters,
+                query=query,
+                headers={**PLAIN, "If-None-Match": etag},
             )
             not_modified = again.call()
             assert not_modified.status_code == 304
@@ -698,6 +705,7 @@ def test_generated_requests_get_answers_the_document_describes(api_schema, mode)
     @settings(max_examples=60, deadline=None, database=None, derandomize=True)
     @given(case=api_schema.as_strategy(mode))
     def check(case):
+        case.headers = {**(case.headers or {}), **PLAIN}
         if case.operation.path != "/occurrences":
             case.call_and_validate()
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import zlib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ UNSHOWN_SETTINGS = (
 PRIVATE = "private, no-store"
 # A gzipped answer is a representation of its own, so its strong ETag is another.
 GZIP_SUFFIX = "-gzip"
+# zlib's window bits for the gzip format (RFC 1952), rather than its own.
+GZIP_WINDOW = 31
 
 
 def init_app(app: Flask) -> None:
@@ -117,6 +120,17 @@ def page_etag(key: Hashable) -> str:
     """A strong ETag for what a page shows under `key`, and the code that shows it."""
     digest = hashlib.sha256(repr((current_app.extensions["code_version"], key)).encode())
     return "p-" + digest.hexdigest()[:32]
+
+
+def gzipped(body: bytes) -> bytes:
+    """`body` in the gzip format, the same bytes for the same body (no time, no name), so
+    that every worker keeps and sends the same representation under one ETag."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, GZIP_WINDOW)
+    return compressor.compress(body) + compressor.flush()
+
+
+def gunzipped(data: bytes) -> bytes:
+    return zlib.decompress(data, GZIP_WINDOW)
 
 
 def accepts_gzip(request: Request) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
@@ -33,6 +32,8 @@ from meetups.web.http_cache import (
     GZIP_SUFFIX,
     Validators,
     accepts_gzip,
+    gunzipped,
+    gzipped,
     page_etag,
     page_validators,
     public_cache_control,
@@ -61,7 +62,7 @@ class Kept(NamedTuple):
 
     @property
     def body(self) -> bytes:
-        return zlib.decompress(self.compressed, GZIP_WINDOW)
+        return gunzipped(self.compressed)
 
     @property
     def size(self) -> int:
@@ -76,31 +77,6 @@ class Kept(NamedTuple):
         head, _, compressed = stored.partition(b"\n")
         status, _, location = head.decode().partition(" ")
         return cls(compressed, location or None, int(status))
-
-
-# zlib's window bits for the gzip format (RFC 1952), rather than its own.
-GZIP_WINDOW = 31
-
-
-def gzipped(body: bytes) -> bytes:
-    """`body` in the gzip format, the same bytes for the same body (no time, no name)."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, GZIP_WINDOW)
-    return compressor.compress(body) + compressor.flush()
-
-
-@dataclass(frozen=True)
-class Gzipped:
-    """A kept page's body as it is sent to a client that accepts gzip (for the front door)."""
-
-    kept: Kept
-
-    @property
-    def body(self) -> bytes:
-        return self.kept.compressed
-
-    @property
-    def size(self) -> int:
-        return self.kept.size
 
 
 def init_app(app: Flask) -> None:
@@ -311,7 +287,7 @@ def _body(kept: Kept | None, gzip: bool) -> front_door.Body | None:
     """What the front door sends this client again: the kept bytes, gzipped or inflated."""
     if kept is None:
         return None
-    return Gzipped(kept) if _encoded(kept, gzip) else kept
+    return front_door.Plain(kept.compressed) if _encoded(kept, gzip) else kept
 
 
 def _answer(kept: Kept, gzip: bool) -> Response:

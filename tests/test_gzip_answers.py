@@ -1,6 +1,6 @@
-"""Pages go gzipped to the clients that take gzip (nearly every browser), as kept.
+"""Pages and API answers go gzipped to the clients that take gzip (nearly all), as kept.
 
-A phone loads a fifth of the bytes, and a kept page is sent as it is kept: it is
+A phone loads a fifth of the bytes, and a kept answer is sent as it is kept: it is
 neither inflated nor compressed again. Each encoding is a representation of its
 own, with its own strong ETag, and every answer says it varies on the encoding,
 so that a cache never gives gzip to a client that did not ask for it.
@@ -137,3 +137,35 @@ def test_a_volunteers_page_stays_private_and_readable(client, auth, make_user, c
     if page.headers.get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
     assert "Open Coffee Paris" in body.decode()
+
+
+API_MONTH = "/api/v1/occurrences?from=2027-03-01&to=2027-03-31"
+
+
+@pytest.mark.parametrize("path", [API_MONTH, "/api/v1/meetups?country=fr"])
+def test_an_api_client_that_takes_gzip_gets_the_same_json_gzipped(visitor, coffee, path):
+    plain = visitor.get(path)
+    zipped = visitor.get(path, headers=GZIP)
+
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert zipped.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'
+    assert "Accept-Encoding" in plain.vary and "Accept-Encoding" in zipped.vary
+    for etag in (plain.headers["ETag"], zipped.headers["ETag"]):
+        again = visitor.get(path, headers={**GZIP, "If-None-Match": etag})
+        assert again.status_code == 304
+
+
+def test_the_front_door_gives_each_api_client_its_encoding(app, visitor, coffee):
+    plain = visitor.get(API_MONTH)
+    zipped = visitor.get(API_MONTH, headers=GZIP)
+    answers = []
+
+    sent = _flask_requests(
+        app,
+        lambda: answers.extend([visitor.get(API_MONTH, headers=GZIP), visitor.get(API_MONTH)]),
+    )
+
+    assert sent == 0
+    assert answers[0].data == zipped.data and answers[0].headers["Content-Encoding"] == "gzip"
+    assert answers[1].data == plain.data and "Content-Encoding" not in answers[1].headers
