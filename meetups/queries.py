@@ -316,8 +316,9 @@ def moved_between(first: date, last: date) -> ColumnElement[bool]:
 def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
     """Listed series of a country that may have dates in `dates`, with the changes near them.
 
-    Series paused or ended before the range are left out unless a date moved into it:
-    expanding them found nothing (a tenth of the bench directory's Chinese series).
+    Series that start after the range, or paused or ended before it, are left out unless
+    a date moved into it: expanding them found nothing (a tenth of the bench directory's
+    Chinese series).
     """
     margin = timedelta(days=2)
     first, last = dates.first - margin, dates.last + margin
@@ -326,7 +327,7 @@ def series_in_country(country_code: str, dates: DateRange) -> list[Series]:
         .join(Meetup.venue)
         .join(Venue.city)
         .where(City.country_code == country_code.upper(), Meetup.status.in_(LISTED))
-        .where(Meetup.first_date <= last, or_(runs_until(first), moved_between(first, last)))
+        .where(or_(and_(Meetup.first_date <= last, runs_until(first)), moved_between(first, last)))
     )
     return series_between(in_country.order_by(Meetup.name), dates.first, dates.last)
 

@@ -130,6 +130,20 @@ def test_a_date_moved_into_the_range_past_a_pause_is_listed(client, make_meetup)
     assert [when for when, _ in agenda_items(response)] == ["2026-12-10T09:00:00+01:00"]
 
 
+def test_a_first_date_moved_earlier_into_the_range_is_listed(client, make_meetup):
+    make_meetup(
+        "Open Coffee",
+        first_date=date(2027, 1, 7),
+        changes=[{"original_date": date(2027, 1, 7), "new_date": date(2026, 12, 10)}],
+    )
+
+    response = client.get("/fr/?from=2026-12-07&to=2026-12-13")
+
+    assert [when for when, _ in agenda_items(response)] == ["2026-12-10T09:00:00+01:00"]
+    api = client.get("/api/v1/occurrences?country=fr&from=2026-12-07&to=2026-12-13")
+    assert len(api.json["items"]) == 1
+
+
 def test_the_default_week_reads_the_same_when_remembered(client, make_meetup):
     make_meetup("Open Coffee")
     # A cookie skips the page cache: the second page is written from the remembered week.
