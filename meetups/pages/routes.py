@@ -262,7 +262,7 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
         next_dates=_next_dates(meetups, now),
         unconfirmed=_unconfirmed(meetups),
-        markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
+        markers=_city_markers(found, listed),
         dates=dates,
         dated=dated.written.markup(),
         moved_here=later_here,
@@ -398,6 +398,14 @@ def _next_dates(meetups: Iterable[Meetup], now: datetime) -> dict[int, Occurrenc
     """Each meetup's next date people can go to, by id (kept until it begins)."""
     next_dates: NextDates = current_app.extensions["next_dates"]
     return next_dates.of(meetups, now)
+
+
+def _city_markers(city: City, listed: list[Meetup]) -> list[dict[str, object]]:
+    """The pins of a city's listed meetups' venues, once per data version: each needs a
+    link, and a busy city's links were a twentieth of its page. The links carry the
+    language the address chose and start at the site's root."""
+    key = ("city markers", city.id, chosen_language(), request.script_root)
+    return _kept(key, lambda: _markers(meetup.venue for meetup in listed))
 
 
 def _markers(venues: Iterable[Venue]) -> list[dict[str, object]]:
