@@ -212,6 +212,9 @@ def meetups_in_city(city: City, tags: bool = True) -> list[Meetup]:
     for meetup in meetups:
         if "changes" not in instance_dict(meetup):
             set_committed_value(meetup, "changes", changes.get(meetup.id, []))
+        # Its venue's city is the caller's: set, rather than found in the session by each.
+        if "city" not in instance_dict(meetup.venue):
+            set_committed_value(meetup.venue, "city", city)
     return meetups
 
 

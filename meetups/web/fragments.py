@@ -65,31 +65,30 @@ def meetup_cards(
     today: dict[str, date] = {}
     written = []
     for meetup in meetups:
-        venue = meetup.venue
-        zone = meetup.timezone
+        meetup_id, zone, venue = meetup.id, meetup.timezone, meetup.venue
+        city = venue.city
         if zone not in today:
             today[zone] = datetime.now(time_zone(zone)).date()
-        next_date = next_dates[meetup.id]
+        next_date = next_dates[meetup_id]
+        unconfirmed_now = meetup_id in unconfirmed
         key = (
-            meetup.id,
+            meetup_id,
             meetup.updated_at,
             meetup.last_confirmed,
             venue.id,
             venue.updated_at,
-            venue.city.name,
+            city.name,
             next_date,
             # Its local day too, so that a card may say "today" or "tomorrow" of its next date.
             today[zone],
-            meetup.id in unconfirmed,
+            unconfirmed_now,
             show_city,
-            name_zone and zone != venue.city.timezone,
+            name_zone and zone != city.timezone,
             *shown_in,
         )
         card = cards.get(key)
         if card is None:
-            html = _macros().meetup_card(
-                meetup, next_date, meetup.id in unconfirmed, show_city, name_zone
-            )
+            html = _macros().meetup_card(meetup, next_date, unconfirmed_now, show_city, name_zone)
             card = cards.put(key, str(html).encode())
         written.append(Markup(card.decode()))
     return Markup("").join(written)
