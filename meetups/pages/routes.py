@@ -402,7 +402,7 @@ def _next_dates(meetups: Iterable[Meetup], now: datetime) -> dict[int, Occurrenc
 
 def _city_markers(city: City, listed: list[Meetup]) -> list[dict[str, object]]:
     """The pins of a city's listed meetups' venues, once per data version: each needs a
-    link, and a busy city's links were a twentieth of its page. The links carry the
+    link, and a busy city's links were a fifteenth of its page. The links carry the
     language the address chose and start at the site's root."""
     key = ("city markers", city.id, chosen_language(), request.script_root)
     return _kept(key, lambda: _markers(meetup.venue for meetup in listed))
