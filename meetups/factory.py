@@ -55,8 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.feeds import sequencing
     from meetups.freshness import routes as freshness
     from meetups.moderation import routes as moderation
+    from meetups.pages import next_dates, upcoming
     from meetups.pages import routes as pages
-    from meetups.pages import upcoming
     from meetups.seo import routes as search_engines
     from meetups.sync import routes as sync_routes
     from meetups.trips import routes as travel
@@ -101,6 +101,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["data_version"] = data_version.DataVersion(app.config["DATA_VERSION_SECONDS"])
     _watch_commits()
     app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])
+    app.extensions["next_dates"] = next_dates.NextDates(
+        app.config["PAGE_CACHE_BYTES"] // next_dates.SHARE_OF_PAGE_CACHE
+    )
     cli.init_app(app)
     _open_front_door(app)
     _trust_proxies(app)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
+from meetups.extensions import db
 from tests.conftest import PHONE
 
 STATIC = Path(__file__).resolve().parent.parent / "meetups" / "static"
@@ -75,3 +76,38 @@ def test_tiles_load_only_after_the_visitor_asks(
     page.wait_for_load_state("networkidle")
     assert tiles and all(url.startswith(live_server + "/tiles/") for url in tiles)
     context.close()
+
+
+VOLUNTEER = {"Cookie": "session=volunteer"}  # any cookie skips the whole-page cache
+
+
+def markers_on(client, path, root=""):
+    page = client.get(path, headers=VOLUNTEER, base_url=f"http://localhost{root}/").text
+    return json.loads(BeautifulSoup(page, "html5lib").select_one("div.map")["data-markers"])
+
+
+def test_a_city_pages_markers_are_its_own_in_its_language_and_at_its_root(
+    app, make_city, make_venue, make_meetup
+):
+    """They are kept once per data version, under all of these."""
+    client = app.test_client(use_cookies=False)
+    lyon = make_city("Lyon", latitude=45.76, longitude=4.84)
+    make_meetup("A", venue=make_venue("Café Paris"))
+    make_meetup("B", venue=make_venue("Café Lyon", city=lyon))
+
+    assert [m["url"] for m in markers_on(client, "/fr/paris/")] == ["/v/cafe-paris-paris/"]
+    assert [m["url"] for m in markers_on(client, "/fr/lyon/")] == ["/v/cafe-lyon-lyon/"]
+    assert markers_on(client, "/fr/paris/?lang=de")[0]["url"] == "/v/cafe-paris-paris/?lang=de"
+    assert markers_on(client, "/fr/paris/", root="/site")[0]["url"].startswith("/site/v/")
+
+
+def test_a_renamed_venue_is_renamed_on_the_map_at_once(app, make_venue, make_meetup):
+    client = app.test_client(use_cookies=False)
+    venue = make_venue("Café Paris")
+    make_meetup("A", venue=venue)
+    markers_on(client, "/fr/paris/")
+
+    venue.name = "Café Nouveau"
+    db.session.commit()
+
+    assert markers_on(client, "/fr/paris/")[0]["name"] == "Café Nouveau"

@@ -17,6 +17,7 @@ from meetups import queries
 from meetups.agenda import DateRange, Entry, RangeError, moved_here, place_agenda
 from meetups.extensions import db
 from meetups.models import City, Meetup, MeetupStatus, Venue
+from meetups.pages.next_dates import NextDates
 from meetups.places import cities, geo
 from meetups.places.geo import check_point
 from meetups.places.towns import Town, TownIndex
@@ -259,9 +260,9 @@ def city(country_code: str, slug: str) -> str | Response | tuple[str, int]:
         else queries.nearest_cities_with_meetups([found])[found.id],
         listed=listed,
         ended=[m for m in meetups if m.status == MeetupStatus.ENDED],
-        next_dates={m.id: m.next_happening(now) for m in meetups},
-        unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
-        markers=_markers(m.venue for m in meetups if m.status != MeetupStatus.ENDED),
+        next_dates=_next_dates(meetups, now),
+        unconfirmed=_unconfirmed(meetups),
+        markers=_city_markers(found, listed),
         dates=dates,
         dated=dated.written.markup(),
         moved_here=later_here,
@@ -332,8 +333,8 @@ def venue(slug: str) -> str | Response | tuple[str, int]:
     return render_template(
         "venue.html",
         venue=found,
-        next_dates={m.id: m.next_happening(now) for m in found.meetups},
-        unconfirmed={m.id for m in found.meetups if not _confirmed_recently(m)},
+        next_dates=_next_dates(found.meetups, now),
+        unconfirmed=_unconfirmed(found.meetups),
         markers=_markers([found]),
     )
 
@@ -350,8 +351,8 @@ def topic(slug: str) -> str:
         topic=found,
         meetups=meetups,
         total=total,
-        next_dates={m.id: m.next_happening(now) for m in meetups},
-        unconfirmed={m.id for m in meetups if not _confirmed_recently(m)},
+        next_dates=_next_dates(meetups, now),
+        unconfirmed=_unconfirmed(meetups),
     )
 
 
@@ -377,6 +378,34 @@ def _confirmed_recently(meetup: Meetup) -> bool:
     today = datetime.now(time_zone(meetup.timezone)).date()
     stale_after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
     return meetup.confirmed_recently(today, stale_after)
+
+
+def _unconfirmed(meetups: Iterable[Meetup]) -> set[int]:
+    """The ids of those not `_confirmed_recently`, each zone's day looked up once."""
+    stale_after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+    today: dict[str, date] = {}
+    unconfirmed = set()
+    for meetup in meetups:
+        zone = meetup.timezone
+        if zone not in today:
+            today[zone] = datetime.now(time_zone(zone)).date()
+        if not meetup.confirmed_recently(today[zone], stale_after):
+            unconfirmed.add(meetup.id)
+    return unconfirmed
+
+
+def _next_dates(meetups: Iterable[Meetup], now: datetime) -> dict[int, Occurrence | None]:
+    """Each meetup's next date people can go to, by id (kept until it begins)."""
+    next_dates: NextDates = current_app.extensions["next_dates"]
+    return next_dates.of(meetups, now)
+
+
+def _city_markers(city: City, listed: list[Meetup]) -> list[dict[str, object]]:
+    """The pins of a city's listed meetups' venues, once per data version: each needs a
+    link, and a busy city's links were a fifteenth of its page. The links carry the
+    language the address chose and start at the site's root."""
+    key = ("city markers", city.id, chosen_language(), request.script_root)
+    return _kept(key, lambda: _markers(meetup.venue for meetup in listed))
 
 
 def _markers(venues: Iterable[Venue]) -> list[dict[str, object]]:

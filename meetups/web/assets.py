@@ -16,6 +16,7 @@ import os
 import posixpath
 import re
 import threading
+from stat import S_ISREG
 from typing import Any
 
 from flask import Flask, current_app, send_from_directory
@@ -46,11 +47,14 @@ def fingerprinted(folder: str, filename: str) -> str:
 def content_hash(folder: str, filename: str) -> str | None:
     """The start of the file's SHA-256, read again only when its size or time changes."""
     path = safe_join(folder, filename)
+    if path is None:
+        return None
     try:
-        stat = os.stat(path) if path else None
+        # One stat: a page links some ten files, and `os.path.isfile` would stat each again.
+        stat = os.stat(path)
     except OSError:
         return None
-    if stat is None or not os.path.isfile(path):
+    if not S_ISREG(stat.st_mode):
         return None
     with _lock:
         known = _hashes.get(path)

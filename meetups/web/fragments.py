@@ -18,8 +18,8 @@ turns "Tomorrow" into "Today") writes it again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Container, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -45,43 +45,53 @@ def init_app(app: Flask) -> None:
     app.extensions["meetup_articles"] = BytesLRU[bytes](
         app.config["PAGE_CACHE_BYTES"] // ARTICLE_SHARE_OF_PAGE_CACHE, size=len
     )
-    app.jinja_env.globals["meetup_card"] = meetup_card
+    app.jinja_env.globals["meetup_cards"] = meetup_cards
     app.jinja_env.globals["meetup_about"] = meetup_about
 
 
-def meetup_card(
-    meetup: Meetup,
-    next_date: Occurrence | None,
-    unconfirmed: bool = False,
+def meetup_cards(
+    meetups: Iterable[Meetup],
+    next_dates: Mapping[int, Occurrence | None],
+    unconfirmed: Container[int],
     show_city: bool = False,
     name_zone: bool = False,
 ) -> Markup:
-    """The `meetup_card` macro of `_macros.html`, from memory when nothing it shows changed.
+    """A listing's cards (the `meetup_card` macro of `_macros.html` for each), each from
+    memory when nothing it shows changed; the request's languages are looked up once.
 
     `name_zone`: say so when the venue's clock is not its city's (a city's own page)."""
-    venue = meetup.venue
-    key = (
-        meetup.id,
-        meetup.updated_at,
-        meetup.last_confirmed,
-        venue.id,
-        venue.updated_at,
-        venue.city.name,
-        next_date,
-        # Its local day too, so that a card may say "today" or "tomorrow" of its next date.
-        datetime.now(time_zone(meetup.timezone)).date(),
-        unconfirmed,
-        show_city,
-        name_zone and meetup.timezone != venue.city.timezone,
-        language(),
-        chosen_language(),
-    )
+    shown_in = (language(), chosen_language())
     cards: BytesLRU[bytes] = current_app.extensions["cards"]
-    card = cards.get(key)
-    if card is None:
-        written = _macros().meetup_card(meetup, next_date, unconfirmed, show_city, name_zone)
-        card = cards.put(key, str(written).encode())
-    return Markup(card.decode())
+    today: dict[str, date] = {}
+    written = []
+    for meetup in meetups:
+        meetup_id, zone, venue = meetup.id, meetup.timezone, meetup.venue
+        city = venue.city
+        if zone not in today:
+            today[zone] = datetime.now(time_zone(zone)).date()
+        next_date = next_dates[meetup_id]
+        unconfirmed_now = meetup_id in unconfirmed
+        key = (
+            meetup_id,
+            meetup.updated_at,
+            meetup.last_confirmed,
+            venue.id,
+            venue.updated_at,
+            city.name,
+            next_date,
+            # Its local day too, so that a card may say "today" or "tomorrow" of its next date.
+            today[zone],
+            unconfirmed_now,
+            show_city,
+            name_zone and zone != city.timezone,
+            *shown_in,
+        )
+        card = cards.get(key)
+        if card is None:
+            html = _macros().meetup_card(meetup, next_date, unconfirmed_now, show_city, name_zone)
+            card = cards.put(key, str(html).encode())
+        written.append(Markup(card.decode()))
+    return Markup("").join(written)
 
 
 def meetup_about(
