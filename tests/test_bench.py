@@ -213,7 +213,7 @@ def test_the_mix_script_sends_each_request_with_its_headers_in_turn() -> None:
 
     assert '{"/feeds/city/fr/paris.ics", {["If-None-Match"] = "\\"a1\\""}},' in script
     assert '{"/search?q=saint+%C3%A9tienne", {}},' in script
-    assert "next_index = next_index % #requests + 1" in script
+    assert "next_index = next_index % #formatted + 1" in script
 
 
 def test_the_first_pass_asks_each_distinct_address_once_with_its_headers() -> None:
