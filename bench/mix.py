@@ -332,10 +332,15 @@ def _python(
 
 
 def first_pass(base_url: str, requests: Sequence[MixRequest], connections: int) -> LoadResult:
-    """Each distinct request of the list once, in the list's order, over `connections`
-    connections: what filling the caches costs (after a deploy or a purge), and what leaves
-    them in the state the rounds then measure, every address already asked once."""
-    distinct = list(dict.fromkeys(requests))
+    """Each distinct request of the list once, over `connections` connections: what filling
+    the caches costs (after a deploy or a purge), and what leaves them in the state the
+    rounds then measure, every address already asked once.
+
+    The least popular first (the list's last to appear), the most popular last: a cache
+    too small for them all then ends holding the popular ones, as it does under steady
+    traffic, whereas in the list's order the pass would push them out with the rarest.
+    """
+    distinct = list(dict.fromkeys(requests))[::-1]
     netloc = urlsplit(base_url).netloc
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections

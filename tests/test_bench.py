@@ -249,6 +249,20 @@ def test_the_first_pass_asks_each_distinct_address_once_with_its_headers() -> No
         ("/m/open-coffee/", None),
     ]
     assert (load.requests, load.errors) == (3, 0)
+    # Least popular first: a cache too small for every address ends with the popular ones.
+    seen.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        mix.first_pass(f"http://127.0.0.1:{server.server_port}", [page, poll, other], 1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [path for path, _ in seen] == [
+        "/m/open-coffee/",
+        "/feeds/city/fr/paris.ics",
+        "/fr/paris/",
+    ]
 
 
 def test_nginx_cache_config_is_the_readme_proxy_cache(tmp_path: Path) -> None:
