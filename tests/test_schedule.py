@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -993,3 +994,14 @@ def test_every_other_week_stays_aligned_thirty_years_ahead() -> None:
 
     assert len(found) == 26
     assert all((item.start.date() - first).days % 14 == 0 for item in found)
+
+
+def test_an_occurrence_holds_no_instance_dict_and_knows_its_instant() -> None:
+    start = datetime(2027, 3, 28, 19, 0, tzinfo=ZoneInfo(PARIS))
+    found = Occurrence(date(2027, 3, 28), start, start + timedelta(hours=2))
+    cancelled = replace(found, cancelled=True)
+
+    # A worker keeps tens of thousands of these (the rule dates' memo): no dict each.
+    assert not hasattr(found, "__dict__")
+    assert found.instant == cancelled.instant == start.timestamp()
+    assert cancelled == replace(found, cancelled=True) and cancelled != found
