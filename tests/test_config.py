@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from meetups import create_app
-from meetups.config import ConfigError, database_uri
+from meetups.config import DEFAULTS, SHARED_PAGE_CACHE_BYTES, ConfigError, database_uri, load
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +72,22 @@ def test_a_negative_cache_lifetime_is_a_clear_error(monkeypatch):
 
     with pytest.raises(ConfigError, match="MEETUPS_PAGE_MAX_AGE must be a number of seconds"):
         create_app({"TESTING": True})
+
+
+SHARED = "redis://127.0.0.1:6379/13"
+
+
+def test_a_shared_cache_halves_the_page_cache_unless_it_is_set(monkeypatch, tmp_path):
+    monkeypatch.delenv("MEETUPS_PAGE_CACHE_BYTES", raising=False)
+
+    alone = load(str(tmp_path), {})["PAGE_CACHE_BYTES"]
+    shared = load(str(tmp_path), {"SHARED_CACHE_URL": SHARED})["PAGE_CACHE_BYTES"]
+    monkeypatch.setenv("MEETUPS_PAGE_CACHE_BYTES", "1048576")
+    chosen = load(str(tmp_path), {"SHARED_CACHE_URL": SHARED})["PAGE_CACHE_BYTES"]
+
+    assert alone == DEFAULTS["PAGE_CACHE_BYTES"] == 2 * SHARED_PAGE_CACHE_BYTES
+    assert shared == SHARED_PAGE_CACHE_BYTES
+    assert chosen == 1048576
 
 
 @pytest.mark.parametrize(
