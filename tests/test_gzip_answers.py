@@ -169,3 +169,17 @@ def test_the_front_door_gives_each_api_client_its_encoding(app, visitor, coffee)
     assert sent == 0
     assert answers[0].data == zipped.data and answers[0].headers["Content-Encoding"] == "gzip"
     assert answers[1].data == plain.data and "Content-Encoding" not in answers[1].headers
+
+
+def test_a_client_without_gzip_is_sent_the_page_again_without_inflating_it(
+    visitor, coffee, monkeypatch
+):
+    first = visitor.get("/fr/paris/")
+    inflated = []
+    gunzipped = page_cache.gunzipped
+    monkeypatch.setattr(page_cache, "gunzipped", lambda data: inflated.append(1) or gunzipped(data))
+
+    again = visitor.get("/fr/paris/")
+
+    assert again.data == first.data
+    assert inflated == []

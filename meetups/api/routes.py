@@ -151,7 +151,8 @@ def _cached(build: Callable[[], Response]) -> Response:
             if built.status_code != 200:
                 return built
             kept = _keep(etag, Answer.of(built))
-        body = front_door.Plain(kept.compressed) if gzip else kept
+        # As sent: gzipped, as kept; or inflated, and then counted so in the door's memory.
+        body = front_door.Plain(kept.compressed if gzip else kept.body)
         response = Response(body.body, mimetype="application/json")
         if gzip:
             response.headers["Content-Encoding"] = "gzip"

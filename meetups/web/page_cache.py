@@ -116,7 +116,8 @@ def for_visitors(view: Callable[..., Any]) -> Callable[..., Response]:
             if _encoded(kept, gzip):
                 _send_gzipped(response, kept)
             validators.apply(response, _encoded(kept, gzip)).make_conditional(request)
-        _offer(version, start + seconds, validators, kept, gzip)
+        known_ok = kept is not None and kept.status == 200
+        _offer(version, start + seconds, validators, _body(kept, gzip, response), known_ok)
         return response
 
     return cached
@@ -166,7 +167,7 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
                 lambda tags, _since: (
                     tags.contains_weak(etag) or tags.contains_weak(etag + GZIP_SUFFIX)
                 ),
-                _body(kept, gzip),
+                _body(kept, gzip, response),
             ),
         )
         return response
@@ -217,10 +218,14 @@ def time_bucket(address: str, seconds: int, now: float) -> tuple[int, float]:
 
 
 def _offer(
-    version: tuple, until: float, validators: Validators, kept: Kept | None, gzip: bool
+    version: tuple,
+    until: float,
+    validators: Validators,
+    body: front_door.Body | None,
+    known_ok: bool,
 ) -> None:
-    """The front door may answer this address again, as this view did, until `until`."""
-    known_ok = kept is not None and kept.status == 200
+    """The front door may answer this address again, as this view did, until `until`
+    (`known_ok`: the address is known to give a page, not a redirect)."""
     swr = current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
     most = current_app.config["PAGE_MAX_AGE"]
     front_door.offer(
@@ -229,7 +234,7 @@ def _offer(
             version,
             until,
             lambda tags, since: validators.matches(tags, since, known_ok),
-            _body(kept, gzip),
+            body,
             lambda now: public_cache_control(min(most, max(0, int(until - now))), swr),
         ),
     )
@@ -283,11 +288,17 @@ def _encoded(kept: Kept | None, gzip: bool) -> bool:
     return gzip and (kept is None or kept.status == 200)
 
 
-def _body(kept: Kept | None, gzip: bool) -> front_door.Body | None:
-    """What the front door sends this client again: the kept bytes, gzipped or inflated."""
+def _body(kept: Kept | None, gzip: bool, response: Response) -> front_door.Body | None:
+    """What the front door sends this client again: the kept gzip bytes as they are; for
+    a client that does not take gzip, the page as this answer sent it (counted at its
+    full size in the door's memory), or inflated each time if this answer was a 304."""
     if kept is None:
         return None
-    return front_door.Plain(kept.compressed) if _encoded(kept, gzip) else kept
+    if _encoded(kept, gzip):
+        return front_door.Plain(kept.compressed)
+    if response.status_code == kept.status and not response.direct_passthrough:
+        return front_door.Plain(response.get_data())
+    return kept
 
 
 def _answer(kept: Kept, gzip: bool) -> Response:
