@@ -12,7 +12,7 @@ import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -423,3 +423,57 @@ def mailbox(app: Flask) -> Iterator[Mailbox]:
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
     yield box
     box.stop()
+
+
+class PageClock(datetime):
+    """`datetime` whose `now` is the instant a test sets."""
+
+    instant = datetime(2026, 12, 9, 11, tzinfo=UTC)
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.instant.astimezone(tz)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> type[PageClock]:
+    """The instant pages, their dates and their "Today" are worked out at."""
+    from meetups.pages import routes
+    from meetups.web import fragments, i18n
+
+    for module in (routes, i18n, fragments):
+        monkeypatch.setattr(module, "datetime", PageClock)
+    monkeypatch.setattr(PageClock, "instant", PageClock.instant)
+    return PageClock
+
+
+@pytest.fixture
+def still_clock(monkeypatch) -> None:
+    """Time stands still for the page cache: an answer and its repeat state the same
+    lifetime left."""
+    from meetups.web import page_cache
+
+    now = page_cache.time.time()
+    monkeypatch.setattr(page_cache.time, "time", lambda: now)
+
+
+@pytest.fixture
+def through_flask(app) -> Callable[[Callable[[], object]], int]:
+    """How many requests an action sent through Flask's request cycle (none: the front
+    door answered them all)."""
+    from flask import request_started
+
+    def count(action: Callable[[], object]) -> int:
+        seen: list[object] = []
+
+        def note(sender, **extra):
+            seen.append(sender)
+
+        request_started.connect(note, app)
+        try:
+            action()
+        finally:
+            request_started.disconnect(note, app)
+        return len(seen)
+
+    return count

@@ -10,8 +10,7 @@ from bs4 import BeautifulSoup
 
 from meetups.extensions import db
 from meetups.models import MeetupChange, MeetupStatus, Report, ReportKind
-from meetups.pages import routes
-from meetups.web import fragments, i18n
+from meetups.web import fragments
 
 
 @pytest.fixture
@@ -72,25 +71,6 @@ def test_each_language_has_its_own_card(client, coffee):
     assert "Every Thursday" in english
     assert "Chaque jeudi" in french
     assert 'href="/m/open-coffee-paris/?lang=fr"' in french
-
-
-class _Clock(datetime):
-    """`datetime` whose `now` is the instant a test sets."""
-
-    instant = datetime(2026, 12, 9, 11, tzinfo=UTC)
-
-    @classmethod
-    def now(cls, tz=None):
-        return cls.instant.astimezone(tz)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The instant the meetup page, its dates and their "Today" are worked out at."""
-    for module in (routes, i18n, fragments):
-        monkeypatch.setattr(module, "datetime", _Clock)
-    monkeypatch.setattr(_Clock, "instant", _Clock.instant)
-    return _Clock
 
 
 @pytest.fixture

@@ -3,48 +3,22 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import time
 
 import pytest
-from flask import request_started
 from werkzeug.test import Client
 
 from meetups.extensions import db
 from meetups.factory import create_app
 from meetups.web import front_door, page_cache
 
-
-@pytest.fixture(autouse=True)
-def still_clock(monkeypatch):
-    """Time stands still, so that an answer and its repeat state the same lifetime left."""
-    now = page_cache.time.time()
-    monkeypatch.setattr(page_cache.time, "time", lambda: now)
+# Time stands still, so that an answer and its repeat state the same lifetime left.
+pytestmark = pytest.mark.usefixtures("still_clock")
 
 
 @pytest.fixture
 def coffee(make_meetup):
     return make_meetup("Open Coffee Paris")
-
-
-@pytest.fixture
-def through_flask(app) -> Callable[[Callable[[], object]], int]:
-    """How many requests an action sent through Flask's request cycle."""
-
-    def count(action: Callable[[], object]) -> int:
-        seen: list[object] = []
-
-        def note(sender, **extra):
-            seen.append(sender)
-
-        request_started.connect(note, app)
-        try:
-            action()
-        finally:
-            request_started.disconnect(note, app)
-        return len(seen)
-
-    return count
 
 
 def _same(first, again) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from flask import request_started
 
 from meetups.web import page_cache
 
@@ -19,11 +18,8 @@ GZIP = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 PAGES = ["/fr/paris/", "/m/open-coffee-paris/", "/fr/", "/embed/city/fr/paris"]
 
 
-@pytest.fixture(autouse=True)
-def still_clock(monkeypatch):
-    """Time stands still, so that one page's answers state the same lifetime left."""
-    now = page_cache.time.time()
-    monkeypatch.setattr(page_cache.time, "time", lambda: now)
+# Time stands still, so that one page's answers state the same lifetime left.
+pytestmark = pytest.mark.usefixtures("still_clock")
 
 
 @pytest.fixture
@@ -35,20 +31,6 @@ def coffee(make_meetup):
 def visitor(app):
     """A visitor's browser: no cookie, ever."""
     return app.test_client(use_cookies=False)
-
-
-def _flask_requests(app, action) -> int:
-    seen: list[object] = []
-
-    def note(sender, **extra):
-        seen.append(sender)
-
-    request_started.connect(note, app)
-    try:
-        action()
-    finally:
-        request_started.disconnect(note, app)
-    return len(seen)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -102,16 +84,13 @@ def test_a_client_that_refuses_gzip_gets_the_page_plain(visitor, coffee, refusal
     assert "Open Coffee Paris" in page.text
 
 
-def test_the_front_door_gives_each_encoding_its_own_answer(app, visitor, coffee):
+def test_the_front_door_gives_each_encoding_its_own_answer(visitor, coffee, through_flask):
     plain = visitor.get("/fr/paris/")
     zipped = visitor.get("/fr/paris/", headers=GZIP)
     answers = []
 
-    sent = _flask_requests(
-        app,
-        lambda: answers.extend(
-            [visitor.get("/fr/paris/"), visitor.get("/fr/paris/", headers=GZIP)]
-        ),
+    sent = through_flask(
+        lambda: answers.extend([visitor.get("/fr/paris/"), visitor.get("/fr/paris/", headers=GZIP)])
     )
 
     assert sent == 0
@@ -156,14 +135,13 @@ def test_an_api_client_that_takes_gzip_gets_the_same_json_gzipped(visitor, coffe
         assert again.status_code == 304
 
 
-def test_the_front_door_gives_each_api_client_its_encoding(app, visitor, coffee):
+def test_the_front_door_gives_each_api_client_its_encoding(visitor, coffee, through_flask):
     plain = visitor.get(API_MONTH)
     zipped = visitor.get(API_MONTH, headers=GZIP)
     answers = []
 
-    sent = _flask_requests(
-        app,
-        lambda: answers.extend([visitor.get(API_MONTH, headers=GZIP), visitor.get(API_MONTH)]),
+    sent = through_flask(
+        lambda: answers.extend([visitor.get(API_MONTH, headers=GZIP), visitor.get(API_MONTH)])
     )
 
     assert sent == 0

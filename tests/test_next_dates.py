@@ -9,10 +9,8 @@ import pytest
 
 from meetups.extensions import db
 from meetups.models import MeetupChange
-from meetups.pages import routes
 from meetups.pages.next_dates import NextDates
 from meetups.schedule import Occurrence
-from meetups.web import fragments, i18n
 
 NOON = datetime(2026, 12, 9, 12, tzinfo=UTC)
 
@@ -82,22 +80,6 @@ def test_a_series_with_no_more_dates_stays_without():
 
     assert kept.next_happening(series, NOON + timedelta(days=365)) is None
     assert len(series.asked) == 1
-
-
-class _Clock(datetime):
-    instant = datetime(2026, 12, 9, 11, tzinfo=UTC)
-
-    @classmethod
-    def now(cls, tz=None):
-        return cls.instant.astimezone(tz)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    for module in (routes, i18n, fragments):
-        monkeypatch.setattr(module, "datetime", _Clock)
-    monkeypatch.setattr(_Clock, "instant", _Clock.instant)
-    return _Clock
 
 
 @pytest.fixture
