@@ -46,7 +46,13 @@ from meetups.models import Meetup, Venue
 from meetups.places.geo import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, MIN_RADIUS_KM, check_point
 from meetups.schedule import Occurrence
 from meetups.web import front_door
-from meetups.web.http_cache import GZIP_SUFFIX, accepts_gzip, gunzipped, gzipped
+from meetups.web.http_cache import (
+    accepts_gzip,
+    gunzipped,
+    gzipped,
+    names_either,
+    set_representation_etag,
+)
 from meetups.web.shared_cache import SharedCache
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
@@ -140,9 +146,7 @@ def _cached(build: Callable[[], Response]) -> Response:
     gzip = accepts_gzip(request)
     kept: Answer | None = None
     body: front_door.Body | None = None
-    if request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(
-        etag + GZIP_SUFFIX
-    ):
+    if names_either(request.if_none_match, etag):
         response = Response(status=304)
     else:
         kept = _kept(etag)
@@ -158,9 +162,7 @@ def _cached(build: Callable[[], Response]) -> Response:
             response.headers["Content-Encoding"] = "gzip"
         if kept.link:
             response.headers["Link"] = kept.link
-    # Each encoding is its own representation, with its own strong ETag.
-    response.set_etag(etag + GZIP_SUFFIX if gzip else etag)
-    response.vary.add("Accept-Encoding")
+    set_representation_etag(response, etag, gzip)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     # The same request is answered again before Flask, until the data changes: the version
     # read once, as the answer's ETag names it, never a newer one read after.
@@ -169,7 +171,7 @@ def _cached(build: Callable[[], Response]) -> Response:
         front_door.Offer(
             version,
             math.inf,
-            lambda tags, _since: tags.contains_weak(etag) or tags.contains_weak(etag + GZIP_SUFFIX),
+            lambda tags, _since: names_either(tags, etag),
             body,
         ),
     )

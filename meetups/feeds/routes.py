@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import math
 import os
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from meetups.extensions import db
 from meetups.feeds import catalogue, files, ical, qr, series
 from meetups.lru import BytesLRU
 from meetups.web import front_door
-from meetups.web.http_cache import GZIP_SUFFIX, accepts_gzip
+from meetups.web.http_cache import GZIP_SUFFIX, accepts_gzip, gzipped
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -75,7 +74,7 @@ def _render_once(
         body = render()
         if not unchanged():
             return None
-        found = cache.put(etag, Rendered(body, gzip.compress(body, compresslevel=6, mtime=0)))
+        found = cache.put(etag, Rendered(body, gzipped(body)))
     return found
 
 

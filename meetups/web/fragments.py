@@ -90,8 +90,8 @@ def meetup_cards(
         if card is None:
             html = _macros().meetup_card(meetup, next_date, unconfirmed_now, show_city, name_zone)
             card = cards.put(key, str(html).encode())
-        written.append(Markup(card.decode()))
-    return Markup("").join(written)
+        written.append(card)
+    return Markup(b"".join(written).decode())
 
 
 def meetup_about(

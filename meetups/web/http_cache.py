@@ -13,6 +13,7 @@ buttons and messages must never reach a shared cache.
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import zlib
 from collections.abc import Hashable, Mapping
@@ -76,17 +77,14 @@ class Validators:
         if if_none_match:
             if if_none_match.star_tag:
                 return known_ok
-            return if_none_match.contains_weak(self.etag) or if_none_match.contains_weak(
-                self.etag + GZIP_SUFFIX
-            )
+            return names_either(if_none_match, self.etag)
         since = if_modified_since
         return known_ok and since is not None and self.last_modified <= since
 
     def apply(self, response: Response, gzipped: bool = False) -> Response:
         """Mark a visitor's 200 answer public, with these validators (and the gzipped
         representation's ETag, when that is what it sends)."""
-        response.set_etag(self.etag + GZIP_SUFFIX if gzipped else self.etag)
-        response.vary.add("Accept-Encoding")
+        set_representation_etag(response, self.etag, gzipped)
         response.last_modified = self.last_modified
         response.headers["Cache-Control"] = public_cache_control(
             self.max_age, current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
@@ -125,12 +123,24 @@ def page_etag(key: Hashable) -> str:
 def gzipped(body: bytes) -> bytes:
     """`body` in the gzip format, the same bytes for the same body (no time, no name), so
     that every worker keeps and sends the same representation under one ETag."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, GZIP_WINDOW)
-    return compressor.compress(body) + compressor.flush()
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 def gunzipped(data: bytes) -> bytes:
     return zlib.decompress(data, GZIP_WINDOW)
+
+
+def names_either(tags: ETags, etag: str) -> bool:
+    """Whether the validators a client sent name this answer, plain or gzipped."""
+    return tags.contains_weak(etag) or tags.contains_weak(etag + GZIP_SUFFIX)
+
+
+def set_representation_etag(response: Response, etag: str, gzipped: bool) -> Response:
+    """The ETag of the representation sent (the gzipped one is another), and that it
+    depends on the encoding asked for."""
+    response.set_etag(etag + GZIP_SUFFIX if gzipped else etag)
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def accepts_gzip(request: Request) -> bool:

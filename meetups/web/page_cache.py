@@ -29,14 +29,15 @@ from meetups.extensions import db
 from meetups.lru import BytesLRU
 from meetups.web import front_door
 from meetups.web.http_cache import (
-    GZIP_SUFFIX,
     Validators,
     accepts_gzip,
     gunzipped,
     gzipped,
+    names_either,
     page_etag,
     page_validators,
     public_cache_control,
+    set_representation_etag,
 )
 from meetups.web.i18n import chosen_language, language
 from meetups.web.shared_cache import SharedCache
@@ -145,9 +146,7 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
         gzip = accepts_gzip(request)
         pages: BytesLRU[Kept] = current_app.extensions["pages"]
         kept = pages.get(key)
-        if request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(
-            etag + GZIP_SUFFIX
-        ):
+        if names_either(request.if_none_match, etag):
             response = _with_validators(Response(status=304), etag, gzip)
         elif (kept := kept or _from_shared(key, etag)) is not None:
             response = _with_validators(_answer(kept, gzip), etag, gzip)
@@ -164,9 +163,7 @@ def validated(view: Callable[..., Any]) -> Callable[..., Response]:
             front_door.Offer(
                 version,
                 start + seconds,
-                lambda tags, _since: (
-                    tags.contains_weak(etag) or tags.contains_weak(etag + GZIP_SUFFIX)
-                ),
+                lambda tags, _since: names_either(tags, etag),
                 _body(kept, gzip, response),
             ),
         )
@@ -241,8 +238,7 @@ def _offer(
 
 
 def _with_validators(response: Response, etag: str, gzip: bool) -> Response:
-    response.set_etag(etag + GZIP_SUFFIX if gzip else etag)
-    response.vary.add("Accept-Encoding")
+    set_representation_etag(response, etag, gzip)
     response.headers["Cache-Control"] = f"public, max-age={VALIDATED_MAX_AGE}"
     return response
 
