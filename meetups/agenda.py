@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from meetups.schedule import Occurrence, is_supported_day, local_datetime, occurrences
-from meetups.texts import N_
+from meetups.texts import N_, Text
 
 Item = TypeVar("Item")
 
@@ -37,9 +37,10 @@ class DateRange:
     @classmethod
     def parse(cls, first: str | None, last: str | None, *, today: date, days: int = 7) -> DateRange:
         """From `?from=&to=`; missing ends default to `days` days from today."""
-        start = _parse_day(first, "from") if first else today
+        # Named as the form labels them, not by the address's `from` and `to`.
+        start = _parse_day(first, N_("From")) if first else today
         if last:
-            end = _parse_day(last, "to")
+            end = _parse_day(last, N_("To"))
         elif is_supported_day(start + timedelta(days=days - 1)):
             end = start + timedelta(days=days - 1)
         else:
@@ -120,7 +121,7 @@ def moved_to(entries: Iterable[Entry], venue_ids: set[int]) -> list[Entry]:
     return [entry for entry in entries if entry.occurrence.venue_id in venue_ids]
 
 
-def _parse_day(text: str, name: str) -> date:
+def _parse_day(text: str, name: Text) -> date:
     shown = text.strip()[:20]
     try:
         day = date.fromisoformat(text.strip())

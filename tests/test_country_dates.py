@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+import pytest
 from bs4 import BeautifulSoup
 
 from meetups import queries
@@ -142,6 +143,22 @@ def test_a_first_date_moved_earlier_into_the_range_is_listed(client, make_meetup
     assert [when for when, _ in agenda_items(response)] == ["2026-12-10T09:00:00+01:00"]
     api = client.get("/api/v1/occurrences?country=fr&from=2026-12-07&to=2026-12-13")
     assert len(api.json["items"]) == 1
+
+
+@pytest.mark.parametrize("end", ["from", "to"])
+@pytest.mark.parametrize(("lang", "label"), [("en", "“From”"), ("fr", "«\u00a0Du\u00a0»")])
+def test_a_day_that_is_no_date_is_named_as_its_field_is_labelled(
+    client, make_meetup, end, lang, label
+):
+    make_meetup("Open Coffee")
+    labels = {"from": label, "to": {"en": "“To”", "fr": "«\u00a0Au\u00a0»"}[lang]}
+
+    response = client.get(f"/fr/paris/?{end}=2026-13-01&lang={lang}")
+
+    error = BeautifulSoup(response.text, "html5lib").select_one(".date-range .error").get_text()
+    assert response.status_code == 400
+    assert labels[end] in error
+    assert f"“{end}”" not in error and f"«\u00a0{end}\u00a0»" not in error
 
 
 def test_the_default_week_reads_the_same_when_remembered(client, make_meetup):
