@@ -3,6 +3,8 @@ changes."""
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -206,3 +208,24 @@ def test_a_volunteer_sees_the_date_buttons_where_a_visitor_was_shown_none(
 
     assert "Cancel or move" not in visitors.text
     assert "Cancel or move" in page.select_one("ol.dates").text
+
+
+def test_cards_take_no_more_memory_than_they_count(app, volunteer, make_meetup):
+    """The cards' share of the page cache is a bound: each counts its key too."""
+    for number in range(30):
+        make_meetup(f"Open Coffee Paris {number}")
+    cards = app.extensions["cards"]
+    tracemalloc.start()
+    try:
+        volunteer.get("/fr/paris/", headers=VOLUNTEER)
+        counted = cards.held_bytes
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        cards.clear()
+        gc.collect()
+        taken = before - tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+
+    assert len(cards) == 0 < counted
+    assert counted // 3 < taken <= counted

@@ -30,23 +30,31 @@ from meetups.models import City, Meetup, Venue
 from meetups.schedule import Occurrence, time_zone
 from meetups.web.i18n import chosen_language, language
 
-# A quarter of the pages' memory: a card is some 700 bytes.
+# A quarter of the pages' memory: a card is some 450 bytes, its key and place thrice that.
 SHARE_OF_PAGE_CACHE = 4
-# A quarter for meetup pages' articles: one is some 16 KB.
+# A quarter for meetup pages' articles: one is some 5 KB.
 ARTICLE_SHARE_OF_PAGE_CACHE = 4
+# What an entry costs besides its text, measured (`tests/test_fragments.py`): its key
+# (a dozen stamps, dates and names) and its place in the cache. Counted at nothing, a
+# page of cards took four times what it was counted at.
+KEY_OVERHEAD = 1536
 
 
 def init_app(app: Flask) -> None:
     # Kept as UTF-8: every card and article holds a character beyond ASCII (a dash, a
     # name), so as `str` each took two bytes a character, twice what it was counted at.
     app.extensions["cards"] = BytesLRU[bytes](
-        app.config["PAGE_CACHE_BYTES"] // SHARE_OF_PAGE_CACHE, size=len
+        app.config["PAGE_CACHE_BYTES"] // SHARE_OF_PAGE_CACHE, size=_kept_size
     )
     app.extensions["meetup_articles"] = BytesLRU[bytes](
-        app.config["PAGE_CACHE_BYTES"] // ARTICLE_SHARE_OF_PAGE_CACHE, size=len
+        app.config["PAGE_CACHE_BYTES"] // ARTICLE_SHARE_OF_PAGE_CACHE, size=_kept_size
     )
     app.jinja_env.globals["meetup_cards"] = meetup_cards
     app.jinja_env.globals["meetup_about"] = meetup_about
+
+
+def _kept_size(text: bytes) -> int:
+    return len(text) + KEY_OVERHEAD
 
 
 def meetup_cards(

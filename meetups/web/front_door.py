@@ -24,6 +24,7 @@ visitor's request needed.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -40,10 +41,18 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 OFFER = "meetups.front_door.offer"
-# What one kept answer costs besides its body: the headers, the key, the entry.
-ENTRY_OVERHEAD = 1024
+# What one kept answer costs besides its body, measured (`tests/test_front_door.py`): its
+# headers, key, validators and entry. Counted at less, the door held half again its memory.
+ENTRY_OVERHEAD = 2048
 # What remembering which headers an address's answers vary on costs: its key, the names.
-VARY_OVERHEAD = 256
+VARY_OVERHEAD = 320
+# Headers whose value is each answer's own; every other header is kept once for all
+# answers that send it (the security headers, Vary, Content-Type: most of an entry).
+_OWN_VALUES = frozenset(
+    {"etag", "date", "content-length", "last-modified", "cache-control", "location", "link"}
+)
+# At most this many shared headers, so that a deployer's varying header cannot grow it.
+_MOST_SHARED = 512
 # A body bigger than this share of the memory (a whole country's feed) is not kept
 # here: it would crowd out hundreds of pages. Its 304s still are.
 LARGEST_SHARE = 64
@@ -59,7 +68,7 @@ class Body(Protocol):
     def size(self) -> int: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plain:
     """A body kept as it is sent (a feed, gzipped or not; an API answer)."""
 
@@ -70,7 +79,7 @@ class Plain:
         return len(self.body)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Offer:
     """What a view says about its answer, so that the same request can be answered again.
 
@@ -93,7 +102,7 @@ def offer(environ: WSGIEnvironment, made: Offer) -> None:
     environ[OFFER] = made
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     """What Flask answered for one request: in full (for pages), as a 304, or both."""
 
@@ -132,6 +141,7 @@ class FrontDoor:
         self._varies = BytesLRU[tuple[str, ...]](
             max(max_bytes // 8, VARY_OVERHEAD), size=lambda _names: VARY_OVERHEAD
         )
+        self._shared: dict[Any, Any] = {}
 
     @property
     def held_bytes(self) -> int:
@@ -211,15 +221,30 @@ class FrontDoor:
             made = replace(made, kept=None)
         if code >= 400 or (code != 304 and made.kept is None):
             return
-        varies = self._varies.replace(address, _vary(headers))
-        key = address + _values(environ, varies)
+        varies = self._varies.replace(address, self._one(_vary(headers)))
+        key = address + tuple(self._one(value) for value in _values(environ, varies))
         known = self._entries.get(key)
         entry = known if known is not None and known.same_answer(made) else _Entry(made)
+        kept_headers = self._headers(headers)
         if code == 304:
-            entry = replace(entry, not_modified_headers=list(headers))
+            entry = replace(entry, not_modified_headers=kept_headers)
         else:
-            entry = replace(entry, offer=made, status=status, headers=list(headers))
+            entry = replace(entry, offer=made, status=self._one(status), headers=kept_headers)
         self._entries.replace(key, entry)
+
+    def _headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [
+            header if header[0].lower() in _OWN_VALUES else self._one(header) for header in headers
+        ]
+
+    def _one(self, value: Any) -> Any:
+        """The first equal value kept, so that thousands of entries share one copy."""
+        found = self._shared.get(value)
+        if found is not None:
+            return found
+        if len(self._shared) < _MOST_SHARED:
+            self._shared[value] = value
+        return value
 
 
 def _for_anyone(headers: list[tuple[str, str]]) -> bool:
@@ -240,9 +265,10 @@ def _now() -> float:
 
 
 def _address(environ: WSGIEnvironment) -> tuple[str, ...]:
+    # The scheme and host are the same few for every address: kept once (interned).
     return (
-        environ.get("wsgi.url_scheme", "http"),
-        environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+        sys.intern(environ.get("wsgi.url_scheme", "http")),
+        sys.intern(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")),
         environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
     )
