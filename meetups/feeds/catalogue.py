@@ -61,7 +61,7 @@ def _site_settings(base_url: str, domain: str, name: str, refresh_hours: float) 
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Feed:
     """One feed: its stable path under /feeds/, title, and the meetups it holds."""
 
@@ -78,7 +78,7 @@ class Feed:
         return f"{self.kind}/{'/'.join(self.slugs)}.ics"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Version:
     count: int
     last_modified: datetime | None

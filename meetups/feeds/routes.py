@@ -36,7 +36,7 @@ MAX_QR_URL = 1500
 FEED_ENDPOINTS = {"feeds.feed", "feeds.city_feed", "travel.trip_feed"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stated:
     """A feed and its version as responses state them, worked out once per data version."""
 

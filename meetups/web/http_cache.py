@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     app.after_request(keep_private_pages_private)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Validators:
     """A page's ETag (unquoted) and Last-Modified, and how long caches may keep it."""
 
