@@ -7,10 +7,12 @@ absent on a laptop (those runs skip, saying why); with CI=true it must be there.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import secrets
 import shutil
 import threading
+import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -477,3 +479,23 @@ def through_flask(app) -> Callable[[Callable[[], object]], int]:
         return len(seen)
 
     return count
+
+
+@pytest.fixture
+def counted_and_freed() -> Callable[[Callable[[], object], Any], tuple[int, int]]:
+    """After `fill`, the bytes a cache counts itself at, and the memory emptying it frees."""
+
+    def measure(fill: Callable[[], object], cache: Any) -> tuple[int, int]:
+        tracemalloc.start()
+        try:
+            fill()
+            counted = cache.held_bytes
+            gc.collect()
+            before = tracemalloc.get_traced_memory()[0]
+            cache.clear()
+            gc.collect()
+            return counted, before - tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+
+    return measure

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import math
-import tracemalloc
 from datetime import time
 
 import pytest
@@ -281,7 +279,7 @@ def test_made_up_query_strings_do_not_grow_the_door_past_its_memory(app, client,
     assert small.addresses_remembered == memory // 8 // front_door.VARY_OVERHEAD < 400
 
 
-def test_the_door_takes_no_more_memory_than_it_counts(app, client, coffee):
+def test_the_door_takes_no_more_memory_than_it_counts(app, client, coffee, counted_and_freed):
     """Its memory is a bound a deployer sets: every entry costs what it is counted at.
 
     Feed polls answered 304 keep no body, so what they hold is all overhead: the
@@ -293,24 +291,18 @@ def test_the_door_takes_no_more_memory_than_it_counts(app, client, coffee):
     gzip = {"Accept-Encoding": "gzip"}
     etag = client.get("/feeds/city/fr/paris.ics", headers=gzip).headers["ETag"]
     polls = 300
-    tracemalloc.start()
-    try:
+
+    def poll() -> None:
         for number in range(polls):
             client.get(
                 f"/feeds/city/fr/paris.ics?poll={number}", headers={**gzip, "If-None-Match": etag}
             )
-        counted = roomy.held_bytes
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        roomy.clear()
-        gc.collect()
-        taken = before - tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+
+    counted, freed = counted_and_freed(poll, roomy)
 
     assert roomy.addresses_remembered == 0
     assert counted >= polls * front_door.ENTRY_OVERHEAD
-    assert counted // 3 < taken <= counted
+    assert counted // 3 < freed <= counted
 
 
 class StillData:
