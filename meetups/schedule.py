@@ -606,8 +606,8 @@ def _base_occurrence(schedule: Schedule, day: date) -> Occurrence:
 
 # About 360 bytes an entry: 8,192 hold a month of a 2,000-meetup directory (some 6,200)
 # in 3 MB. A month of 10,000 meetups (some 31,000) no longer fits, so that rare API answer
-# costs more when not kept (720 ms at 4,096 against 420 ms at 32,768), but each worker
-# keeps 6 MB less, and the realistic mix's first pass found 29% here rather than 31%.
+# costs twice as much when not kept (some 800 ms in `make bench`, 400 at 32,768), but each
+# worker keeps 6 MB less, and the realistic mix's first pass found 29% here rather than 31%.
 @lru_cache(maxsize=8192)
 def _ruled(day: date, at: time, length: timedelta, zone: ZoneInfo) -> Occurrence:
     """A rule's date, shared by every series at that time and zone (an Occurrence is

@@ -51,7 +51,8 @@ VARY_OVERHEAD = 320
 _OWN_VALUES = frozenset(
     {"etag", "date", "content-length", "last-modified", "cache-control", "location", "link"}
 )
-# At most this many shared headers, so that a deployer's varying header cannot grow it.
+# At most this many shared values, so that headers or request values that vary (a
+# client's made-up `Accept-Encoding`) cannot grow it.
 _MOST_SHARED = 512
 # A body bigger than this share of the memory (a whole country's feed) is not kept
 # here: it would crowd out hundreds of pages. Its 304s still are. At the default 6 MB,
