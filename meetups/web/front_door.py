@@ -24,7 +24,6 @@ visitor's request needed.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -224,6 +223,9 @@ class FrontDoor:
             made = replace(made, kept=None)
         if code >= 400 or (code != 304 and made.kept is None):
             return
+        # The scheme and host are the same few for every address: kept once.
+        scheme, host, *rest = address
+        address = (self._one(scheme), self._one(host), *rest)
         varies = self._varies.replace(address, self._one(_vary(headers)))
         key = address + tuple(self._one(value) for value in _values(environ, varies))
         known = self._entries.get(key)
@@ -268,10 +270,9 @@ def _now() -> float:
 
 
 def _address(environ: WSGIEnvironment) -> tuple[str, ...]:
-    # The scheme and host are the same few for every address: kept once (interned).
     return (
-        sys.intern(environ.get("wsgi.url_scheme", "http")),
-        sys.intern(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")),
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
         environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
     )
