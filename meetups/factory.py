@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from meetups.web import (
         assets,
         fragments,
+        frame,
         health,
         http_cache,
         i18n,
@@ -98,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     http_cache.init_app(app)
     assets.init_app(app)
     fragments.init_app(app)
+    frame.init_app(app)
     app.extensions["data_version"] = data_version.DataVersion(app.config["DATA_VERSION_SECONDS"])
     _watch_commits()
     app.extensions["coming_dates"] = upcoming.ComingDates(app.extensions["data_version"])
