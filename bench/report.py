@@ -48,9 +48,13 @@ class RouteResult:
     error: str | None = None
     # The largest worker just after this route's first round: which route makes memory grow.
     worker_mb_after: float | None = None
+    # The floor loaded just before each of this route's rounds, when it has its own: a mix
+    # runs a minute or more after its round's floor, over which this machine's speed
+    # drifts by tens of percent, so it is compared with a floor seconds before it.
+    floor_rounds: list[LoadResult] = field(default_factory=list)
 
     def summary(self, floor: RouteResult) -> Summary | None:
-        return summarize(self.rounds, floor.rounds)
+        return summarize(self.rounds, self.floor_rounds or floor.rounds)
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,10 @@ def _route_json(route: RouteResult, floor: RouteResult) -> dict[str, Any]:
         "rounds": [
             {**asdict(load), "requests_per_second": load.requests_per_second, "floor_ratio": ratio}
             for load, ratio in zip(route.rounds, ratios, strict=True)
+        ],
+        "own_floor_rounds": [
+            {**asdict(load), "requests_per_second": load.requests_per_second}
+            for load in route.floor_rounds
         ],
         "queries_per_request": route.queries,
         "goal_min_floor_ratio": route.target.min_ratio,

@@ -471,18 +471,24 @@ def _drive_rounds(
         for route in routes:
             first = number == 1
             server.wait_until_idle()
-            _drive(base_urls[route.target.server], route, args, first, scratch)
+            _drive(base_urls[route.target.server], route, args, first, scratch, base_urls["floor"])
             if first and route.target.server == "gunicorn":
                 route.worker_mb_after = max(server.worker_rss_mb(), default=None)
 
 
 def _drive(
-    base_url: str, route: RouteResult, args: argparse.Namespace, warm_first: bool, scratch: Path
+    base_url: str,
+    route: RouteResult,
+    args: argparse.Namespace,
+    warm_first: bool,
+    scratch: Path,
+    floor_url: str,
 ) -> None:
     """Load the route for one round (warming every worker first); an error ends its rounds.
 
     A mix is warmed by its first pass instead (`_first_passes`), each address once, and
-    each of its rounds is led in by another such pass, unmeasured.
+    each of its rounds is led in by another such pass, unmeasured, then by a load of the
+    floor, its own, which its round is compared with.
     """
     if route.error:
         return
@@ -495,6 +501,8 @@ def _drive(
             # never stops does not do to any address it asks for. So, unmeasured, every
             # address is asked once again first, as in the first pass.
             mix.first_pass(base_url, target.mix, args.connections)
+            floor = drive(floor_url + FLOOR_PATH, {}, 200, args.seconds, args.connections)
+            route.floor_rounds.append(floor)
             load = mix.drive_mix(base_url, target.mix, args.seconds, args.connections, scratch)
             route.rounds.append(load)
             _say(f"{target.name}: {load.requests_per_second:.0f} req/s")
@@ -628,8 +636,9 @@ def _heading(run: dict[str, Any]) -> str:
         f"City: {sample['city']} ({sample['city_meetups']} meetups). "
         f"Meetup: {sample['meetup']}. Physical limit: {run['physical_limit']}.\n"
         f"Shared page cache: {run['shared_cache']}.\n"
-        "× floor: median over rounds of route ÷ floor req/s in the same round (min–max: "
-        "lowest and highest round); req/s: median; p50, p99: the median round's. "
+        "× floor: median over rounds of route ÷ floor req/s in the same round (a mix: "
+        "÷ its own floor load just before it; min–max: lowest and highest round); "
+        "req/s: median; p50, p99: the median round's. "
         "SQL/req: one request to a warm app.\n"
     )
 

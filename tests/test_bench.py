@@ -306,3 +306,24 @@ def test_the_mix_rows_show_their_ratio_to_the_floor_app_in_the_table_and_json() 
     assert rows[targets.MIX_AT_ORIGIN]["floor_ratio"] == pytest.approx(0.6)
     assert rows[targets.MIX_THROUGH_NGINX]["server"] == "nginx-cache"
     assert rows[targets.MIX_THROUGH_NGINX]["met"] is False
+
+
+def test_a_mix_with_its_own_floor_loads_is_compared_with_those_not_the_rounds_first() -> None:
+    # The round's floor ran a minute earlier, on a faster moment of the machine; the mix's
+    # own floor, seconds before it, saw the machine as the mix did.
+    floor = RouteResult(targets.Target("floor (bare Flask app)", "/", server="floor"))
+    floor.rounds = [_load(8000), _load(8000), _load(8000)]
+    requests = [mix.MixRequest("meetup page", "/m/a/")]
+    cached = RouteResult(targets.mix_target(requests, through_nginx=True))
+    cached.rounds = [_load(30_000), _load(24_000), _load(36_000)]
+    cached.floor_rounds = [_load(5000), _load(4000), _load(6000)]
+
+    summary = cached.summary(floor)
+    data = run_json({}, [floor, cached], [])
+
+    assert summary is not None
+    assert summary.round_ratios == [pytest.approx(6.0)] * 3
+    assert (summary.ratio_min, summary.ratio_max) == (pytest.approx(6.0), pytest.approx(6.0))
+    row = data["routes"][1]
+    assert row["met"] is True
+    assert [r["requests_per_second"] for r in row["own_floor_rounds"]] == [5000, 4000, 6000]
