@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from meetups import create_app
-from meetups.config import DEFAULTS, SHARED_PAGE_CACHE_BYTES, ConfigError, database_uri, load
+from meetups.config import (
+    DEFAULTS,
+    SHARED_FRONT_DOOR_BYTES,
+    SHARED_PAGE_CACHE_BYTES,
+    ConfigError,
+    database_uri,
+    load,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +95,28 @@ def test_a_shared_cache_halves_the_page_cache_unless_it_is_set(monkeypatch, tmp_
     assert alone == DEFAULTS["PAGE_CACHE_BYTES"] == 2 * SHARED_PAGE_CACHE_BYTES
     assert shared == SHARED_PAGE_CACHE_BYTES
     assert chosen == 1048576
+
+
+def test_a_shared_cache_moves_whole_pages_memory_to_the_front_door_unless_either_is_set(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv("MEETUPS_PAGE_CACHE_BYTES", raising=False)
+    monkeypatch.delenv("MEETUPS_FRONT_DOOR_BYTES", raising=False)
+
+    alone = load(str(tmp_path), {})
+    shared = load(str(tmp_path), {"SHARED_CACHE_URL": SHARED})
+    chosen = load(
+        str(tmp_path),
+        {"SHARED_CACHE_URL": SHARED, "PAGE_CACHE_BYTES": 2097152, "FRONT_DOOR_BYTES": 1048576},
+    )
+
+    assert alone["KEPT_PAGES_BYTES"] == alone["PAGE_CACHE_BYTES"]
+    assert alone["FRONT_DOOR_BYTES"] == DEFAULTS["FRONT_DOOR_BYTES"]
+    # Whole pages take half of the page cache's memory; the door gets as much more.
+    assert shared["KEPT_PAGES_BYTES"] == SHARED_PAGE_CACHE_BYTES // 2
+    assert shared["FRONT_DOOR_BYTES"] == SHARED_FRONT_DOOR_BYTES
+    assert SHARED_FRONT_DOOR_BYTES - DEFAULTS["FRONT_DOOR_BYTES"] == SHARED_PAGE_CACHE_BYTES // 2
+    assert (chosen["KEPT_PAGES_BYTES"], chosen["FRONT_DOOR_BYTES"]) == (2097152, 1048576)
 
 
 @pytest.mark.parametrize(

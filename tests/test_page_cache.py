@@ -109,7 +109,7 @@ def test_pages_are_kept_compressed_so_more_fit_in_the_same_memory(
 ):
     addresses = ["/fr/paris/", "/m/open-coffee-paris/", "/v/cafe-central-paris/"]
     pages = {address: client.get(address).data for address in addresses}
-    app.config["PAGE_CACHE_BYTES"] = sum(map(len, pages.values())) // 2
+    app.config["KEPT_PAGES_BYTES"] = sum(map(len, pages.values())) // 2
     page_cache.init_app(app)
     for address in addresses:
         client.get(address)

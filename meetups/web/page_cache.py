@@ -82,7 +82,7 @@ class Kept(NamedTuple):
 
 def init_app(app: Flask) -> None:
     app.extensions["pages"] = BytesLRU[Kept](
-        app.config["PAGE_CACHE_BYTES"], size=lambda kept: kept.size
+        app.config["KEPT_PAGES_BYTES"], size=lambda kept: kept.size
     )
     url = app.config["SHARED_CACHE_URL"]
     app.extensions["shared_cache"] = SharedCache(url) if url else None
