@@ -503,6 +503,7 @@ def _drive(
             mix.first_pass(base_url, target.mix, args.connections)
             floor = drive(floor_url + FLOOR_PATH, {}, 200, args.seconds, args.connections)
             route.floor_rounds.append(floor)
+            _say(f"{target.name}: its own floor, {floor.requests_per_second:.0f} req/s")
             load = mix.drive_mix(base_url, target.mix, args.seconds, args.connections, scratch)
             route.rounds.append(load)
             _say(f"{target.name}: {load.requests_per_second:.0f} req/s")
