@@ -21,7 +21,11 @@ from meetups.extensions import db
 from meetups.feeds import catalogue
 from meetups.models import City, Meetup, MeetupStatus, Venue
 
+from .floor import FLOOR_PATH, create_floor_app
 from .generate import most_populous_first
+
+# Enough requests to the floor app for a steady median: some 30 ms of CPU.
+FLOOR_REQUESTS = 200
 
 
 class MeasureError(RuntimeError):
@@ -109,8 +113,8 @@ def queries_per_request(app: Flask, path: str, headers: Mapping[str, str], statu
 def cpu_ms(app: Flask, path: str, headers: Mapping[str, str], times: int) -> float:
     """Median CPU time of one request to a warm app, in ms.
 
-    CPU time, not wall time: what other processes on a busy machine do barely
-    moves it, so it compares sizes measured minutes apart.
+    CPU time, not wall time: other processes' work is not counted. This machine's own
+    pace still swings, minutes apart (see `floor_cpu_ms`).
     """
     client = app.test_client(use_cookies=False)
     client.get(path, headers=dict(headers))
@@ -120,6 +124,17 @@ def cpu_ms(app: Flask, path: str, headers: Mapping[str, str], times: int) -> flo
         client.get(path, headers=dict(headers))
         timings.append(time.process_time() - started)
     return statistics.median(timings) * 1e3
+
+
+def floor_cpu_ms() -> float:
+    """CPU time of one request to the floor app, in-process, in ms: this machine's pace now.
+
+    It swings between two paces minutes apart: a floor request took 150 or 250 µs, a
+    rendered city page 6.5 or 11 ms, and the page always some 43 times the floor request
+    (six measurements a few seconds apart). So each in-process measure is given with its
+    multiple of a floor request measured just before it, which does not swing.
+    """
+    return cpu_ms(create_floor_app(), FLOOR_PATH, {}, FLOOR_REQUESTS)
 
 
 def api_miss_cpu_ms(app: Flask, path: str, times: int) -> float:

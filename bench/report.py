@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,20 @@ class Measure:
     goal: str = ""
     met: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+_IN_MS = {"ms": 1.0, "s": 1000.0}
+
+
+def paced(measure: Measure, floor_ms: float) -> Measure:
+    """An in-process measure with this machine's pace just before it: its multiple of one
+    floor request's CPU time, which the machine's swings between paces do not move."""
+    multiple = measure.value * _IN_MS[measure.unit] / floor_ms
+    return replace(
+        measure,
+        what=f"{measure.what} = {multiple:,.0f}× a floor request ({floor_ms * 1e3:.0f} µs)",
+        details={**measure.details, "floor_request_ms": floor_ms, "floor_multiple": multiple},
+    )
 
 
 def sized_goal(met: bool, meetups: int) -> bool | None:

@@ -20,7 +20,7 @@ from flask import Flask
 from bench import inprocess, mix, nginx, targets
 from bench.generate import SAMPLE_CITY_MEETUPS, generate_directory
 from bench.load import LoadResult
-from bench.report import RouteResult, run_json, table
+from bench.report import Measure, RouteResult, paced, run_json, table
 from bench.rounds import summarize
 from bench.run import API_MONTH
 from bench.sizes import MAX_CITY_PAGE_GROWTH, SizePoint, growth
@@ -327,3 +327,19 @@ def test_a_mix_with_its_own_floor_loads_is_compared_with_those_not_the_rounds_fi
     row = data["routes"][1]
     assert row["met"] is True
     assert [r["requests_per_second"] for r in row["own_floor_rounds"]] == [5000, 4000, 6000]
+
+
+def test_an_in_process_measure_is_given_as_a_multiple_of_a_floor_request_measured_beside_it() -> (
+    None
+):
+    render = Measure("city_page_cpu", "city page, rendered, CPU", 11.0, "ms", "≤ 8 ms", False)
+    export = Measure("incremental_export", "export-feeds after one edit", 0.5, "s")
+
+    slow = paced(render, 0.25)
+    exported = paced(export, 0.25)
+
+    assert slow.details["floor_multiple"] == pytest.approx(44)
+    assert slow.details["floor_request_ms"] == 0.25
+    assert "44× a floor request (250 µs)" in slow.what
+    assert (slow.value, slow.met, slow.key) == (11.0, False, "city_page_cpu")
+    assert exported.details["floor_multiple"] == pytest.approx(2000)
