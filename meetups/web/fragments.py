@@ -30,7 +30,8 @@ from meetups.models import City, Meetup, Venue
 from meetups.schedule import Occurrence, time_zone
 from meetups.web.i18n import chosen_language, language
 
-# A quarter of the pages' memory: a card is some 450 bytes, its key and place thrice that.
+# A quarter of the page cache's memory (PAGE_CACHE_BYTES, whole pages' included): a card
+# is some 450 bytes, its key and place thrice that.
 SHARE_OF_PAGE_CACHE = 4
 # A quarter for meetup pages' articles: one is some 5 KB.
 ARTICLE_SHARE_OF_PAGE_CACHE = 4
