@@ -34,10 +34,13 @@ tzdata: $(VENV)/.installed-run
 	$(FLASK) time-zones
 
 ## Set up everything the tests need, then lint and run the whole suite
+# One pytest process per core, each test file's tests in one of them (a file's fixtures and
+# services, such as the Redis database of tests/test_shared_cache.py, are never shared by two).
+# PYTEST_ARGS="-n 0" runs them in this process.
 test: $(VENV)/.installed-dev $(COMPILED) node_modules/.installed chromium libical java openssl
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
