@@ -373,6 +373,31 @@ def test_pages_have_a_canonical_address_and_a_link_preview(
     assert not head.find("meta", property="og:image")
 
 
+def test_a_pages_title_description_and_address_are_each_worked_out_once(
+    app, client, make_meetup, monkeypatch
+):
+    """The head says each of them twice or three times (as itself and in the link preview)."""
+    make_meetup()
+    worked_out = {"canonical_url": 0, "describe_schedule": 0}
+
+    def counted(table, name):
+        original = table[name]
+
+        def count(*args, **kwargs):
+            worked_out[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setitem(table, name, count)
+
+    counted(app.jinja_env.globals, "canonical_url")
+    counted(app.jinja_env.filters, "describe_schedule")
+    shown_in_the_page = soup_of(client.get("/m/open-coffee/")).find(string=re.compile("Every Thu"))
+
+    assert worked_out["canonical_url"] == 1
+    # Once for the description, once for what the page itself shows.
+    assert shown_in_the_page is not None and worked_out["describe_schedule"] == 2
+
+
 def test_a_paused_meetups_preview_says_so(client, make_meetup):
     make_meetup("Coffee", status=MeetupStatus.PAUSED, status_since=date(2024, 6, 1))
 
