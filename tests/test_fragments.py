@@ -3,10 +3,13 @@ changes."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
+from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
+from jinja2 import pass_context
 
 from meetups.extensions import db
 from meetups.models import MeetupChange, MeetupStatus, Report, ReportKind
@@ -220,3 +223,73 @@ def test_cards_take_no_more_memory_than_they_count(app, volunteer, make_meetup, 
 
     assert len(cards) == 0 < counted
     assert counted // 3 < freed <= counted
+
+
+@pytest.fixture
+def end_renders(app, monkeypatch):
+    """How many times the end of a city's or venue's page (map, subscribe links, embed
+    snippet) was rendered rather than taken from memory: its snippet is asked for once."""
+    count = [0]
+    embed_code = app.jinja_env.globals["embed_code"]
+
+    @pass_context
+    def counting(context):
+        count[0] += 1
+        return embed_code(context)
+
+    monkeypatch.setitem(app.jinja_env.globals, "embed_code", counting)
+    return count
+
+
+def page_end(volunteer, address):
+    page = BeautifulSoup(volunteer.get(address, headers=VOLUNTEER).text, "html.parser")
+    return (
+        page.select_one("section.subscribe"),
+        page.select_one("div.map"),
+        page.select_one("details.embed-snippet"),
+    )
+
+
+def test_the_end_of_a_city_and_a_venue_page_is_rendered_once_until_the_data_changes(
+    volunteer, coffee, end_renders
+):
+    first = volunteer.get("/fr/paris/", headers=VOLUNTEER)
+    again = volunteer.get("/fr/paris/", headers=VOLUNTEER)
+    volunteer.get("/v/cafe-central-paris/", headers=VOLUNTEER)
+    volunteer.get("/v/cafe-central-paris/", headers=VOLUNTEER)
+
+    assert end_renders[0] == 2  # the city's, the venue's
+    assert again.text == first.text
+
+
+def test_a_moved_or_renamed_place_shows_at_the_end_of_its_pages_at_once(
+    volunteer, coffee, end_renders
+):
+    page_end(volunteer, "/fr/paris/")
+    page_end(volunteer, "/v/cafe-central-paris/")
+
+    coffee.venue.name = "Café Nouveau"
+    coffee.venue.latitude, coffee.venue.longitude = 48.8606, 2.3376
+    coffee.venue.city.name = "Lutèce"  # as a gazetteer reload may
+    db.session.commit()
+    subscribe, city_map, _ = page_end(volunteer, "/fr/paris/")
+    venue_subscribe, _, venue_snippet = page_end(volunteer, "/v/cafe-central-paris/")
+
+    assert "every meetup in Lutèce" in subscribe.text
+    marker = json.loads(city_map["data-markers"])[0]
+    assert (marker["name"], marker["lat"], marker["lon"]) == ("Café Nouveau", 48.8606, 2.3376)
+    outlook = venue_subscribe.find("a", string="Add to Outlook.com")["href"]
+    assert "name=Meetups at Café Nouveau" in unquote(outlook)
+    assert "Meetups at Café Nouveau" in venue_snippet.textarea.text
+    assert end_renders[0] == 4
+
+
+def test_each_language_has_its_own_page_end(volunteer, coffee):
+    english = page_end(volunteer, "/fr/paris/")
+    french = page_end(volunteer, "/fr/paris/?lang=fr")
+    english_again = page_end(volunteer, "/fr/paris/")
+
+    assert english[0].h2.text == english_again[0].h2.text == "Subscribe"
+    assert french[0].h2.text == "S’abonner"
+    assert "lang=fr" in french[2].textarea.text
+    assert "lang=" not in english_again[2].textarea.text

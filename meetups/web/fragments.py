@@ -8,6 +8,11 @@ its venue and its next date, so it is kept under those (with the language and
 whether it is unconfirmed) and outlives the edits of other meetups.
 Volunteers' pages, which are never cached whole, reuse the cards too.
 
+The end of a city's or a venue's page (its map, its subscribe links, the snippet that
+embeds it elsewhere) reads only the directory's data and the language: a fifth of a
+busy city's page, some twenty `url_for` and `_()` calls. It is kept, with the articles,
+until the data changes (`kept_part`).
+
 A meetup page is mostly its article (all but the volunteers' buttons), and a
 third of that its list of next dates (eight, each with its calendar links). The
 article is kept under its meetup's and venue's edit stamps, as a card is, with
@@ -18,13 +23,14 @@ turns "Tomorrow" into "Today") writes it again.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from markupsafe import Markup
 
+from meetups.extensions import db
 from meetups.lru import BytesLRU
 from meetups.models import City, Meetup, Venue
 from meetups.schedule import Occurrence, time_zone
@@ -33,7 +39,8 @@ from meetups.web.i18n import chosen_language, language
 # A quarter of the page cache's memory (PAGE_CACHE_BYTES, whole pages' included): a card
 # is some 450 bytes, its key and place thrice that.
 SHARE_OF_PAGE_CACHE = 4
-# A quarter for meetup pages' articles: one is some 5 KB.
+# A quarter for meetup pages' articles (one is some 5 KB) and the kept ends of city and
+# venue pages (some 3 KB).
 ARTICLE_SHARE_OF_PAGE_CACHE = 4
 # What an entry costs besides its text, measured (`tests/test_fragments.py`): its key
 # (a dozen stamps, dates and names) and its place in the cache. Counted at nothing, a
@@ -52,6 +59,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["meetup_cards"] = meetup_cards
     app.jinja_env.globals["meetup_about"] = meetup_about
+    app.jinja_env.globals["kept_part"] = kept_part
 
 
 def _kept_size(text: bytes) -> int:
@@ -143,6 +151,19 @@ def meetup_about(
             meetup, city, zone_city, dates, venues, markers, reported, confirmed_recently, volunteer
         )
         written = kept.put(key, str(about).encode())
+    return Markup(written.decode())
+
+
+def kept_part(*key: Hashable, caller: Callable[[], str]) -> Markup:
+    """What a `{% call kept_part(name, id) %}` block renders, from memory until the data
+    changes: for a part of a page that reads nothing but the directory's data, the
+    language and the address (links carry the chosen language and start at the root)."""
+    version = current_app.extensions["data_version"].current(db.session)
+    full_key = ("part", *key, version, language(), chosen_language(), request.script_root)
+    kept: BytesLRU[bytes] = current_app.extensions["meetup_articles"]
+    written = kept.get(full_key)
+    if written is None:
+        written = kept.put(full_key, str(caller()).encode())
     return Markup(written.decode())
 
 
