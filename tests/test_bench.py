@@ -20,9 +20,9 @@ from flask import Flask
 from bench import inprocess, mix, nginx, targets
 from bench.generate import SAMPLE_CITY_MEETUPS, generate_directory
 from bench.load import LoadResult
-from bench.report import Measure, RouteResult, paced, run_json, table
+from bench.report import GOAL_MEETUPS, Measure, RouteResult, paced, run_json, table
 from bench.rounds import summarize
-from bench.run import API_MONTH
+from bench.run import API_MONTH, CITY_PAGE_CPU_KEY, RENDER_CPU_GOALS, _render_cpu_measures
 from bench.sizes import MAX_CITY_PAGE_GROWTH, SizePoint, growth
 from meetups.extensions import db
 
@@ -343,3 +343,25 @@ def test_an_in_process_measure_is_given_as_a_multiple_of_a_floor_request_measure
     assert "44× a floor request (250 µs)" in slow.what
     assert (slow.value, slow.met, slow.key) == (11.0, False, "city_page_cpu")
     assert exported.details["floor_multiple"] == pytest.approx(2000)
+
+
+def test_a_pages_cpu_is_its_quickest_reading_of_the_run_with_the_pace_beside_it() -> None:
+    readings = [
+        {key: (11.0, 0.25) for key, _, _ in RENDER_CPU_GOALS},
+        {key: (6.5, 0.15) for key, _, _ in RENDER_CPU_GOALS},
+        {key: (9.0, 0.2) for key, _, _ in RENDER_CPU_GOALS},
+    ]
+    readings[1]["meetup_page_render_cpu"] = (3.5, 0.15)
+
+    measures = {m.key: m for m in _render_cpu_measures(readings, GOAL_MEETUPS)}
+
+    city = measures[CITY_PAGE_CPU_KEY]
+    assert (city.value, city.met) == (6.5, True)
+    assert city.details["floor_request_ms"] == 0.15
+    assert city.details["readings_ms"] == [11.0, 6.5, 9.0]
+    assert "quickest of 11.00 / 6.50 / 9.00 ms" in city.what
+    assert "43× a floor request (150 µs)" in city.what
+    assert (measures["meetup_page_render_cpu"].value, measures["meetup_page_render_cpu"].met) == (
+        3.5,
+        False,
+    )
