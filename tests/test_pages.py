@@ -305,6 +305,10 @@ def test_city_search_rejects_overlong_queries(client):
     soup = page(client, "/search?q=" + "x" * 500, status=400)
 
     assert "at most 100 characters" in text_of(soup.select_one(".error"))
+    # Said once, where it can be shortened: not again as the heading's or the title's search.
+    assert text_of(soup.h1) == "Find a city, café or meetup"
+    assert text_of(soup.title) == "Search · Meetups"
+    assert soup.select_one("input[name=q]")["value"] == "x" * 100
 
 
 @pytest.mark.parametrize("query", ["%", "_", "\\", "'; DROP TABLE cities; --", "\x00"])
