@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
+from meetups.extensions import db
 from meetups.models import MeetupStatus
 
 
@@ -390,3 +392,18 @@ def test_timestamps_are_utc(app, make_meetup):
     meetup = make_meetup()
 
     assert meetup.created_at.tzinfo == UTC
+
+
+def test_timestamps_read_back_as_the_utc_instants_written(app, make_meetup):
+    meetup = make_meetup()
+    written = datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC)
+    meetup.created_at = written
+    db.session.commit()
+    # As SQLite's own functions and other tools write a time: no fraction of a second.
+    db.session.execute(sa.text("UPDATE meetups SET updated_at = '2026-12-06 08:30:00'"))
+    db.session.commit()
+    db.session.expire_all()
+
+    assert meetup.created_at == written and meetup.created_at.tzinfo is UTC
+    assert meetup.updated_at == datetime(2026, 12, 6, 8, 30, tzinfo=UTC)
+    assert meetup.deleted_at is None
