@@ -507,7 +507,9 @@ def _end_property(start: datetime, duration: timedelta, zone: str) -> str:
     first date spans a clock change; then only DURATION means the same to all.
     """
     end = (start.astimezone(UTC) + duration).astimezone(start.tzinfo)
-    if end.replace(tzinfo=None) - start.replace(tzinfo=None) != duration:
+    # The wall clocks are `duration` apart unless the offset changed in between (compared
+    # rather than the clocks: `replace(tzinfo=None)` costs several times `utcoffset()`).
+    if end.utcoffset() != start.utcoffset():
         return f"DURATION:{_duration(duration)}"
     return f"DTEND;TZID={zone}:{_local(end)}"
 
