@@ -172,7 +172,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         SQLite keeps the text SQLAlchemy wrote ("2026-12-06 08:30:00.000000"); parsing it
         and then replacing the zone cost 2.7 µs a value, 1.7 of them the replace, and a
-        city page of 60 meetups reads 420 such values (a sixth of its render).
+        city page of 60 meetups reads 420 such values (6% of its render).
         """
         if dialect.name == "sqlite":
             return _utc_from_sqlite

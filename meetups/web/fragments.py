@@ -9,7 +9,7 @@ whether it is unconfirmed) and outlives the edits of other meetups.
 Volunteers' pages, which are never cached whole, reuse the cards too.
 
 The end of a city's or a venue's page (its map, its subscribe links, the snippet that
-embeds it elsewhere) reads only the directory's data and the language: a fifth of a
+embeds it elsewhere) reads only the directory's data and the language: a tenth of a
 busy city's page, some twenty `url_for` and `_()` calls. It is kept, with the articles,
 until the data changes (`kept_part`).
 
