@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from meetups.extensions import db
-from meetups.models import MeetupChange
+from meetups.models import Meetup, MeetupChange
 from meetups.pages.next_dates import NextDates
 from meetups.schedule import Occurrence
 
@@ -93,7 +93,7 @@ def next_on_card(volunteer, path):
     return page.split('<p class="next">', 1)[1].split("</p>", 1)[0]
 
 
-@pytest.mark.parametrize("path", ["/fr/paris/", "/v/cafe-central-paris/"])
+@pytest.mark.parametrize("path", ["/fr/paris/", "/v/cafe-central-paris/", "/near?q=Paris"])
 def test_a_cancelled_next_date_leaves_the_card_at_once(volunteer, make_meetup, clock, path):
     coffee = make_meetup("Open Coffee Paris")  # Thursdays at 09:00 in Paris
     assert "2026-12-10" in next_on_card(volunteer, path)
@@ -113,3 +113,17 @@ def test_the_next_date_moves_on_once_it_began(volunteer, make_meetup, clock):
     after = next_on_card(volunteer, "/fr/paris/")
 
     assert "2026-12-10" in before and "2026-12-17" in after
+
+
+def test_the_near_page_finds_each_next_date_once_until_it_begins(
+    volunteer, make_meetup, clock, monkeypatch
+):
+    make_meetup("Open Coffee Paris")
+    asked = []
+    monkeypatch.setattr(Meetup, "next_happening", lambda meetup, now: asked.append(now))
+
+    for _ in range(3):
+        volunteer.get("/near?q=Paris", headers={"Cookie": "session=volunteer"})
+        volunteer.get("/near?q=Paris&sort=date", headers={"Cookie": "session=volunteer"})
+
+    assert len(asked) == 1

@@ -442,7 +442,8 @@ def near() -> tuple[str, int] | str:
         return render_template("near.html", form=form, error=translate(error), radius=None), 400
     found = queries.meetups_near(latitude, longitude, radius)
     now = _now()
-    results = [(m, distance, m.next_happening(now)) for m, distance in found]
+    next_dates = _next_dates((m for m, _ in found), now)
+    results = [(m, distance, next_dates[m.id]) for m, distance in found]
     if sort == "date":
         results.sort(key=_by_next_date)
     return render_template(
