@@ -14,6 +14,7 @@ from sqlalchemy import event
 from meetups.config import ConfigError
 from meetups.extensions import db
 from meetups.factory import create_app
+from meetups.web import page_cache, shared_cache
 from tests.conftest import require
 
 # A database of its own on the local Redis, emptied before and after each test.
@@ -51,8 +52,19 @@ def _worker(database_url: str, towns_index, **settings: object) -> Flask:
 
 
 @pytest.fixture
-def workers(app, database_url, towns_index, redis_client) -> Iterator[tuple[Flask, Flask]]:
-    """Two workers of one site, sharing the test database and a Redis."""
+def workers(
+    app, database_url, towns_index, redis_client, monkeypatch
+) -> Iterator[tuple[Flask, Flask]]:
+    """Two workers of one site, sharing the test database and a Redis.
+
+    Every page's time bucket begins as the test does: a test that began a second
+    before its page's bucket ended would otherwise find the page gone, as it should be.
+    And Redis gets longer to answer than a worker gives it, so a test machine busy with
+    other tests is not taken for a Redis that stopped answering.
+    """
+    began = page_cache.time.time()
+    monkeypatch.setattr(page_cache, "time_bucket", lambda _address, _seconds, _now: (0, began))
+    monkeypatch.setattr(shared_cache, "TIMEOUT_SECONDS", 2.0)
     one = _worker(database_url, towns_index, SHARED_CACHE_URL=REDIS_URL)
     two = _worker(database_url, towns_index, SHARED_CACHE_URL=REDIS_URL)
     yield one, two
