@@ -405,7 +405,8 @@ class Meetup(SoftDeletable, Timestamps, db.Model):
 
     @property
     def language_list(self) -> list[str]:
-        return [code for code in self.languages.split(",") if code]
+        """In the order listed; none for a meetup not yet saved (its default is not set)."""
+        return [code for code in (self.languages or "").split(",") if code]
 
     def next_dates(
         self, after: datetime, limit: int, include_cancelled: bool = True

@@ -25,6 +25,7 @@ from meetups.models import (
     utcnow,
 )
 from meetups.moderation import queue
+from tests.browsers import form_fields
 from tests.nominatim_stub import NominatimStub, Place, Scenario
 
 WEEKLY_THURSDAY = {
@@ -287,6 +288,37 @@ def test_a_second_editor_is_told_about_a_conflict_and_loses_nothing(
     assert "First edit" in page.select_one(".conflict").get_text()
     assert page.select_one("input[name=name]")["value"] == "Second edit"
     assert db.session.scalar(select(Meetup.name)) == "First edit"
+
+
+def test_the_form_sent_back_as_it_stands_changes_only_what_was_changed(
+    client, auth, volunteer, make_meetup
+):
+    # Listed in this order; the form offers them alphabetically (English, French).
+    meetup = make_meetup("Coffee", languages="fr,en")
+    fields = form_fields(client.get("/m/coffee/edit").text)
+
+    auth.post("/m/coffee/edit", {**fields, "start_time": "09:30"})
+
+    revision = db.session.scalar(select(Revision).order_by(Revision.id.desc()))
+    assert set(revision.changes) == {"start_time", "duration_minutes"}
+    assert db.session.get(Meetup, meetup.id).languages == "fr,en"
+
+
+@pytest.mark.parametrize(
+    ("ticked", "kept"),
+    [(["de", "en", "fr"], "fr,en,de"), (["en"], "en"), (["de", "fr"], "fr,de")],
+)
+def test_languages_keep_their_order_as_some_are_added_or_taken_away(
+    client, auth, volunteer, make_meetup, ticked, kept
+):
+    meetup = make_meetup("Coffee", languages="fr,en")
+    fields = form_fields(client.get("/m/coffee/edit").text)
+
+    auth.post("/m/coffee/edit", {**fields, "languages": ticked})
+
+    assert db.session.get(Meetup, meetup.id).languages == kept
+    revision = db.session.scalar(select(Revision).order_by(Revision.id.desc()))
+    assert revision.changes["languages"] == ["fr,en", kept]
 
 
 def test_a_moderator_reverts_another_volunteers_edit(client, auth, make_user, make_meetup):

@@ -311,9 +311,20 @@ def _apply(session: Session, meetup: Meetup, fields: MeetupFields) -> None:
     meetup.duration_minutes = int(schedule.duration / timedelta(minutes=1))
     meetup.first_date = schedule.first_date
     meetup.end_date = schedule.end_date
-    meetup.languages = ",".join(fields.languages)
+    meetup.languages = ",".join(_in_listed_order(meetup.language_list, fields.languages))
     meetup.url = fields.url.strip()
     meetup.tags = tags_named(session, fields.tags)
+
+
+def _in_listed_order(listed: list[str], chosen: tuple[str, ...]) -> list[str]:
+    """The chosen languages, those already listed first and in their order.
+
+    The form offers languages alphabetically in the editor's own language: taking its
+    order would record a change nobody made (and mail it to watchers) on every save.
+    """
+    return [code for code in listed if code in chosen] + [
+        code for code in dict.fromkeys(chosen) if code not in listed
+    ]
 
 
 def _as_schedule_change(session: Session, original: date, change: DateChange) -> Change:
