@@ -384,3 +384,18 @@ def test_undoing_a_move_away_from_a_venue_deleted_since_is_refused(
 
     with pytest.raises(history.RevertConflict, match="restore the venue first"):
         history.revert(db.session, move, volunteer)
+
+
+def test_a_history_leads_back_to_its_listing_and_city(client, make_meetup):
+    meetup = make_meetup("Coffee", slug="coffee")
+    venue = meetup.venue.slug
+
+    for history_path, listing in [
+        ("/m/coffee/history", "/m/coffee/"),
+        (f"/v/{venue}/history", f"/v/{venue}/"),
+    ]:
+        page = BeautifulSoup(client.get(history_path).text, "html5lib")
+        crumbs = page.select_one("nav.breadcrumbs")
+
+        assert [link["href"] for link in crumbs.select("a")][-2:] == ["/fr/paris/", listing]
+        assert crumbs.get_text().endswith("› History")

@@ -386,7 +386,13 @@ def restore(kind: str, slug: str) -> Response:
 def meetup_history(slug: str) -> str:
     meetup = queries.meetup(slug, include_deleted=True) or abort(404)
     revisions = wording.in_words((r, meetup) for r in queries.revisions("meetup", meetup.id))
-    return render_template("edit/history.html", item=meetup, revisions=revisions)
+    return render_template(
+        "edit/history.html",
+        item=meetup,
+        city=meetup.venue.city,
+        item_url=url_for("pages.meetup", slug=meetup.slug),
+        revisions=revisions,
+    )
 
 
 @bp.get("/v/<slug>/history")
@@ -394,7 +400,13 @@ def meetup_history(slug: str) -> str:
 def venue_history(slug: str) -> str:
     venue = queries.venue(slug, include_deleted=True) or abort(404)
     revisions = wording.in_words((r, venue) for r in queries.revisions("venue", venue.id))
-    return render_template("edit/history.html", item=venue, revisions=revisions)
+    return render_template(
+        "edit/history.html",
+        item=venue,
+        city=venue.city,
+        item_url=url_for("pages.venue", slug=venue.slug),
+        revisions=revisions,
+    )
 
 
 @bp.get("/changes")
