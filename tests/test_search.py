@@ -195,3 +195,26 @@ def test_suggestions_while_typing_open_the_city_by_keyboard(browser, live_server
     page.wait_for_url(live_server + "/fr/paris/")
     assert context.cookies() == []
     context.close()
+
+
+def test_cafes_with_meetups_come_before_towns_without_any(
+    client, make_city, make_venue, make_meetup
+):
+    make_city("Cafelândia", "BR", "Brazil", "America/Sao_Paulo", -21.8, -49.6, 17_000)
+    make_meetup("Open Coffee Paris", venue=make_venue("Café Central"))
+
+    page = soup_of(client.get("/search?q=cafe"))
+
+    sections = [section["aria-labelledby"] for section in page.select("main section")]
+    assert sections == ["venue-results", "city-results"]
+
+
+def test_a_city_with_meetups_comes_before_cafes(client, make_city, make_venue, make_meetup):
+    cafelandia = make_city("Cafelândia", "BR", "Brazil", "America/Sao_Paulo", -21.8, -49.6, 17_000)
+    make_meetup("Open Coffee", venue=make_venue("Bar Central", city=cafelandia))
+    make_venue("Café Central")
+
+    page = soup_of(client.get("/search?q=cafe&list=1"))
+
+    sections = [section["aria-labelledby"] for section in page.select("main section")]
+    assert sections == ["city-results", "venue-results"]

@@ -98,6 +98,10 @@ def search() -> tuple[str, int] | str | Response:
         towns=towns,
         venues=venues,
         meetups=meetups,
+        # "cafe" finds cafés with meetups and towns without (Cafelândia): the cafés lead.
+        listings_first=bool(venues or meetups)
+        and not found.respelt
+        and not any(count for _, count in found.cities),
     )
 
 
