@@ -171,3 +171,21 @@ def test_the_default_week_reads_the_same_when_remembered(client, make_meetup):
         again = client.get(path)
 
         assert agenda_items(first) and again.text == first.text
+
+
+@pytest.mark.parametrize("path", ["/fr/", "/fr/paris/"])
+def test_a_bad_range_is_said_above_the_fields_it_is_about(client, make_meetup, path):
+    make_meetup("Open Coffee")
+
+    response = client.get(f"{path}?from=2026-12-20&to=2026-12-01")
+
+    page = BeautifulSoup(response.text, "html5lib")
+    form = page.select_one("form.date-range")
+    error = form.select_one(".error")
+    assert response.status_code == 400
+    assert error.get_text() == "The end date is before the start date."
+    assert form.find_all(["p", "input"])[0] is error
+    for field in form.select("input[type=date]"):
+        assert field["aria-invalid"] == "true"
+        assert field["aria-describedby"] == error["id"]
+    assert page.select_one("#dates-heading").get_text() == "Choose the dates"
