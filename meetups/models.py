@@ -223,6 +223,9 @@ class City(db.Model):
     longitude: Mapped[float] = mapped_column(Float)
     timezone: Mapped[str] = mapped_column(String(64))
     population: Mapped[int] = mapped_column(Integer, default=0)
+    # Its state, for a city of the United States ("Illinois"): eight Springfields are told
+    # apart by it. Empty elsewhere: the offline gazetteer names no other country's regions.
+    region: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     # "unnested": under an outer join, SQLite would otherwise materialise every city.
     country: Mapped[Country] = relationship(lazy="joined", innerjoin="unnested")

@@ -137,6 +137,18 @@ def test_any_city_can_be_looked_up(client, directory):
     get(client, f"{API}/cities/france/paris", 404)
 
 
+def test_a_us_city_names_its_state(client, make_city):
+    make_city()
+    make_city(
+        "Springfield", "US", "United States", "America/Chicago", 39.8, -89.6, region="Illinois"
+    )
+
+    springfield = get(client, f"{API}/cities/us/springfield").json
+
+    assert springfield["region"] == "Illinois"
+    assert get(client, f"{API}/cities/fr/paris").json["region"] == ""
+
+
 def test_venues_by_city_and_country_with_coordinates(client, directory):
     assert slugs(client, f"{API}/venues?country=de") == ["kaffeebar-koln"]
     assert slugs(client, f"{API}/venues?city=lille") == ["le-comptoir-lille"]

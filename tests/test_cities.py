@@ -35,6 +35,31 @@ def test_gazetteer_slugs_are_unique_within_a_country_and_the_biggest_keeps_the_p
     )
 
 
+def test_us_cities_name_their_state_and_others_no_region():
+    springfields = {
+        c.slug: c.region for c in gazetteer.cities(country_codes=["US"]) if c.name == "Springfield"
+    }
+    cologne = next(c for c in gazetteer.cities(country_codes=["DE"]) if c.name == "Köln")
+
+    assert springfields["springfield-il"] == "Illinois"
+    assert springfields["springfield-ma"] == "Massachusetts"
+    assert len(set(springfields.values())) == len(springfields) == 8
+    assert cologne.region == ""
+
+
+def test_reloading_names_the_state_of_a_city_loaded_without_it(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["load-cities", "--country", "US"])
+    springfield = db.session.scalar(select(City).where(City.slug == "springfield-il"))
+    springfield.region = ""
+    db.session.commit()
+
+    again = runner.invoke(args=["load-cities", "--country", "US"])
+
+    assert "Cities added: 0, updated: 1." in again.output
+    assert db.session.get(City, springfield.id).region == "Illinois"
+
+
 def test_load_cities_is_idempotent(app):
     runner = app.test_cli_runner()
 

@@ -157,3 +157,33 @@ def test_the_plain_text_of_existing_descriptions_is_filled_in(empty_database):
             text = connection.execute(sa.text("SELECT description_text FROM meetups")).scalar_one()
         db.engine.dispose()
     assert text == "Meet us at X."
+
+
+def test_us_cities_already_loaded_get_their_state(empty_database):
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_database})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "b5d1c8e3a9f7"]).exit_code == 0
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO countries (code, name) VALUES ('US', 'United States'),"
+                " ('FR', 'France')"
+            )
+        )
+        # GeoNames' Springfield, Illinois and Paris, France.
+        connection.execute(
+            sa.text(
+                "INSERT INTO cities (id, name, slug, country_code, latitude, longitude,"
+                " timezone, population) VALUES (4250542, 'Springfield', 'springfield-il', 'US',"
+                " 39.8, -89.64, 'America/Chicago', 114394), (2988507, 'Paris', 'paris', 'FR',"
+                " 48.85, 2.35, 'Europe/Paris', 2000000)"
+            )
+        )
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+    with app.app_context():
+        with db.engine.connect() as connection:
+            regions = dict(connection.execute(sa.text("SELECT slug, region FROM cities")).all())
+        db.engine.dispose()
+    assert regions == {"springfield-il": "Illinois", "paris": ""}

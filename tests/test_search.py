@@ -218,3 +218,19 @@ def test_a_city_with_meetups_comes_before_cafes(client, make_city, make_venue, m
 
     sections = [section["aria-labelledby"] for section in page.select("main section")]
     assert sections == ["city-results", "venue-results"]
+
+
+def test_namesakes_of_one_country_are_told_apart_by_their_state(client, make_city):
+    us = ("US", "United States", "America/Chicago")
+    make_city("Springfield", *us, 39.8, -89.64, 114_394, slug="springfield-il", region="Illinois")
+    make_city("Springfield", *us, 37.2, -93.3, 170_188, slug="springfield", region="Missouri")
+
+    results = soup_of(client.get("/search?q=springfield"))
+    city = soup_of(client.get("/us/springfield-il/"))
+
+    assert [text_of(row.a) for row in results.select("ul.cities li")] == [
+        "Springfield, Missouri, United States",
+        "Springfield, Illinois, United States",
+    ]
+    assert text_of(city.h1) == "Meetups in Springfield, Illinois"
+    assert city.title.get_text().startswith("Meetups in Springfield, Illinois")

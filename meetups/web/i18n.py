@@ -351,6 +351,12 @@ def city_name(city: City) -> str:
     return names.city_name(city.id, city.name, language())
 
 
+def city_place(city: City) -> str:
+    """The city's name and, where one is known, its region: "Springfield, Illinois"."""
+    name = city_name(city)
+    return f"{name}, {city.region}" if city.region else name
+
+
 def by_country_name(rows: Iterable[Row]) -> list[Row]:
     """Rows that start with a country, in the visitor's alphabetical order of its name."""
     return sorted(rows, key=lambda row: names.sort_key(country_name(row[0])))

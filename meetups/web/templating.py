@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         country_name=i18n.country_name,
         country_named=i18n.country_named,
         city_name=i18n.city_name,
+        city_place=i18n.city_place,
         tile_host=lambda url: urlsplit(url).netloc,
         markdown=lambda text: Markup(render_markdown(text)),
         describe_schedule=i18n.describe_schedule,
