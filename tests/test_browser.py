@@ -55,6 +55,25 @@ def test_pages_fit_the_screen_and_load_nothing_from_elsewhere(
     context.close()
 
 
+def test_a_trip_asking_which_city_a_name_means_fits_a_phone(
+    browser, live_server, make_city, make_venue, make_meetup
+):
+    us = ("US", "United States", "America/New_York")
+    new_york = make_city("New York City", *us, 40.71, -74.01, 8_000_000, slug="new-york-city")
+    make_meetup("NYC Coffee", venue=make_venue("Bean", city=new_york))
+    make_city("Springfield", *us, 42.1, -72.59, 154_000, region="Massachusetts")
+    make_city("Springfield", *us, 39.8, -89.64, 114_000, slug="springfield-il", region="Illinois")
+    page = browser.new_page(viewport=PHONE)
+
+    response = page.goto(f"{live_server}/trip?city=Springfield&arrive=2026-12-10&leave=2026-12-12")
+
+    assert response is not None and response.status == 400
+    assert page.get_by_label("Which Springfield?").is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the trip's choice scrolls sideways by {overflow}px"
+    page.close()
+
+
 def test_city_search_works_from_the_home_page_without_javascript(browser, live_server, directory):
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()

