@@ -685,6 +685,44 @@ def nearest_cities_with_meetups(
     return nearest
 
 
+# Namesakes of one country and region are told apart by a bigger city this close.
+NEIGHBOUR_KM = 150.0
+
+
+def namesake_neighbours(cities: Iterable[City]) -> dict[int, City]:
+    """By city id: for cities whose name, region and country read the same as another's
+    ("Cafelândia, Brazil", twice), the nearest bigger city within NEIGHBOUR_KM."""
+    cities = list(cities)
+    alike: defaultdict[tuple[str, str, str], list[City]] = defaultdict(list)
+    for city in cities:
+        alike[city.name, city.region, city.country_code].append(city)
+    neighbours = {}
+    for city in (city for group in alike.values() if len(group) > 1 for city in group):
+        bigger = _nearest_bigger_city(city)
+        if bigger is not None:
+            neighbours[city.id] = bigger
+    return neighbours
+
+
+def _nearest_bigger_city(city: City) -> City | None:
+    boxes = [
+        and_(City.latitude.between(b.south, b.north), City.longitude.between(b.west, b.east))
+        for b in bounding_boxes(city.latitude, city.longitude, NEIGHBOUR_KM)
+    ]
+    around = db.session.scalars(
+        select(City).where(
+            or_(*boxes), City.country_code == city.country_code, City.population > city.population
+        )
+    )
+    found = [
+        (km, other.id, other)
+        for other in around
+        if (km := distance_km(city.latitude, city.longitude, other.latitude, other.longitude))
+        <= NEIGHBOUR_KM
+    ]
+    return min(found)[2] if found else None
+
+
 # A position further than this from any city is named "you", not after a city.
 NEAR_A_CITY_KM = 30.0
 # Within this, the biggest city names a position: "near Paris", not its arrondissement.

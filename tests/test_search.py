@@ -234,3 +234,20 @@ def test_namesakes_of_one_country_are_told_apart_by_their_state(client, make_cit
     ]
     assert text_of(city.h1) == "Meetups in Springfield, Illinois"
     assert city.title.get_text().startswith("Meetups in Springfield, Illinois")
+
+
+def test_namesakes_without_a_region_are_told_apart_by_a_bigger_city_near_each(client, make_city):
+    brazil = ("BR", "Brazil", "America/Sao_Paulo")
+    make_city("Cafelândia", *brazil, -24.62, -53.32, 19_000, slug="cafelandia")
+    make_city("Cafelândia", *brazil, -21.80, -49.61, 17_000, slug="cafelandia-27")
+    make_city("Cascavel", *brazil, -24.96, -53.46, 286_000)
+    make_city("Lins", *brazil, -21.68, -49.74, 72_000)
+    make_city("Cafelândia do Norte", *brazil, -10.0, -50.0, 1_000_000)
+
+    page = soup_of(client.get("/search?q=cafelandia&lang=fr"))
+
+    assert [text_of(row.a) for row in page.select("ul.cities li")] == [
+        "Cafelândia, Brésil, près de Cascavel",
+        "Cafelândia, Brésil, près de Lins",
+        "Cafelândia do Norte, Brésil",
+    ]

@@ -95,6 +95,7 @@ def search() -> tuple[str, int] | str | Response:
         cities=found.cities,
         respelt=found.respelt,
         nearest=queries.nearest_cities_with_meetups([*empty, *towns], limit=1),
+        neighbours=queries.namesake_neighbours(city for city, _ in found.cities),
         towns=towns,
         venues=venues,
         meetups=meetups,

@@ -135,9 +135,12 @@ def _choices(cities: list[City]) -> list[tuple[str, str]]:
     """(address, label) per city a leg could mean, told apart by where the nearest
     meetups are: "Springfield, Illinois, United States: 1329 km from New York City"."""
     nearest = queries.nearest_cities_with_meetups(cities, limit=1)
+    neighbours = queries.namesake_neighbours(cities)
     choices = []
     for city in cities:
         label = f"{city_place(city)}, {country_name(city.country)}"
+        if city.id in neighbours:
+            label += ", " + gettext("near %(city)s", city=city_name(neighbours[city.id]))
         for other, _, km in nearest[city.id]:
             label = gettext(
                 "%(city)s: %(distance)s from %(other)s",
