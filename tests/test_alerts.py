@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from meetups.extensions import db
+from meetups.freshness import watching
 from meetups.mail import delivery
 from meetups.models import AlertFrequency, PendingAlert, Role, User, utcnow
 from tests.mailbox import Mailbox, link_in
@@ -186,6 +187,43 @@ def test_alerts_are_kept_while_the_mail_server_is_down(app, make_user, make_meet
         delivery.send_due(clock=later(minutes=5))
     finally:
         mailbox.stop()
+
+    [message] = mailbox.messages
+    assert message["Subject"] == "New report on Open Coffee: wrong day or time"
+
+
+def test_a_moderator_reads_what_the_reporter_wrote_but_not_in_the_subject(
+    make_user, make_meetup, visitor, mailbox
+):
+    make_user("mod@example.org", role=Role.MODERATOR)
+    make_meetup("Open Coffee")
+    words = "The café closed last month;\n\nthere is a bakery now. " + "x" * 400
+
+    visitor.post("/m/open-coffee/report", data={"kind": "no-longer-happens", "message": words})
+    delivery.send_due()
+
+    [message] = mailbox.messages
+    assert message["Subject"] == "New report on Open Coffee: no longer happens"
+    told = body(message).split("\n- ", 1)[1].splitlines()[0]
+    assert told.startswith(
+        "New report on Open Coffee: no longer happens. They wrote: “The café closed last"
+        " month; there is a bakery now. xxx"
+    )
+    assert told.endswith("…”") and len(told) < 400
+    html = BeautifulSoup(body(message, "html"), "html5lib").get_text()
+    assert "They wrote: “The café closed" in " ".join(html.split())
+
+
+def test_a_moderator_watching_a_reported_listing_is_told_once(
+    app, make_user, make_meetup, visitor, mailbox
+):
+    moderator = make_user("mod@example.org", role=Role.MODERATOR)
+    meetup = make_meetup("Open Coffee")
+    watching.watch(db.session, moderator, meetup)
+    db.session.commit()
+
+    report(visitor)
+    delivery.send_due()
 
     [message] = mailbox.messages
     assert message["Subject"] == "New report on Open Coffee: wrong day or time"

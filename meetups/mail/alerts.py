@@ -61,16 +61,26 @@ def _tell(
     return [PendingAlert(user_id=user.id, kind=kind, params=params, path=path) for user in users]
 
 
-def report_filed(session: Session, meetup_name: str, report_kind: str) -> None:
-    """Moderators hear of every new report on a listing."""
-    session.add_all(
-        _tell(
-            _moderators(session),
-            REPORT,
-            {"meetup": meetup_name, "report_kind": report_kind},
-            "/moderation/",
-        )
-    )
+# Enough of a report's words for a moderator to judge it from the message.
+REPORT_WORDS = 300
+
+
+def report_filed(session: Session, meetup: Meetup, report_kind: str, message: str) -> None:
+    """Moderators hear of every new report on a listing, with what the reporter wrote;
+    the listing's watchers hear of it too, moderators among them only once."""
+    moderators = _moderators(session)
+    words = " ".join(message.split())
+    if len(words) > REPORT_WORDS:
+        words = words[: REPORT_WORDS - 1].rstrip() + "…"
+    told = {"meetup": meetup.name, "report_kind": report_kind}
+    session.add_all(_tell(moderators, REPORT, {**told, "words": words}, "/moderation/"))
+    told_already = {user.id for user in moderators}
+    recipients = [
+        recipient
+        for recipient in watching.audience(session, meetup, [meetup.venue], None)
+        if recipient.user.id not in told_already
+    ]
+    session.add_all(_tell_watchers(recipients, REPORTED, told, f"/m/{meetup.slug}/"))
 
 
 def first_edit(session: Session, author: User, item_name: str) -> None:
@@ -117,13 +127,6 @@ def listing_changed(
     path = f"/m/{item.slug}/history" if kind == CHANGED else f"/m/{item.slug}/"
     recipients = watching.audience(session, item, _venues(session, item, changes), author)
     session.add_all(_tell_watchers(recipients, kind, {"meetup": item.name}, path))
-
-
-def listing_reported(session: Session, meetup: Meetup, report_kind: str) -> None:
-    """Watchers of the meetup, its venue and its city hear of a report on it."""
-    recipients = watching.audience(session, meetup, [meetup.venue], None)
-    params = {"meetup": meetup.name, "report_kind": report_kind}
-    session.add_all(_tell_watchers(recipients, REPORTED, params, f"/m/{meetup.slug}/"))
 
 
 def _venues(session: Session, meetup: Meetup, changes: Mapping[str, Any]) -> list[Venue]:

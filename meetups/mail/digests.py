@@ -48,24 +48,34 @@ def queue_due_alerts(now: datetime) -> int:
     for user_id, found in alerts.due(db.session, now).items():
         user = db.session.get(User, user_id)
         lines = [(sentence(alert), alert.path) for alert in found]
+        # A reporter's words are for the message, not its subject line.
+        subject = sentence(found[0], words=False) if len(found) == 1 else None
         if not alerts.take(db.session, found):
             db.session.rollback()
             continue
         if user.alerts != AlertFrequency.NEVER:
-            _queue(user, lines)
+            _queue(user, lines, subject)
             queued += 1
         db.session.commit()
     return queued
 
 
-def sentence(alert: PendingAlert) -> LazyString:
-    """What happened, said in the language in force when it is turned into text."""
-    return LazyString(_say, alert.kind, dict(alert.params))
+def sentence(alert: PendingAlert, words: bool = True) -> LazyString:
+    """What happened, said in the language in force when it is turned into text; with
+    `words`, what the person who reported it wrote, if anything."""
+    return LazyString(_say, alert.kind, dict(alert.params), words)
 
 
-def _say(kind: str, params: dict[str, Any]) -> str:
+def _say(kind: str, params: dict[str, Any], with_words: bool = True) -> str:
+    params = dict(params)  # said again for each part of a message: its text and its HTML
     if "report_kind" in params:
         params["problem"] = report_kind(params.pop("report_kind"))
+    words = params.pop("words", "")
+    if words and with_words:
+        return str(_l("%(news)s. They wrote: “%(words)s”")) % {
+            "news": str(SENTENCES[kind]) % params,
+            "words": words,
+        }
     if "place" not in params:
         return str(SENTENCES[kind]) % params
     city_id = params.pop("city_id", None)
@@ -83,12 +93,10 @@ def _digest_subject(count: int, site: str) -> str:
     )
 
 
-def _queue(user: User, lines: list[tuple[LazyString, str]]) -> None:
-    subject = (
-        lines[0][0]
-        if len(lines) == 1
-        else LazyString(_digest_subject, len(lines), current_app.config["SITE_NAME"])
-    )
+def _queue(user: User, lines: list[tuple[LazyString, str]], subject: LazyString | None) -> None:
+    """One message of `lines`; without a `subject`, a digest's ("3 new things…")."""
+    if subject is None:
+        subject = LazyString(_digest_subject, len(lines), current_app.config["SITE_NAME"])
     queue_message(
         db.session,
         to=user.email,

@@ -48,8 +48,7 @@ def report(slug: str) -> str | Response | tuple[str, int]:
             return redirect(url_for("pages.meetup", slug=slug))
         return render_template("moderation/report.html", form=form, meetup=meetup), 400
     queue.file_report(db.session, meetup, ReportKind(form.kind.data), form.message.data or "")
-    alerts.report_filed(db.session, meetup.name, form.kind.data)
-    alerts.listing_reported(db.session, meetup, form.kind.data)
+    alerts.report_filed(db.session, meetup, form.kind.data, form.message.data or "")
     db.session.commit()
     return redirect(url_for("pages.meetup", slug=slug, reported=1))
 
