@@ -131,6 +131,7 @@ class ListedCity:
     name: str
     slug: str
     country: ListedCountry
+    region: str = ""
 
 
 def listed_countries() -> list[tuple[ListedCountry, int, int]]:
@@ -148,7 +149,11 @@ def listed_cities(
     return [
         (
             ListedCity(
-                city.id, city.name, city.slug, ListedCountry(city.country.code, city.country.name)
+                city.id,
+                city.name,
+                city.slug,
+                ListedCountry(city.country.code, city.country.name),
+                city.region,
             ),
             meetups,
         )

@@ -251,3 +251,13 @@ def test_namesakes_without_a_region_are_told_apart_by_a_bigger_city_near_each(cl
         "Cafelândia, Brésil, près de Lins",
         "Cafelândia do Norte, Brésil",
     ]
+
+
+def test_a_countrys_list_of_cities_names_their_states(client, make_city, make_venue, make_meetup):
+    us = ("US", "United States", "America/Chicago")
+    illinois = make_city("Springfield", *us, 39.8, -89.64, 114_394, region="Illinois")
+    make_meetup("Coffee", venue=make_venue("Bean", city=illinois))
+
+    page = soup_of(client.get("/us/"))
+
+    assert [text_of(link) for link in page.select("ul.columns li a")] == ["Springfield, Illinois"]
