@@ -163,3 +163,22 @@ def test_a_visitor_never_waits_for_the_towns_file_to_be_built(app, client, tmp_p
 
     assert response.status_code == 200 and "town-results" not in response.text
     assert not (tmp_path / "towns.sqlite3").exists()
+
+
+def test_the_city_step_tells_namesakes_apart(client, volunteer, make_city):
+    us = ("US", "United States", "America/Chicago")
+    make_city("Springfield", *us, 39.8, -89.64, 114_394, region="Illinois")
+    make_city("Springfield", *us, 37.2, -93.3, 170_188, slug="springfield-mo", region="Missouri")
+    brazil = ("BR", "Brazil", "America/Sao_Paulo")
+    make_city("Springfield", *brazil, -24.62, -53.32, 19_000, slug="springfield")
+    make_city("Springfield", *brazil, -21.80, -49.61, 17_000, slug="springfield-2")
+    make_city("Cascavel", *brazil, -24.96, -53.46, 286_000)
+
+    page = soup(client.get("/add?q=springfield"))
+
+    assert [" ".join(item.get_text(" ").split()) for item in page.select("ul.plain li")] == [
+        "Springfield, Missouri United States",
+        "Springfield, Illinois United States",
+        "Springfield Brazil · near Cascavel",
+        "Springfield Brazil",
+    ]

@@ -79,6 +79,7 @@ def _city_choice(text: str, more_towns: bool = False, problem: str = "") -> str:
         "edit/add.html",
         q=text,
         cities=found,
+        neighbours=queries.namesake_neighbours(found),
         towns=[(town, queries.nearest_city(town.latitude, town.longitude)) for town in towns],
         problem=problem,
     )
