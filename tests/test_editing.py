@@ -271,6 +271,27 @@ def test_still_happening_is_one_click(auth, volunteer, make_meetup):
     assert db.session.scalar(select(Revision.action)) == "confirm"
 
 
+def test_an_unconfirmed_meetup_asks_volunteers_first_and_stops_once_confirmed(
+    app, client, auth, volunteer, make_meetup
+):
+    make_meetup("Coffee", last_confirmed=date(2020, 1, 1))
+
+    page = soup(client.get("/m/coffee/"))
+    check = page.main.find(["section", "article"])
+    auth.post(check.form["action"])
+    confirmed = soup(client.get("/m/coffee/"))
+    visitor = soup(app.test_client().get("/m/coffee/"))
+
+    assert "volunteer-check" in check["class"]
+    assert " ".join(check.p.get_text().split()) == (
+        "Unconfirmed since Wednesday 1 January 2020. Is it still happening?"
+    )
+    assert check.button.get_text() == "Still happening"
+    assert page.select_one(check.a["href"]).select_one("a.button").get_text() == "Edit"
+    assert confirmed.select(".volunteer-check") == []
+    assert visitor.select(".volunteer-check") == []
+
+
 def test_a_second_editor_is_told_about_a_conflict_and_loses_nothing(
     client, auth, volunteer, make_meetup
 ):
