@@ -76,6 +76,7 @@ LINKS = {
     "page_url": _described(URL, "This item's page on the site."),
     "feed_url": _described(URL, "Its iCalendar feed, to subscribe to."),
 }
+REGION = _described(STRING, 'A US city\'s state ("Illinois"); empty elsewhere, for now.')
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _object(
@@ -109,9 +110,7 @@ SCHEMAS: dict[str, Schema] = {
         {
             "name": STRING,
             "slug": STRING,
-            "region": _described(
-                STRING, 'A US city\'s state ("Illinois"); empty elsewhere, for now.'
-            ),
+            "region": REGION,
             "country_code": {**STRING, "pattern": "^[A-Z]{2}$"},
             "country_name": STRING,
             "api_url": LINKS["api_url"],
@@ -122,9 +121,7 @@ SCHEMAS: dict[str, Schema] = {
         {
             "name": STRING,
             "slug": _described(STRING, "Unique within its country."),
-            "region": _described(
-                STRING, 'A US city\'s state ("Illinois"); empty elsewhere, for now.'
-            ),
+            "region": REGION,
             "country_code": {**STRING, "pattern": "^[A-Z]{2}$"},
             "country_name": STRING,
             "api_url": LINKS["api_url"],

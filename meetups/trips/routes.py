@@ -138,7 +138,7 @@ def _choices(cities: list[City]) -> list[tuple[str, str]]:
     neighbours = queries.namesake_neighbours(cities)
     choices = []
     for city in cities:
-        label = f"{city_place(city)}, {country_name(city.country)}"
+        label = _full_name(city)
         if city.id in neighbours:
             label += ", " + gettext("near %(city)s", city=city_name(neighbours[city.id]))
         for other, _, km in nearest[city.id]:
@@ -150,6 +150,11 @@ def _choices(cities: list[City]) -> list[tuple[str, str]]:
             )
         choices.append((f"{city.country_code.lower()}/{city.slug}", label))
     return choices
+
+
+def _full_name(city: City) -> str:
+    """As the planner writes a city, and reads it back: "Springfield, Illinois, United States"."""
+    return f"{city_place(city)}, {country_name(city.country)}"
 
 
 def _place_keys(city: City) -> set[str]:
@@ -180,7 +185,7 @@ def _at(values: list[str], index: int) -> str:
 
 def _typed(leg: itinerary.Leg) -> tuple[str, str, str]:
     return (
-        f"{city_place(leg.city)}, {country_name(leg.city.country)}",
+        _full_name(leg.city),
         leg.arrive.isoformat(),
         leg.leave.isoformat(),
     )
