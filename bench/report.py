@@ -52,6 +52,8 @@ class RouteResult:
     # runs a minute or more after its round's floor, over which this machine's speed
     # drifts by tens of percent, so it is compared with a floor seconds before it.
     floor_rounds: list[LoadResult] = field(default_factory=list)
+    # When a mix last asked for its addresses (time.monotonic()), for how long caches keep them.
+    last_asked: float | None = None
 
     def summary(self, floor: RouteResult) -> Summary | None:
         return summarize(self.rounds, self.floor_rounds or floor.rounds)

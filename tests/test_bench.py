@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from bench import inprocess, mix, nginx, targets
+from bench import inprocess, mix, nginx, run, targets
 from bench.generate import SAMPLE_CITY_MEETUPS, generate_directory
 from bench.load import LoadResult
 from bench.report import GOAL_MEETUPS, Measure, RouteResult, paced, run_json, table
@@ -365,3 +365,10 @@ def test_a_pages_cpu_is_its_quickest_reading_of_the_run_with_the_pace_beside_it(
         3.5,
         False,
     )
+
+
+def test_a_cached_mix_waits_for_the_pages_its_last_round_kept_to_expire() -> None:
+    # Pages asked for up to t=100 and kept 60 s have all expired at 161 (whole seconds).
+    assert run.expiry_wait(100.0, 60, now=130.0) == pytest.approx(31.0)
+    assert run.expiry_wait(100.0, 60, now=170.0) == 0.0
+    assert run.expiry_wait(None, 60, now=130.0) == 0.0
