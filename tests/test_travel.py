@@ -382,6 +382,62 @@ def test_a_planned_trip_keeps_each_city_typed_so_that_it_means_the_same_again(cl
     assert "city=us/springfield-2" in again.headers["Location"]
 
 
+def cafelandias(make_city) -> None:
+    """Two towns of one name in one country, each near a bigger city of its own."""
+    brazil = ("BR", "Brazil", "America/Sao_Paulo")
+    make_city("Cascavel", *brazil, -24.96, -53.46, 348_000)
+    make_city("Cafelândia", *brazil, -24.62, -53.32, 14_000)
+    make_city("Lins", *brazil, -21.68, -49.74, 72_000)
+    make_city("Cafelândia", *brazil, -21.80, -49.61, 17_000, slug="cafelandia-2")
+
+
+@pytest.mark.parametrize(("language", "near"), [("en", "near"), ("fr", "près de")])
+def test_a_planned_namesake_is_written_back_with_the_bigger_city_near_it(
+    client, make_city, language, near
+):
+    cafelandias(make_city)
+    planned = soup(
+        client.get(f"/trip?city=br/cafelandia&arrive=2026-12-01&leave=2026-12-02&lang={language}")
+    )
+    typed = planned.select_one("input[name=city]")["value"]
+
+    again = client.get(
+        "/trip",
+        query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-03"},
+        headers={"Accept-Language": language},
+    )
+
+    assert typed.endswith(f", {near} Cascavel")
+    assert again.status_code == 302
+    assert "city=br/cafelandia&" in again.headers["Location"]
+
+
+@pytest.mark.parametrize("typed", ["Cafelândia, near Lins", "cafelandia, brazil, lins"])
+def test_the_bigger_city_near_a_namesake_settles_it(client, make_city, typed):
+    cafelandias(make_city)
+
+    response = client.get(
+        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
+    )
+
+    assert response.status_code == 302
+    assert "city=br/cafelandia-2&" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("typed", ["Washington, D.C.", "Washington, DC", "washington, d. c."])
+def test_a_state_abbreviated_with_dots_settles_a_name(client, make_city, typed):
+    us = ("US", "United States", "America/New_York")
+    make_city("Washington", *us, 38.90, -77.04, 690_000, region="District of Columbia")
+    make_city("Washington", *us, 40.17, -80.25, 13_000, slug="washington-2", region="Pennsylvania")
+
+    response = client.get(
+        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
+    )
+
+    assert response.status_code == 302
+    assert "city=us/washington&" in response.headers["Location"]
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize(

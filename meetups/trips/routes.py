@@ -120,15 +120,29 @@ def find_city(text: str) -> City | list[City] | None:
     if found.respelt:
         return None
     cities, named = [city for city, _ in found.cities], found.named
-    wanted = {name_key(place) for place in places if place}
+    wanted = {_place_key(place) for place in places if place}
     if wanted:
-        cities = [city for city in cities if wanted <= _place_keys(city)]
-        named = [city for city in named if wanted <= _place_keys(city)]
+        cities, named = _placed(cities, wanted), _placed(named, wanted)
     elif found.landing:
         return found.landing
     if len(named) > 1:
         return named
     return (named or cities or [None])[0]
+
+
+def _placed(cities: list[City], wanted: set[str]) -> list[City]:
+    """The cities that are where the text after the name says: in a region or country, or,
+    for namesakes nothing else tells apart, near a bigger city ("near Cascavel")."""
+    placed = [city for city in cities if wanted <= _place_keys(city)]
+    if len(placed) == 1 or not cities:
+        return placed
+    neighbours = queries.namesake_neighbours(placed or cities)
+    nearby = [
+        city
+        for city in placed or cities
+        if city.id in neighbours and wanted <= _place_keys(city) | _near_keys(neighbours[city.id])
+    ]
+    return nearby or placed
 
 
 def _choices(cities: list[City]) -> list[tuple[str, str]]:
@@ -153,8 +167,24 @@ def _choices(cities: list[City]) -> list[tuple[str, str]]:
 
 
 def _full_name(city: City) -> str:
-    """As the planner writes a city, and reads it back: "Springfield, Illinois, United States"."""
+    """As the planner names a city: "Springfield, Illinois, United States"."""
     return f"{city_place(city)}, {country_name(city.country)}"
+
+
+def _written(city: City) -> str:
+    """A city as the planner writes it back into its form, in words that read back as
+    that city (`find_city`): its full name, and the bigger city near it when another city
+    has the same name, region and country ("Cafelândia, Brazil, near Cascavel")."""
+    text = _full_name(city)
+    found = find_city(text)
+    if found == city:
+        return text
+    others = found if isinstance(found, list) else [found] if found else []
+    alike = {other.id: other for other in [city, *others]}
+    neighbour = queries.namesake_neighbours(alike.values()).get(city.id)
+    if neighbour is None:
+        return text
+    return f"{text}, " + gettext("near %(city)s", city=city_name(neighbour))
 
 
 def _place_keys(city: City) -> set[str]:
@@ -167,7 +197,21 @@ def _place_keys(city: City) -> set[str]:
         city.country.name,
         country_name(city.country),
     )
-    return {name_key(name) for name in names if name}
+    return {_place_key(name) for name in names if name}
+
+
+def _near_keys(neighbour: City) -> set[str]:
+    """A namesake told apart by the bigger city near it, as written ("near Cascavel"), or
+    that city's name alone."""
+    name = city_name(neighbour)
+    return {_place_key(gettext("near %(city)s", city=name)), _place_key(name)}
+
+
+def _place_key(text: str) -> str:
+    """`name_key`, with an abbreviation's letters together: "D.C." and "DC" are one."""
+    key = name_key(text)
+    words = key.split()
+    return "".join(words) if len(words) > 1 and all(len(word) == 1 for word in words) else key
 
 
 def _rows() -> list[tuple[str, str, str]]:
@@ -185,7 +229,7 @@ def _at(values: list[str], index: int) -> str:
 
 def _typed(leg: itinerary.Leg) -> tuple[str, str, str]:
     return (
-        _full_name(leg.city),
+        _written(leg.city),
         leg.arrive.isoformat(),
         leg.leave.isoformat(),
     )
