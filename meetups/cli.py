@@ -20,6 +20,7 @@ from meetups.mail.commands import send_mail_command
 from meetups.models import City, Meetup, Role, Venue, utcnow
 from meetups.places import cities, gazetteer, locating, towns
 from meetups.sync.commands import sync_calendars_command
+from meetups.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def init_app(app: Flask) -> None:
@@ -278,15 +279,24 @@ _PASSWORD_STDIN = click.option(
 @click.command("create-moderator")
 @click.argument("email")
 @click.option("--name", help="The display name of a new account.")
+@click.option(
+    "--language",
+    type=click.Choice(sorted(LANGUAGES)),
+    help=f"The language of the account's mail (a new account: {DEFAULT_LANGUAGE}).",
+)
 @_PASSWORD_STDIN
-def create_moderator_command(email: str, name: str | None, password_stdin: bool) -> None:
+def create_moderator_command(
+    email: str, name: str | None, language: str | None, password_stdin: bool
+) -> None:
     """Create a moderator account, or make an existing account a moderator.
 
-    How the first moderator comes to be; an existing account keeps its password.
+    How the first moderator comes to be; an existing account keeps its password, and its
+    language unless one is given.
     """
     user = volunteers.find_account(db.session, email)
     if user is not None:
         volunteers.make_moderator(user)
+        user.language = language or user.language
         db.session.commit()
         click.echo(f"{user.email} is a moderator (password unchanged: set-password changes it).")
         return
@@ -296,7 +306,12 @@ def create_moderator_command(email: str, name: str | None, password_stdin: bool)
         raise click.UsageError("--name, of 1 to 80 characters, is required for a new account.")
     password = _new_password(password_stdin, email=email, display_name=name)
     volunteers.create_account(
-        db.session, email=email, display_name=name, password=password, role=Role.MODERATOR
+        db.session,
+        email=email,
+        display_name=name,
+        password=password,
+        role=Role.MODERATOR,
+        language=language or DEFAULT_LANGUAGE,
     )
     db.session.commit()
     click.echo(f"Moderator {email} ({name}) created.")
@@ -306,7 +321,7 @@ def create_moderator_command(email: str, name: str | None, password_stdin: bool)
 @click.argument("email")
 @_PASSWORD_STDIN
 def set_password_command(email: str, password_stdin: bool) -> None:
-    """Set a new password for an account and lift any lockout: the app sends no reset emails."""
+    """Set a new password for an account and lift any lockout: for a site that sends no mail."""
     user = volunteers.find_account(db.session, email)
     if user is None:
         raise click.BadParameter(f"no account with the email {email!r}", param_hint="EMAIL")

@@ -6,6 +6,7 @@ CSRF token included.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -31,7 +32,8 @@ from tests.conftest import PASSWORD, AuthActions, require
 
 NEW_PASSWORD = "a new and longer passphrase"
 REDIS_URL = "redis://127.0.0.1:6379"
-REDIS_KEY_PREFIX = "meetups-test-accounts"
+# One prefix per test process: the test runs once per database, maybe at the same moment.
+REDIS_KEY_PREFIX = f"meetups-test-accounts-{os.getpid()}"
 
 
 def soup(response: TestResponse) -> BeautifulSoup:
@@ -630,6 +632,24 @@ def test_create_moderator_reads_the_password_from_stdin(app):
 
     assert result.exit_code == 0, result.output
     assert passwords.password_matches(db.session.scalar(select(User)).password_hash, PASSWORD)
+
+
+def test_create_moderator_gives_the_account_the_language_of_its_mail(app, make_user):
+    runner = app.test_cli_runner()
+    make_user()
+
+    created = runner.invoke(
+        args=["create-moderator", "mo@example.org", "--name", "Mo", "--language", "fr"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    promoted = runner.invoke(args=["create-moderator", "volunteer@example.org", "--language", "de"])
+    refused = runner.invoke(args=["create-moderator", "x@example.org", "--language", "xx"])
+
+    assert created.exit_code == promoted.exit_code == 0, created.output + promoted.output
+    languages = dict(db.session.execute(select(User.email, User.language)).all())
+    assert languages == {"mo@example.org": "fr", "volunteer@example.org": "de"}
+    assert refused.exit_code == 2
+    assert "'xx' is not one of" in refused.output
 
 
 def test_create_moderator_promotes_an_existing_account(app, make_user):

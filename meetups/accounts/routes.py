@@ -98,8 +98,8 @@ def sign_up() -> str | Response | tuple[str, int]:
         email=form.email.data,
         display_name=form.display_name.data,
         password=form.password.data,
+        language=i18n.language(),
     )
-    user.language = i18n.language()
     db.session.flush()
     messages.send_confirmation(db.session, user, safe_next(form.next.data))
     try:

@@ -45,9 +45,10 @@ def create_account(
     display_name: str,
     password: str,
     role: Role = Role.VOLUNTEER,
+    language: str = "en",
 ) -> User:
-    """Add an account; raises EmailTaken. The caller commits (and may still meet a
-    concurrent sign-up as an IntegrityError)."""
+    """Add an account, whose mail is in `language`; raises EmailTaken. The caller commits
+    (and may still meet a concurrent sign-up as an IntegrityError)."""
     if find_account(session, email) is not None:
         raise EmailTaken(normalise_email(email))
     user = User(
@@ -55,6 +56,7 @@ def create_account(
         display_name=display_name.strip(),
         password_hash=passwords.hash_password(password),
         role=role,
+        language=language,
         reviewed=role == Role.MODERATOR,
         failed_sign_ins=0,
         # A moderator is made on the server, by someone who knows the address.
