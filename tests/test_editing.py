@@ -281,6 +281,7 @@ def test_an_unconfirmed_meetup_asks_volunteers_first_and_stops_once_confirmed(
     auth.post(check.form["action"])
     confirmed = soup(client.get("/m/coffee/"))
     visitor = soup(app.test_client().get("/m/coffee/"))
+    first = confirmed.main.find(["section", "article"])
 
     assert "volunteer-check" in check["class"]
     assert " ".join(check.p.get_text().split()) == (
@@ -288,7 +289,12 @@ def test_an_unconfirmed_meetup_asks_volunteers_first_and_stops_once_confirmed(
     )
     assert check.button.get_text() == "Still happening"
     assert page.select_one(check.a["href"]).select_one("a.button").get_text() == "Edit"
-    assert confirmed.select(".volunteer-check") == []
+    # Once confirmed, nothing is asked, but Edit stays at the top, not at a phone page's foot.
+    assert first.form is None and "Is it still happening?" not in first.get_text()
+    assert [(a.get_text(), a["href"]) for a in first.select("a")] == [
+        ("Edit", "/m/coffee/edit"),
+        ("More actions", "#volunteer-actions"),
+    ]
     assert visitor.select(".volunteer-check") == []
 
 
