@@ -253,6 +253,23 @@ def test_namesakes_without_a_region_are_told_apart_by_a_bigger_city_near_each(cl
     ]
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("fr", "près d’Assis Chateaubriand"), ("en", "near Assis Chateaubriand")],
+)
+def test_french_elides_near_before_a_city_that_begins_with_a_vowel(
+    client, make_city, language, said
+):
+    brazil = ("BR", "Brazil", "America/Sao_Paulo")
+    make_city("Cafelândia", *brazil, -24.62, -53.32, 19_000, slug="cafelandia")
+    make_city("Cafelândia", *brazil, -21.80, -49.61, 17_000, slug="cafelandia-27")
+    make_city("Assis Chateaubriand", *brazil, -24.42, -53.52, 33_000)
+
+    page = soup_of(client.get(f"/search?q=cafelandia&lang={language}"))
+
+    assert text_of(page.select_one("ul.cities li a")).endswith(f", {said}")
+
+
 def test_a_countrys_list_of_cities_names_their_states(client, make_city, make_venue, make_meetup):
     us = ("US", "United States", "America/Chicago")
     illinois = make_city("Springfield", *us, 39.8, -89.64, 114_394, region="Illinois")

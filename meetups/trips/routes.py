@@ -18,7 +18,14 @@ from meetups.places import gazetteer
 from meetups.slugs import name_key
 from meetups.trips import itinerary
 from meetups.web import page_cache
-from meetups.web.i18n import chosen_language, city_name, city_place, country_name, distance
+from meetups.web.i18n import (
+    chosen_language,
+    city_name,
+    city_place,
+    country_name,
+    distance,
+    near_city,
+)
 
 bp = Blueprint("travel", __name__)
 
@@ -154,7 +161,7 @@ def _choices(cities: list[City]) -> list[tuple[str, str]]:
     for city in cities:
         label = _full_name(city)
         if city.id in neighbours:
-            label += ", " + gettext("near %(city)s", city=city_name(neighbours[city.id]))
+            label += ", " + near_city(neighbours[city.id])
         for other, _, km in nearest[city.id]:
             label = gettext(
                 "%(city)s: %(distance)s from %(other)s",
@@ -184,7 +191,7 @@ def _written(city: City) -> str:
     neighbour = queries.namesake_neighbours(alike.values()).get(city.id)
     if neighbour is None:
         return text
-    return f"{text}, " + gettext("near %(city)s", city=city_name(neighbour))
+    return f"{text}, {near_city(neighbour)}"
 
 
 def _place_keys(city: City) -> set[str]:
@@ -203,8 +210,7 @@ def _place_keys(city: City) -> set[str]:
 def _near_keys(neighbour: City) -> set[str]:
     """A namesake told apart by the bigger city near it, as written ("near Cascavel"), or
     that city's name alone."""
-    name = city_name(neighbour)
-    return {_place_key(gettext("near %(city)s", city=name)), _place_key(name)}
+    return {_place_key(near_city(neighbour)), _place_key(city_name(neighbour))}
 
 
 def _place_key(text: str) -> str:

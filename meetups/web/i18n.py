@@ -43,6 +43,7 @@ from meetups.models import City, Country
 from meetups.places import names
 from meetups.schedule import Rule, Schedule, describe, time_zone
 from meetups.schedule import describe_rule as _describe_rule
+from meetups.slugs import fold
 from meetups.texts import N_, Text
 from meetups.web import display
 
@@ -355,6 +356,19 @@ def city_place(city: City) -> str:
     """The city's name and, where one is known, its region: "Springfield, Illinois"."""
     name = city_name(city)
     return f"{name}, {city.region}" if city.region else name
+
+
+# First letters (folded) before which French elides "de".
+VOWELS = frozenset("aeiouy")
+
+
+def near_city(city: City) -> str:
+    """ "near Cascavel", with the city's name in the visitor's language; French elides
+    before a vowel ("près d’Assis Chateaubriand", not "près de Assis")."""
+    name = city_name(city)
+    if fold(name)[:1] in VOWELS:
+        return pgettext("before a name that begins with a vowel", "near %(city)s", city=name)
+    return gettext("near %(city)s", city=name)
 
 
 def by_country_name(rows: Iterable[Row]) -> list[Row]:

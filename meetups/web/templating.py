@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         country_named=i18n.country_named,
         city_name=i18n.city_name,
         city_place=i18n.city_place,
+        near_city=i18n.near_city,
         tile_host=lambda url: urlsplit(url).netloc,
         markdown=lambda text: Markup(render_markdown(text)),
         describe_schedule=i18n.describe_schedule,
