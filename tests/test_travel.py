@@ -312,6 +312,15 @@ def test_every_problem_of_every_leg_is_shown_at_once(client, two_cities):
     ]
 
 
+def planned_address(client, typed: str) -> str:
+    """Where the planner sends a one-day trip to the city typed: its stable address."""
+    response = client.get(
+        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
+    )
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
 def springfields(make_city) -> None:
     us = ("US", "United States", "America/Chicago")
     make_city("Springfield", *us, 39.80, -89.64, 116_000, region="Illinois")
@@ -361,12 +370,7 @@ def test_a_country_after_a_comma_settles_a_name(client, make_city, make_meetup, 
 def test_a_state_after_a_comma_settles_a_name(client, make_city, typed):
     springfields(make_city)
 
-    response = client.get(
-        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
-    )
-
-    assert response.status_code == 302
-    assert "city=us/springfield-2" in response.headers["Location"]
+    assert "city=us/springfield-2&" in planned_address(client, typed)
 
 
 def test_a_planned_trip_keeps_each_city_typed_so_that_it_means_the_same_again(client, make_city):
@@ -416,12 +420,7 @@ def test_a_planned_namesake_is_written_back_with_the_bigger_city_near_it(
 def test_the_bigger_city_near_a_namesake_settles_it(client, make_city, typed):
     cafelandias(make_city)
 
-    response = client.get(
-        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
-    )
-
-    assert response.status_code == 302
-    assert "city=br/cafelandia-2&" in response.headers["Location"]
+    assert "city=br/cafelandia-2&" in planned_address(client, typed)
 
 
 @pytest.mark.parametrize("typed", ["Washington, D.C.", "Washington, DC", "washington, d. c."])
@@ -430,12 +429,7 @@ def test_a_state_abbreviated_with_dots_settles_a_name(client, make_city, typed):
     make_city("Washington", *us, 38.90, -77.04, 690_000, region="District of Columbia")
     make_city("Washington", *us, 40.17, -80.25, 13_000, slug="washington-2", region="Pennsylvania")
 
-    response = client.get(
-        "/trip", query_string={"city": typed, "arrive": "2026-12-01", "leave": "2026-12-02"}
-    )
-
-    assert response.status_code == 302
-    assert "city=us/washington&" in response.headers["Location"]
+    assert "city=us/washington&" in planned_address(client, typed)
 
 
 @pytest.mark.browser
