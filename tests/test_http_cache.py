@@ -194,8 +194,10 @@ def test_caches_keep_a_page_no_longer_than_its_time_bucket(client, clock, coffee
     assert response.cache_control.max_age == 10
 
 
-def test_a_deployer_sets_how_long_caches_keep_pages(app, client, coffee):
+def test_a_deployer_sets_how_long_caches_keep_pages(app, client, clock, coffee):
     app.config.update(PAGE_MAX_AGE=30, PAGE_STALE_WHILE_REVALIDATE=86400)
+    # Early in the page's time bucket: within 30 s of its end, max-age would be shorter.
+    clock.early_for("/fr/paris/?lang=en")
 
     response = client.get("/fr/paris/?lang=en")
 
