@@ -203,7 +203,8 @@ def test_volunteers_list_a_meetup_cancel_a_date_undo_an_edit_and_resolve_a_repor
     editor.goto(meetup_url)
     sign_up(editor, "bea@example.org", "Bea Editor")
     expect(editor).to_have_url(meetup_url)
-    editor.get_by_role("link", name="Edit", exact=True).click()
+    # Edit is at the top of the page (and again with the other actions at its foot).
+    editor.get_by_role("link", name="Edit", exact=True).first.click()
     editor.get_by_label("Starts at (local time)").fill("10:00")
     editor.get_by_label("Ends at (local time)").fill("11:30")
     editor.get_by_role("button", name="Save", exact=True).click()
