@@ -570,6 +570,28 @@ def search_cities(text: str, limit: int = 20) -> list[City]:
     )
 
 
+def cities_with_meetups_starting(text: str, limit: int) -> list[City]:
+    """Cities with listed meetups one of whose names (in any language) starts with the
+    folded text, biggest first: what the search box suggests while someone types."""
+    key = name_key(text)
+    if not key:
+        return []
+    matching = select(CityName.city_id).where(_starts_with(CityName.key, key))
+    listed = (
+        select(Venue.city_id)
+        .join(Meetup, Meetup.venue_id == Venue.id)
+        .where(Meetup.status.in_(LISTED))
+    )
+    return list(
+        db.session.scalars(
+            select(City)
+            .where(City.id.in_(matching), City.id.in_(listed))
+            .order_by(City.population.desc(), City.id)
+            .limit(limit)
+        )
+    )
+
+
 def venues_in_boxes(latitude: float, longitude: float, radius_km: float) -> ColumnElement[bool]:
     """Venues in the boxes around a circle: a cheap prefilter on the coordinates' index."""
     return or_(

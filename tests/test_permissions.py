@@ -92,6 +92,7 @@ CASES = [
     # One file holds this small directory, so there is no part 1: a 404, for everyone.
     Case("GET", "/sitemap-<int(min=1):number>.xml", "/sitemap-1.xml", EVERYONE),
     Case("GET", "/dates", "/dates?when=today", EVERYONE),
+    Case("GET", "/suggest", "/suggest?q=par", EVERYONE),
     Case("GET", "/trip", "/trip?city=fr/paris&arrive={day}&leave={day}", EVERYONE),
     Case("GET", "/trip.ics", "/trip.ics?city=fr/paris&arrive={day}&leave={day}", EVERYONE),
     Case("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", EVERYONE),

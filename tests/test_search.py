@@ -197,6 +197,75 @@ def test_suggestions_while_typing_open_the_city_by_keyboard(browser, live_server
     context.close()
 
 
+@pytest.fixture
+def london(make_city, make_venue, make_meetup):
+    """London under its GeoNames id, which the curated French names call Londres."""
+    city = make_city(
+        "London", "GB", "United Kingdom", "Europe/London", 51.5, -0.13, 8_900_000, id=2643743
+    )
+    make_meetup("Tea Time", venue=make_venue("Tea Room", city=city))
+    return city
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "where", "url"),
+    [
+        ("fr", "Londres", "Royaume-Uni", "/gb/london/?lang=fr"),
+        ("en", "London", "United Kingdom", "/gb/london/?lang=en"),
+    ],
+)
+def test_suggestions_name_cities_in_the_pages_language(client, london, language, name, where, url):
+    response = client.get(f"/suggest?q=lon&lang={language}")
+
+    assert response.json == {"items": [{"name": name, "where": where, "url": url}]}
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_suggestions_offer_names_that_start_so_first_then_the_biggest(
+    client, make_city, make_venue, make_meetup
+):
+    for name, population, others in [
+        ("Parma", 200_000, ()),
+        ("Paris", 2_000_000, ()),
+        ("Barcelona", 1_600_000, ("Parcelona",)),
+        ("Parthenay", 10_000, ()),
+    ]:
+        city = make_city(name, population=population, alternate_names=others)
+        make_meetup(f"Coffee {name}", venue=make_venue(f"Café {name}", city=city))
+    make_city("Paray", population=9_000_000)  # no meetup: never suggested
+
+    names = [item["name"] for item in client.get("/suggest?q=par").json["items"]]
+
+    assert names == ["Paris", "Parma", "Parthenay", "Barcelona"]
+
+
+@pytest.mark.browser
+def test_a_french_visitor_is_suggested_londres_and_lands_on_it_in_french(
+    browser, live_server, london
+):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server + "/gb/?lang=fr")
+    box = page.get_by_role("combobox", name="Trouver une ville")
+
+    box.fill("Lon")
+    page.get_by_role("option", name="Londres Royaume-Uni").wait_for()
+    box.press("ArrowDown")
+    box.press("Enter")
+
+    page.wait_for_url(live_server + "/gb/london/?lang=fr")
+    context.close()
+
+
+@pytest.mark.parametrize("query", ["", "p", "?" * 500, "zzzz"])
+def test_suggestions_for_too_little_or_nothing_known_are_none(client, london, query):
+    response = client.get("/suggest", query_string={"q": query})
+
+    assert response.status_code == 200
+    assert response.json == {"items": []}
+
+
 def test_cafes_with_meetups_come_before_towns_without_any(
     client, make_city, make_venue, make_meetup
 ):

@@ -8,7 +8,16 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -22,7 +31,9 @@ from meetups.places import cities, geo
 from meetups.places.geo import check_point
 from meetups.places.towns import Town, TownIndex
 from meetups.schedule import Occurrence, time_zone
+from meetups.slugs import name_key
 from meetups.web import page_cache
+from meetups.web.http_cache import public_cache_control
 from meetups.web.i18n import (
     by_city_name,
     by_country_name,
@@ -30,6 +41,7 @@ from meetups.web.i18n import (
     city_name,
     country_name,
     language,
+    near_city,
     translate,
 )
 
@@ -46,6 +58,9 @@ WEEK = timedelta(days=7)
 MAX_QUERY_LENGTH = 100
 # A topic page lists this many meetups; its feed holds them all.
 TOPIC_MEETUPS = 200
+# The search box suggests this many cities, from this many found by their names.
+SUGGESTIONS = 8
+SUGGESTION_CANDIDATES = 50
 
 
 def _now() -> datetime:
@@ -104,6 +119,46 @@ def search() -> tuple[str, int] | str | Response:
         and not found.respelt
         and not any(count for _, count in found.cities),
     )
+
+
+@bp.get("/suggest")
+def suggest() -> Response:
+    """The cities with meetups the search box offers while someone types, in the page's
+    language ("Londres, Royaume-Uni"), worked out once per data version and language."""
+    key = name_key(request.args.get("q", "").strip()[:MAX_QUERY_LENGTH])
+    where = (key, language(), chosen_language(), request.script_root)
+    response = jsonify(items=_kept(("suggestions", *where), lambda: _suggestions(key)))
+    response.headers["Cache-Control"] = public_cache_control(
+        current_app.config["PAGE_MAX_AGE"], current_app.config["PAGE_STALE_WHILE_REVALIDATE"]
+    )
+    return response
+
+
+def _suggestions(key: str) -> list[dict[str, str]]:
+    """Those whose name in the page's language starts with what was typed first, then
+    those an alternate name matched ("Londres" for London), biggest first."""
+    found = queries.cities_with_meetups_starting(key, SUGGESTION_CANDIDATES)
+    shown = sorted(found, key=lambda city: not name_key(city_name(city)).startswith(key))
+    shown = shown[:SUGGESTIONS]
+    neighbours = queries.namesake_neighbours(shown)
+    return [
+        {
+            "name": city_name(city),
+            "where": ", ".join(_where(city, neighbours.get(city.id))),
+            "url": url_for(".city", country_code=city.country.slug, slug=city.slug),
+        }
+        for city in shown
+    ]
+
+
+def _where(city: City, neighbour: City | None) -> list[str]:
+    """Where a suggested city is: its region, its country, and for a namesake the bigger
+    city near it."""
+    return [
+        part
+        for part in (city.region, country_name(city.country), neighbour and near_city(neighbour))
+        if part
+    ]
 
 
 def _small_towns(text: str) -> list[Town]:

@@ -1,5 +1,5 @@
-// City suggestions while typing, over our own JSON API (/api/v1/cities: cities
-// with meetups). Without JavaScript the box is a plain search form that still
+// City suggestions while typing, from the site's /suggest (cities with meetups,
+// named in the page's language). Without JavaScript the box is a plain search form that still
 // lands on the city. An ARIA 1.2 combobox: arrows move through the list, Enter
 // opens the city, Escape closes the list; its words come from data-* attributes.
 (function () {
@@ -51,22 +51,6 @@
       all[active].scrollIntoView({ block: "nearest" });
     }
 
-    function cityUrl(city) {
-      return box
-        .getAttribute("data-city-url")
-        .replace("xx", city.country_code.toLowerCase())
-        .replace("__slug__", encodeURIComponent(city.slug));
-    }
-
-    // Cities named so first: the API also matches alternate names ("Barcelona"
-    // for "par"), which only help when no name starts with what was typed.
-    function best(cities, typed) {
-      var named = cities.filter(function (city) {
-        return fold(city.name).indexOf(typed) === 0;
-      });
-      return (named.length ? named : cities).slice(0, 8);
-    }
-
     function show(cities) {
       list.textContent = "";
       cities.forEach(function (city, position) {
@@ -74,14 +58,12 @@
         option.id = list.id + "-" + position;
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
-        option.setAttribute("data-url", cityUrl(city));
+        option.setAttribute("data-url", city.url);
         var name = document.createElement("span");
         name.textContent = city.name;
         var where = document.createElement("span");
         where.className = "count";
-        where.textContent = city.region
-          ? city.region + ", " + city.country_name
-          : city.country_name;
+        where.textContent = city.where;
         option.append(name, " ", where);
         list.appendChild(option);
       });
@@ -97,13 +79,15 @@
       if (typed.length < MIN_LENGTH) return close();
       if (request) request.abort();
       request = new AbortController();
-      var url = box.getAttribute("data-api") + "?per_page=50&q=" + encodeURIComponent(input.value);
+      // The site's own suggestions, in the page's language (its address keeps `lang`).
+      var url = new URL(box.getAttribute("data-suggest"), window.location.href);
+      url.searchParams.set("q", input.value);
       fetch(url, { signal: request.signal, credentials: "omit" })
         .then(function (response) {
           return response.ok ? response.json() : { items: [] };
         })
         .then(function (answer) {
-          if (fold(input.value) === typed) show(best(answer.items, typed));
+          if (fold(input.value) === typed) show(answer.items);
         })
         .catch(function () {
           // Offline or aborted: the form still works.
@@ -139,5 +123,5 @@
     });
   }
 
-  document.querySelectorAll(".suggest[data-api]").forEach(enhance);
+  document.querySelectorAll(".suggest[data-suggest]").forEach(enhance);
 })();
