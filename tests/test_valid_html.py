@@ -93,6 +93,7 @@ NOT_PAGES = {
     "search_engines.sitemap_xml",
     "search_engines.sitemap_part",
     "health.healthz",
+    "pages.suggest",
 }
 
 
