@@ -554,40 +554,23 @@ def _contains(column: Any, text: str) -> Any:
     return column.like(f"%{_like_pattern(key)}%", escape="\\")
 
 
-def search_cities(text: str, limit: int = 20) -> list[City]:
-    """Cities whose name or any alternate name starts with the folded query, biggest first."""
+def search_cities(text: str, limit: int = 20, with_meetups: bool = False) -> list[City]:
+    """Cities whose name or any alternate name starts with the folded query, biggest first;
+    `with_meetups`: only those with listed meetups (what the search box suggests)."""
     key = name_key(text)
     if not key:
         return []
-    matching = select(CityName.city_id).where(_starts_with(CityName.key, key))
-    return list(
-        db.session.scalars(
-            select(City)
-            .where(City.id.in_(matching))
-            .order_by(City.population.desc(), City.id)
-            .limit(limit)
+    conditions = [City.id.in_(select(CityName.city_id).where(_starts_with(CityName.key, key)))]
+    if with_meetups:
+        listed = (
+            select(Venue.city_id)
+            .join(Meetup, Meetup.venue_id == Venue.id)
+            .where(Meetup.status.in_(LISTED))
         )
-    )
-
-
-def cities_with_meetups_starting(text: str, limit: int) -> list[City]:
-    """Cities with listed meetups one of whose names (in any language) starts with the
-    folded text, biggest first: what the search box suggests while someone types."""
-    key = name_key(text)
-    if not key:
-        return []
-    matching = select(CityName.city_id).where(_starts_with(CityName.key, key))
-    listed = (
-        select(Venue.city_id)
-        .join(Meetup, Meetup.venue_id == Venue.id)
-        .where(Meetup.status.in_(LISTED))
-    )
+        conditions.append(City.id.in_(listed))
     return list(
         db.session.scalars(
-            select(City)
-            .where(City.id.in_(matching), City.id.in_(listed))
-            .order_by(City.population.desc(), City.id)
-            .limit(limit)
+            select(City).where(*conditions).order_by(City.population.desc(), City.id).limit(limit)
         )
     )
 

@@ -137,7 +137,7 @@ def suggest() -> Response:
 def _suggestions(key: str) -> list[dict[str, str]]:
     """Those whose name in the page's language starts with what was typed first, then
     those an alternate name matched ("Londres" for London), biggest first."""
-    found = queries.cities_with_meetups_starting(key, SUGGESTION_CANDIDATES)
+    found = queries.search_cities(key, SUGGESTION_CANDIDATES, with_meetups=True)
     shown = sorted(found, key=lambda city: not name_key(city_name(city)).startswith(key))
     shown = shown[:SUGGESTIONS]
     neighbours = queries.namesake_neighbours(shown)

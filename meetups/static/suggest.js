@@ -1,7 +1,8 @@
 // City suggestions while typing, from the site's /suggest (cities with meetups,
-// named in the page's language). Without JavaScript the box is a plain search form that still
-// lands on the city. An ARIA 1.2 combobox: arrows move through the list, Enter
-// opens the city, Escape closes the list; its words come from data-* attributes.
+// named in the page's language). Without JavaScript the box is a plain search
+// form that still lands on the city. An ARIA 1.2 combobox: arrows move through
+// the list, Enter opens the city, Escape closes the list; its words come from
+// data-* attributes.
 (function () {
   "use strict";
   var MIN_LENGTH = 2;
